@@ -1,0 +1,769 @@
+//! Mapping file → compiled dialect. Checks meaning, collects every problem with
+//! its location, and lowers JSON paths and templates once, at load.
+
+use super::diag::{did_you_mean, one_of, Diags, Diagnostic};
+use super::model::*;
+use super::raw::{self, FieldSpec, FieldTable, MappingFile, S};
+use crate::canonical::{ErrorKind, Kind, Op, HEADER_NAMES};
+use http::{HeaderName, Method};
+use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
+use jsonpath_rust::parser::parse_json_path;
+use std::collections::HashMap;
+
+/// Parses and compiles one mapping file. `file` is the name used in diagnostics.
+pub fn compile_source(file: &str, src: &str) -> Result<Dialect, Vec<Diagnostic>> {
+    let mut d = Diags::new(file, src);
+    let raw: MappingFile = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let msg = e.message().trim().to_owned();
+            let hint = structure_hint(&msg);
+            d.error(span, msg, hint);
+            return Err(d.out);
+        }
+    };
+    let dialect = Compiler { d: &mut d }.dialect(raw);
+    if d.out.is_empty() {
+        dialect.ok_or(d.out)
+    } else {
+        Err(d.out)
+    }
+}
+
+fn structure_hint(msg: &str) -> Option<String> {
+    if msg.contains("unknown field") {
+        Some("remove it or check its spelling against the mapping reference in README.md".into())
+    } else if msg.contains("missing field") {
+        Some("every mapping needs [dialect] (name, roots) and [errors] (shape)".into())
+    } else {
+        None
+    }
+}
+
+struct Compiler<'a, 's> {
+    d: &'a mut Diags<'s>,
+}
+
+impl Compiler<'_, '_> {
+    fn err(&mut self, span: std::ops::Range<usize>, msg: impl Into<String>, hint: Option<String>) {
+        self.d.error(span, msg, hint);
+    }
+
+    fn dialect(&mut self, raw: MappingFile) -> Option<Dialect> {
+        let ds = raw.dialect.into_inner();
+        let name = ds.name.get_ref().clone();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            self.err(
+                ds.name.span(),
+                "dialect name must be a non-empty word",
+                Some("letters, digits, '-' and '_' only; it is what --accept and --upstream name".into()),
+            );
+        }
+        let mut roots = Vec::new();
+        for r in &ds.roots {
+            let v = r.get_ref();
+            if !(v.is_empty() || (v.starts_with('/') && !v.ends_with('/'))) {
+                self.err(r.span(), "an API root is \"\" or starts with '/' and does not end with '/'", None);
+            }
+            roots.push(v.clone());
+        }
+        if roots.is_empty() {
+            roots.push(String::new());
+        }
+        let synthesized_ids = match ds.ids.as_ref().map(|s| s.get_ref().as_str()) {
+            None | Some("native") => false,
+            Some("synthesized") => true,
+            Some(_) => {
+                let s = ds.ids.as_ref().map(|s| s.span()).unwrap_or(0..0);
+                self.err(s, "unknown id policy", Some(one_of(["native", "synthesized"])));
+                false
+            }
+        };
+
+        let (auth_in, auth_out) = match raw.auth {
+            Some(a) => {
+                let a = a.into_inner();
+                let ins = a.inbound.iter().filter_map(|s| self.cred(s)).collect();
+                let out = a.outbound.as_ref().and_then(|s| self.cred(s));
+                (ins, out)
+            }
+            None => (Vec::new(), None),
+        };
+        let paging = raw.paging.map(|p| self.paging(p));
+
+        let mut headers = Vec::new();
+        for (h, c) in &raw.headers {
+            let hn = self.header_name(h);
+            match HEADER_NAMES.iter().position(|n| n == c.get_ref()) {
+                Some(i) => {
+                    if let Some(hn) = hn {
+                        headers.push((hn, i));
+                    }
+                }
+                None => self.err(
+                    c.span(),
+                    "unknown canonical header",
+                    did_you_mean(c.get_ref(), HEADER_NAMES.iter().copied())
+                        .or_else(|| Some(one_of(HEADER_NAMES.iter().copied()))),
+                ),
+            }
+        }
+
+        // Shapes first: routes and errors refer to them by name.
+        let names: HashMap<String, (ShapeId, Kind)> = raw
+            .shapes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (n, s))| Kind::parse(s.get_ref().kind.get_ref()).map(|k| (n.get_ref().clone(), (i, k))))
+            .collect();
+        let mut shapes = Vec::new();
+        for (n, s) in &raw.shapes {
+            shapes.push(self.shape(n.get_ref(), s, &names));
+        }
+
+        let mut routes = Vec::new();
+        for r in &raw.routes {
+            if let Some(route) = self.route(r, &names) {
+                routes.push(route);
+            }
+        }
+        let router = self.router(&routes, &roots, &raw.routes);
+        let errors = self.errors(&raw.errors, &names);
+
+        let shapes: Vec<Shape> = shapes.into_iter().flatten().collect();
+        if shapes.len() != raw.shapes.len() {
+            return None;
+        }
+        Some(Dialect {
+            title: ds.title.clone().unwrap_or_else(|| name.clone()),
+            name,
+            roots,
+            synthesized_ids,
+            auth_in,
+            auth_out,
+            paging,
+            headers,
+            routes,
+            router,
+            shapes,
+            errors: errors?,
+        })
+    }
+
+    fn header_name(&mut self, h: &S<String>) -> Option<HeaderName> {
+        match HeaderName::from_bytes(h.get_ref().as_bytes()) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.err(h.span(), "not a valid HTTP header name", None);
+                None
+            }
+        }
+    }
+
+    fn opt_header(&mut self, h: &Option<S<String>>) -> Option<HeaderName> {
+        h.as_ref().and_then(|h| self.header_name(h))
+    }
+
+    fn cred(&mut self, s: &S<raw::CredentialSlot>) -> Option<CredentialSlot> {
+        let c = s.get_ref();
+        match (&c.header, &c.query) {
+            (Some(_), Some(_)) | (None, None) => {
+                self.err(s.span(), "a credential slot names exactly one of `header` or `query`", None);
+                None
+            }
+            _ => Some(CredentialSlot {
+                header: self.opt_header(&c.header),
+                scheme: c.scheme.as_ref().map(|s| s.get_ref().clone()),
+                query: c.query.as_ref().map(|q| q.get_ref().clone()),
+            }),
+        }
+    }
+
+    fn paging(&mut self, p: S<raw::PagingSection>) -> Paging {
+        let span = p.span();
+        let p = p.into_inner();
+        let style = match p.style.get_ref().as_str() {
+            "page" => PagingStyle::Page,
+            "cursor" => PagingStyle::Cursor,
+            "token" => PagingStyle::Token,
+            _ => {
+                self.err(p.style.span(), "unknown paging style", Some(one_of(["page", "cursor", "token"])));
+                PagingStyle::Page
+            }
+        };
+        if style == PagingStyle::Page && p.page_param.is_none() {
+            self.err(span.clone(), "page paging needs `page_param`", None);
+        }
+        if style == PagingStyle::Cursor && p.cursor_param.is_none() {
+            self.err(span.clone(), "cursor paging needs `cursor_param`", None);
+        }
+        let next_token_path = p.next_token_path.as_ref().and_then(|s| self.simple_path(s));
+        if style == PagingStyle::Token && (p.cursor_param.is_none() || next_token_path.is_none()) {
+            self.err(span, "token paging needs `cursor_param` and `next_token_path`", None);
+        }
+        Paging {
+            style,
+            page_param: p.page_param.map(|s| s.into_inner()),
+            per_page_param: p.per_page_param.map(|s| s.into_inner()),
+            cursor_param: p.cursor_param.map(|s| s.into_inner()),
+            default_per_page: p.default_per_page.map(|s| s.into_inner()),
+            max_per_page: p.max_per_page.map(|s| s.into_inner()),
+            page_header: self.opt_header(&p.page_header),
+            per_page_header: self.opt_header(&p.per_page_header),
+            next_header: self.opt_header(&p.next_header),
+            prev_header: self.opt_header(&p.prev_header),
+            total_header: self.opt_header(&p.total_header),
+            last_header: self.opt_header(&p.last_header),
+            next_token_path,
+            link: p.link,
+        }
+    }
+
+    /// A path of plain member names (`a.b`, `$.a.b`); anything else is reported.
+    fn simple_path(&mut self, s: &S<String>) -> Option<Vec<String>> {
+        let (simple, rest) = self.json_path(s)?;
+        if rest.is_some() {
+            self.err(s.span(), "only plain member paths are allowed here", Some("write it as `a.b.c`".into()));
+            return None;
+        }
+        Some(simple)
+    }
+
+    /// Parses a JSONPath (a leading `$.` is implied) and splits it into the plain
+    /// member prefix, walked directly, and the remainder run by the JSONPath engine.
+    fn json_path(&mut self, s: &S<String>) -> Option<(Vec<String>, Option<JpQuery>)> {
+        let text = s.get_ref();
+        if text == "$" {
+            return Some((Vec::new(), None));
+        }
+        let full = if text.starts_with('$') { text.clone() } else { format!("$.{text}") };
+        let q = match parse_json_path(&full) {
+            Ok(q) => q,
+            Err(e) => {
+                self.err(s.span(), format!("invalid JSONPath ({e})"), Some("see RFC 9535; a plain path is `a.b.c`".into()));
+                return None;
+            }
+        };
+        let mut simple = Vec::new();
+        let mut segs = q.segments.into_iter().peekable();
+        while let Some(Segment::Selector(Selector::Name(n))) = segs.peek() {
+            simple.push(n.clone());
+            segs.next();
+        }
+        let rest: Vec<Segment> = segs.collect();
+        if rest.is_empty() {
+            Some((simple, None))
+        } else if simple.is_empty() {
+            self.err(s.span(), "a JSONPath must start with a member name", None);
+            None
+        } else {
+            Some((simple, Some(JpQuery::new(rest))))
+        }
+    }
+
+    fn field_index(&mut self, kind: Kind, s: &S<String>) -> Option<usize> {
+        let r = kind.field_index(s.get_ref());
+        if r.is_none() {
+            let hint = did_you_mean(s.get_ref(), kind.fields().iter().copied())
+                .unwrap_or_else(|| one_of(kind.fields().iter().copied()));
+            self.err(s.span(), format!("unknown {} field", kind.name()), Some(hint));
+        }
+        r
+    }
+
+    fn shape(&mut self, name: &str, s: &S<raw::ShapeSection>, names: &HashMap<String, (ShapeId, Kind)>) -> Option<Shape> {
+        let sec = s.get_ref();
+        let Some(kind) = Kind::parse(sec.kind.get_ref()) else {
+            self.err(sec.kind.span(), "unknown kind", Some(one_of(Kind::ALL.iter().map(|k| k.name()))));
+            return None;
+        };
+        let missing = match sec.missing.as_ref().map(|m| m.get_ref().as_str()) {
+            None | Some("null") => Missing::Null,
+            Some("omit") => Missing::Omit,
+            Some(_) => {
+                let span = sec.missing.as_ref().map(|m| m.span()).unwrap_or(0..0);
+                self.err(span, "unknown `missing` policy", Some(one_of(["null", "omit"])));
+                Missing::Null
+            }
+        };
+        let mut read = ReadNode::default();
+        let mut write: Vec<WMember> = Vec::new();
+        let mut field_keys = vec![None; kind.fields().len()];
+        let mut checks = Vec::new();
+        for (key, spec) in &sec.fields {
+            let Some((simple, rest)) = self.json_path(key) else { continue };
+            let table;
+            let t: &FieldTable = match spec.get_ref() {
+                FieldSpec::Field(f) => {
+                    table = FieldTable {
+                        field: Some(S::new(spec.span(), f.clone())),
+                        ..FieldTable::default()
+                    };
+                    &table
+                }
+                FieldSpec::Table(t) => t,
+            };
+            let sources = [t.field.is_some(), t.template.is_some(), t.value.is_some(), t.null, t.list.is_some(), t.array.is_some()];
+            if sources.iter().filter(|b| **b).count() != 1 {
+                self.err(
+                    spec.span(),
+                    "a field takes exactly one of `field`, `template`, `value`, `null`, `list`, `array`",
+                    None,
+                );
+                continue;
+            }
+            let omit = t.omit.unwrap_or(missing == Missing::Omit);
+            let writable = rest.is_none();
+            let value = if let Some(f) = &t.field {
+                let Some(idx) = self.field_index(kind, f) else { continue };
+                let fallback = t.fallback.as_ref().and_then(|fb| self.field_index(kind, fb));
+                let ty = self.ty(&t.ty);
+                let default = t.default.as_ref().map(|v| toml_to_json(v.get_ref()));
+                match rest {
+                    Some(q) => insert_capture(&mut read, &simple, Capture::Query { query: Box::new(q), field: idx }),
+                    None => insert_capture(&mut read, &simple, Capture::Field(idx)),
+                }
+                if field_keys[idx].is_none() {
+                    field_keys[idx] = Some(simple.join("."));
+                }
+                if ty != Ty::Any {
+                    checks.push(FieldCheck { field: idx, ty, nullable: t.nullable });
+                }
+                WValue::Field { field: idx, fallback, default, ty, omit }
+            } else if let Some(tpl) = &t.template {
+                match self.template(tpl, kind) {
+                    Some(tp) => WValue::Template(tp),
+                    None => continue,
+                }
+            } else if let Some(v) = &t.value {
+                WValue::Const(toml_to_json(v.get_ref()))
+            } else if t.null {
+                WValue::Const("null".into())
+            } else if let Some(l) = &t.list {
+                let Some(li) = kind.list_index(l.get_ref()) else {
+                    let names: Vec<&str> = kind.lists().iter().map(|(n, _)| *n).collect();
+                    self.err(l.span(), format!("unknown {} list", kind.name()), Some(one_of(names)));
+                    continue;
+                };
+                let Some(sh) = &t.shape else {
+                    self.err(spec.span(), "a `list` field needs `shape`", None);
+                    continue;
+                };
+                let want = kind.lists()[li].1;
+                let Some(sid) = self.shape_ref(sh, names, want) else { continue };
+                if rest.is_some() {
+                    self.err(key.span(), "a list must sit at a plain member path", None);
+                    continue;
+                }
+                insert_capture(&mut read, &simple, Capture::List { list: li, shape: sid });
+                WValue::List { list: li, shape: sid, omit }
+            } else if let Some(a) = &t.array {
+                let Some(sid) = self.shape_ref(a, names, kind) else { continue };
+                WValue::Array(sid)
+            } else {
+                continue;
+            };
+            if !writable {
+                // Read-only: a JSONPath with filters cannot be written back.
+                if !matches!(value, WValue::Field { .. }) {
+                    self.err(key.span(), "only `field` entries may use a JSONPath with selectors", None);
+                }
+                continue;
+            }
+            if simple.is_empty() {
+                self.err(key.span(), "a field needs a member name", None);
+                continue;
+            }
+            insert_member(&mut write, &simple, value);
+        }
+        Some(Shape {
+            name: name.to_owned(),
+            kind,
+            read,
+            write,
+            field_keys,
+            checks,
+        })
+    }
+
+    fn shape_ref(&mut self, s: &S<String>, names: &HashMap<String, (ShapeId, Kind)>, want: Kind) -> Option<ShapeId> {
+        match names.get(s.get_ref()) {
+            Some((id, k)) if *k == want => Some(*id),
+            Some((_, k)) => {
+                self.err(s.span(), format!("shape is of kind {} where {} is needed", k.name(), want.name()), None);
+                None
+            }
+            None => {
+                let hint = did_you_mean(s.get_ref(), names.keys().map(|k| k.as_str()));
+                self.err(s.span(), "unknown shape", hint.or_else(|| Some("define it under [shapes.NAME]".into())));
+                None
+            }
+        }
+    }
+
+    fn ty(&mut self, t: &Option<S<String>>) -> Ty {
+        match t.as_ref().map(|t| t.get_ref().as_str()) {
+            None => Ty::Any,
+            Some("string") => Ty::String,
+            Some("int") => Ty::Int,
+            Some("bool") => Ty::Bool,
+            Some(_) => {
+                let span = t.as_ref().map(|t| t.span()).unwrap_or(0..0);
+                self.err(span, "unknown type", Some(one_of(["string", "int", "bool"])));
+                Ty::Any
+            }
+        }
+    }
+
+    /// `{var}` or `{var|segment}`; `{{` and `}}` are literal braces.
+    fn template(&mut self, s: &S<String>, kind: Kind) -> Option<Template> {
+        let text = s.get_ref();
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let mut chars = text.char_indices().peekable();
+        let mut ok = true;
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '{' if chars.peek().map(|p| p.1) == Some('{') => {
+                    chars.next();
+                    lit.push('{');
+                }
+                '}' if chars.peek().map(|p| p.1) == Some('}') => {
+                    chars.next();
+                    lit.push('}');
+                }
+                '{' => {
+                    let mut name = String::new();
+                    let mut closed = false;
+                    for (_, c) in chars.by_ref() {
+                        if c == '}' {
+                            closed = true;
+                            break;
+                        }
+                        name.push(c);
+                    }
+                    if !closed {
+                        self.err(s.span(), "unclosed `{` in template", Some("write `{{` for a literal brace".into()));
+                        return None;
+                    }
+                    let (var, filter) = match name.split_once('|') {
+                        Some((v, f)) => (v, Some(f)),
+                        None => (name.as_str(), None),
+                    };
+                    let segment = match filter {
+                        None => false,
+                        Some("segment") => true,
+                        Some(f) => {
+                            self.err(s.span(), format!("unknown template filter `{f}`"), Some(one_of(["segment"])));
+                            ok = false;
+                            false
+                        }
+                    };
+                    let tv = match var {
+                        "api" => Some(TVar::Api),
+                        "owner" => Some(TVar::Owner),
+                        "repo" => Some(TVar::Repo),
+                        "project" => Some(TVar::Project),
+                        other => kind.field_index(other).map(TVar::Field),
+                    };
+                    match tv {
+                        Some(v) => {
+                            if !lit.is_empty() {
+                                parts.push(TPart::Lit(std::mem::take(&mut lit)));
+                            }
+                            parts.push(TPart::Var { var: v, segment });
+                        }
+                        None => {
+                            let cands = ["api", "owner", "repo", "project"].into_iter().chain(kind.fields().iter().copied());
+                            let hint = did_you_mean(var, cands).unwrap_or_else(|| {
+                                format!("use api, owner, repo, project or a {} field", kind.name())
+                            });
+                            self.err(s.span(), format!("unknown template variable `{var}`"), Some(hint));
+                            ok = false;
+                        }
+                    }
+                }
+                '}' => {
+                    self.err(s.span(), "stray `}` in template", Some("write `}}` for a literal brace".into()));
+                    return None;
+                }
+                c => lit.push(c),
+            }
+        }
+        if !lit.is_empty() {
+            parts.push(TPart::Lit(lit));
+        }
+        ok.then_some(Template { parts })
+    }
+
+    fn route(&mut self, r: &S<raw::RouteSection>, names: &HashMap<String, (ShapeId, Kind)>) -> Option<Route> {
+        let rs = r.get_ref();
+        let op = Op::parse(rs.op.get_ref());
+        if op.is_none() {
+            let hint = did_you_mean(rs.op.get_ref(), Op::ALL.iter().map(|o| o.name()))
+                .unwrap_or_else(|| one_of(Op::ALL.iter().map(|o| o.name())));
+            self.err(rs.op.span(), "unknown operation", Some(hint));
+        }
+        let method = match Method::from_bytes(rs.method.get_ref().as_bytes()) {
+            Ok(m) if rs.method.get_ref().chars().all(|c| c.is_ascii_uppercase()) => Some(m),
+            _ => {
+                self.err(rs.method.span(), "not an HTTP method", Some("GET, POST, PUT, PATCH or DELETE, in capitals".into()));
+                None
+            }
+        };
+        let path = self.path_template(&rs.path);
+        let request = rs.request.as_ref().and_then(|s| self.shape_ref(s, names, Kind::Release));
+        let response = rs.response.as_ref().and_then(|s| self.shape_ref(s, names, Kind::Release));
+        let list = rs.list.as_ref().and_then(|s| self.simple_path(s));
+        if op == Some(Op::List) && list.is_none() {
+            self.err(rs.op.span(), "a list route needs `list` (\"$\" when the body is the array)", None);
+        }
+        if matches!(op, Some(Op::Create | Op::Update)) && request.is_none() {
+            self.err(rs.op.span(), "a create or update route needs a `request` shape", None);
+        }
+        let status = rs.status.as_ref().map_or(200, |s| *s.get_ref());
+        if !(200..300).contains(&status) {
+            let span = rs.status.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            self.err(span, "a route's success status is 2xx", None);
+        }
+        let location = rs.location.as_ref().and_then(|l| self.template(l, Kind::Release));
+        let required = rs.required.iter().filter_map(|f| self.field_index(Kind::Release, f)).collect();
+        let mut refuse = Vec::new();
+        for rr in &rs.refuse {
+            let rr = rr.get_ref();
+            let Some(field) = self.field_index(Kind::Release, &rr.field) else { continue };
+            let check = match (&rr.equals, rr.changed) {
+                (Some(v), false) => RefuseCheck::Equals(toml_to_json(v.get_ref())),
+                (None, true) => RefuseCheck::Changed,
+                _ => {
+                    self.err(rr.field.span(), "a refuse rule takes exactly one of `equals` or `changed = true`", None);
+                    continue;
+                }
+            };
+            refuse.push(Refuse { field, check, reason: rr.reason.get_ref().clone() });
+        }
+        let envelope = rs
+            .envelope
+            .iter()
+            .map(|(k, v)| (json_string(k.get_ref()), toml_to_json(v.get_ref())))
+            .collect();
+        let path = path?;
+        let key = if path_has(&path, PathVar::Id) {
+            ReleaseKeyVar::Id
+        } else if path_has(&path, PathVar::Tag) {
+            ReleaseKeyVar::Tag
+        } else {
+            ReleaseKeyVar::None
+        };
+        if matches!(op, Some(Op::Get | Op::Update | Op::Delete)) && key == ReleaseKeyVar::None {
+            self.err(rs.path.span(), "this operation addresses one release: the path needs {id} or {tag}", None);
+        }
+        Some(Route {
+            op: op?,
+            method: method?,
+            path,
+            request,
+            response,
+            list,
+            status,
+            location,
+            required,
+            refuse,
+            envelope,
+            key,
+        })
+    }
+
+    fn path_template(&mut self, s: &S<String>) -> Option<PathTemplate> {
+        let text = s.get_ref();
+        if !text.starts_with('/') {
+            self.err(s.span(), "a route path starts with '/'", None);
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(PathPart::Lit(rest[..open].to_owned()));
+            }
+            let Some(close) = rest[open..].find('}') else {
+                self.err(s.span(), "unclosed `{` in path", None);
+                return None;
+            };
+            let name = &rest[open + 1..open + close];
+            let (catch_all, name) = match name.strip_prefix('*') {
+                Some(n) => (true, n),
+                None => (false, name),
+            };
+            let Some(v) = PathVar::parse(name) else {
+                let hint = did_you_mean(name, PathVar::NAMES).unwrap_or_else(|| one_of(PathVar::NAMES));
+                self.err(s.span(), format!("unknown path variable `{name}`"), Some(hint));
+                return None;
+            };
+            parts.push(if catch_all { PathPart::CatchAll(v) } else { PathPart::Var(v) });
+            rest = &rest[open + close + 1..];
+            if catch_all && !rest.is_empty() {
+                self.err(s.span(), "a catch-all `{*name}` must end the path", None);
+                return None;
+            }
+        }
+        if !rest.is_empty() {
+            parts.push(PathPart::Lit(rest.to_owned()));
+        }
+        Some(PathTemplate { raw: text.clone(), parts })
+    }
+
+    fn router(&mut self, routes: &[Route], roots: &[String], raw: &[S<raw::RouteSection>]) -> matchit::Router<Vec<usize>> {
+        // Group by path so that one path may serve several methods.
+        let mut by_path: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, r) in routes.iter().enumerate() {
+            match by_path.iter_mut().find(|(p, _)| *p == r.path.raw) {
+                Some((_, v)) => {
+                    if v.iter().any(|j| routes[*j].method == r.method) {
+                        if let Some(rr) = raw.iter().find(|x| x.get_ref().path.get_ref() == &r.path.raw) {
+                            self.err(rr.get_ref().path.span(), format!("two routes for {} on the same path", r.method), None);
+                        }
+                    }
+                    v.push(i)
+                }
+                None => by_path.push((r.path.raw.clone(), vec![i])),
+            }
+        }
+        let mut router = matchit::Router::new();
+        for root in roots {
+            for (p, ids) in &by_path {
+                if let Err(e) = router.insert(format!("{root}{p}"), ids.clone()) {
+                    let span = raw
+                        .iter()
+                        .find(|x| x.get_ref().path.get_ref() == p)
+                        .map(|x| x.get_ref().path.span())
+                        .unwrap_or(0..0);
+                    self.err(span, format!("route path conflicts with another: {e}"), None);
+                }
+            }
+        }
+        router
+    }
+
+    fn errors(&mut self, e: &S<raw::ErrorsSection>, names: &HashMap<String, (ShapeId, Kind)>) -> Option<Errors> {
+        let es = e.get_ref();
+        let shape = self.shape_ref(&es.shape, names, Kind::Error);
+        let n = ErrorKind::ALL.len();
+        let mut status: Vec<u16> = ErrorKind::ALL.iter().map(|k| k.default_status()).collect();
+        let mut decode = Vec::new();
+        for (k, v) in &es.status {
+            if let Some(kind) = self.error_kind(k) {
+                status[kind as usize] = *v.get_ref();
+                if !decode.iter().any(|(s, _)| s == v.get_ref()) {
+                    decode.push((*v.get_ref(), kind));
+                }
+            }
+        }
+        let mut shapes = vec![shape.unwrap_or(0); n];
+        for (k, v) in &es.shapes {
+            if let (Some(kind), Some(sid)) = (self.error_kind(k), self.shape_ref(v, names, Kind::Error)) {
+                shapes[kind as usize] = sid;
+            }
+        }
+        let mut messages = vec![None; n];
+        for (k, v) in &es.messages {
+            if let Some(kind) = self.error_kind(k) {
+                messages[kind as usize] = Some(v.get_ref().clone());
+            }
+        }
+        let message_paths = es.message_paths.iter().filter_map(|p| self.simple_path(p)).collect();
+        let envelope = es
+            .envelope
+            .iter()
+            .map(|(k, v)| (json_string(k.get_ref()), toml_to_json(v.get_ref())))
+            .collect();
+        Some(Errors {
+            shape: shape?,
+            status,
+            shapes,
+            messages,
+            message_paths,
+            decode,
+            envelope,
+        })
+    }
+
+    fn error_kind(&mut self, k: &S<String>) -> Option<ErrorKind> {
+        let r = ErrorKind::parse(k.get_ref());
+        if r.is_none() {
+            let names = ErrorKind::ALL.iter().map(|k| k.name());
+            let hint = did_you_mean(k.get_ref(), names.clone()).unwrap_or_else(|| one_of(names));
+            self.err(k.span(), "unknown error kind", Some(hint));
+        }
+        r
+    }
+}
+
+fn path_has(p: &PathTemplate, v: PathVar) -> bool {
+    p.parts
+        .iter()
+        .any(|x| matches!(x, PathPart::Var(y) | PathPart::CatchAll(y) if *y == v))
+}
+
+fn insert_capture(node: &mut ReadNode, path: &[String], cap: Capture) {
+    match path.split_first() {
+        None => node.captures.push(cap),
+        Some((head, tail)) => {
+            let i = match node.children.iter().position(|c| &c.key == head) {
+                Some(i) => i,
+                None => {
+                    node.children.push(ReadNode {
+                        key: head.clone(),
+                        ..ReadNode::default()
+                    });
+                    node.children.len() - 1
+                }
+            };
+            insert_capture(&mut node.children[i], tail, cap);
+        }
+    }
+}
+
+fn insert_member(members: &mut Vec<WMember>, path: &[String], value: WValue) {
+    let Some((head, tail)) = path.split_first() else { return };
+    let key = format!("{}:", json_string(head));
+    if tail.is_empty() {
+        members.push(WMember { key, value });
+        return;
+    }
+    let i = match members.iter().position(|m| m.key == key && matches!(m.value, WValue::Object(_))) {
+        Some(i) => i,
+        None => {
+            members.push(WMember {
+                key,
+                value: WValue::Object(Vec::new()),
+            });
+            members.len() - 1
+        }
+    };
+    if let WValue::Object(children) = &mut members[i].value {
+        insert_member(children, tail, value);
+    }
+}
+
+pub fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// TOML has no null; everything else maps one to one.
+pub fn toml_to_json(v: &toml::Value) -> String {
+    fn conv(v: &toml::Value) -> serde_json::Value {
+        match v {
+            toml::Value::String(s) => serde_json::Value::String(s.clone()),
+            toml::Value::Integer(i) => serde_json::Value::from(*i),
+            toml::Value::Float(f) => serde_json::Value::from(*f),
+            toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+            toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+            toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(conv).collect()),
+            toml::Value::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect()),
+        }
+    }
+    conv(v).to_string()
+}
+

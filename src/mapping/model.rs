@@ -1,0 +1,295 @@
+//! The compiled, immutable runtime of one dialect. Requests only read it.
+
+use crate::canonical::{ErrorKind, Kind, Op};
+use http::{HeaderName, Method};
+use jsonpath_rust::parser::model::JpQuery;
+
+pub type ShapeId = usize;
+
+#[derive(Debug)]
+pub struct Dialect {
+    pub name: String,
+    pub title: String,
+    /// API roots, e.g. "" and "/api/v3"; the first is used to build upstream URLs.
+    pub roots: Vec<String>,
+    /// Releases carry no numeric id in this dialect: synthesize one from project + tag.
+    pub synthesized_ids: bool,
+    pub auth_in: Vec<CredentialSlot>,
+    pub auth_out: Option<CredentialSlot>,
+    pub paging: Option<Paging>,
+    /// (header, canonical header index into `canonical::HEADER_NAMES`).
+    pub headers: Vec<(HeaderName, usize)>,
+    pub routes: Vec<Route>,
+    /// Raw path (root included) → candidate routes for that path, one per method.
+    pub router: matchit::Router<Vec<usize>>,
+    pub shapes: Vec<Shape>,
+    pub errors: Errors,
+}
+
+#[derive(Clone, Debug)]
+pub struct CredentialSlot {
+    pub header: Option<HeaderName>,
+    /// The word before the token, e.g. "Bearer"; compared case-insensitively.
+    pub scheme: Option<String>,
+    pub query: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PagingStyle {
+    /// page + per_page numbers.
+    Page,
+    /// An opaque cursor handed out in `Link` headers.
+    Cursor,
+    /// An opaque next-page token in the list body.
+    Token,
+}
+
+#[derive(Debug)]
+pub struct Paging {
+    pub style: PagingStyle,
+    pub page_param: Option<String>,
+    pub per_page_param: Option<String>,
+    pub cursor_param: Option<String>,
+    pub default_per_page: Option<u64>,
+    pub max_per_page: Option<u64>,
+    pub page_header: Option<HeaderName>,
+    pub per_page_header: Option<HeaderName>,
+    pub next_header: Option<HeaderName>,
+    pub prev_header: Option<HeaderName>,
+    pub total_header: Option<HeaderName>,
+    pub last_header: Option<HeaderName>,
+    pub next_token_path: Option<Vec<String>>,
+    pub link: bool,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    pub op: Op,
+    pub method: Method,
+    pub path: PathTemplate,
+    pub request: Option<ShapeId>,
+    pub response: Option<ShapeId>,
+    /// Where the array sits in a list body: empty = the body is the array.
+    pub list: Option<Vec<String>>,
+    pub status: u16,
+    pub location: Option<Template>,
+    /// Canonical release fields a request body must carry.
+    pub required: Vec<usize>,
+    pub refuse: Vec<Refuse>,
+    /// Constant members written around a body (JSON-encoded key and value).
+    pub envelope: Vec<(String, String)>,
+    /// Address of the release in the path, if any.
+    pub key: ReleaseKeyVar,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseKeyVar {
+    None,
+    Id,
+    Tag,
+}
+
+#[derive(Debug)]
+pub struct Refuse {
+    pub field: usize,
+    pub check: RefuseCheck,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub enum RefuseCheck {
+    /// The request carries this JSON value (compact JSON text).
+    Equals(String),
+    /// The request carries a value that differs from the addressed release's.
+    Changed,
+}
+
+/// Path variables a route may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathVar {
+    /// The whole project path as one encoded segment.
+    Project,
+    /// All but the last segment of the project path.
+    Owner,
+    /// The last segment of the project path.
+    Repo,
+    Tag,
+    Id,
+}
+
+impl PathVar {
+    pub const NAMES: [&'static str; 5] = ["project", "owner", "repo", "tag", "id"];
+    pub fn parse(s: &str) -> Option<PathVar> {
+        Some(match s {
+            "project" => PathVar::Project,
+            "owner" => PathVar::Owner,
+            "repo" => PathVar::Repo,
+            "tag" => PathVar::Tag,
+            "id" => PathVar::Id,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum PathPart {
+    Lit(String),
+    /// One segment, percent-encoded (a '/' in the value becomes %2F).
+    Var(PathVar),
+    /// The rest of the path; '/' in the value stays a separator.
+    CatchAll(PathVar),
+}
+
+#[derive(Clone, Debug)]
+pub struct PathTemplate {
+    pub raw: String,
+    pub parts: Vec<PathPart>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    Null,
+    Omit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Any,
+    String,
+    Int,
+    Bool,
+}
+
+#[derive(Debug)]
+pub struct Shape {
+    pub name: String,
+    pub kind: Kind,
+    pub read: ReadNode,
+    pub write: Vec<WMember>,
+    /// JSON key (as written by this shape) for each canonical field of the kind,
+    /// used to name fields in validation errors.
+    pub field_keys: Vec<Option<String>>,
+    /// Declared types for validation of incoming request bodies.
+    pub checks: Vec<FieldCheck>,
+}
+
+#[derive(Debug)]
+pub struct FieldCheck {
+    pub field: usize,
+    pub ty: Ty,
+    pub nullable: bool,
+}
+
+/// A trie of the object keys a shape reads: one walk of the JSON fills a record.
+#[derive(Debug, Default)]
+pub struct ReadNode {
+    pub key: String,
+    pub captures: Vec<Capture>,
+    pub children: Vec<ReadNode>,
+}
+
+#[derive(Debug)]
+pub enum Capture {
+    Field(usize),
+    /// A JSONPath remainder run on the captured sub-document (parsed at load).
+    Query { query: Box<JpQuery>, field: usize },
+    List { list: usize, shape: ShapeId },
+}
+
+#[derive(Debug)]
+pub struct WMember {
+    /// `"key":` pre-encoded.
+    pub key: String,
+    pub value: WValue,
+}
+
+#[derive(Debug)]
+pub enum WValue {
+    Object(Vec<WMember>),
+    Field {
+        field: usize,
+        fallback: Option<usize>,
+        /// JSON text written when the field is missing.
+        default: Option<String>,
+        ty: Ty,
+        omit: bool,
+    },
+    Template(Template),
+    Const(String),
+    List {
+        list: usize,
+        shape: ShapeId,
+        omit: bool,
+    },
+    /// A one-element array: the same record written with another shape.
+    Array(ShapeId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub parts: Vec<TPart>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TPart {
+    Lit(String),
+    Var { var: TVar, segment: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TVar {
+    Field(usize),
+    Api,
+    Owner,
+    Repo,
+    Project,
+}
+
+#[derive(Debug)]
+pub struct Errors {
+    pub shape: ShapeId,
+    pub status: Vec<u16>,
+    pub shapes: Vec<ShapeId>,
+    pub messages: Vec<Option<String>>,
+    pub message_paths: Vec<Vec<String>>,
+    /// Upstream status → kind, first listing wins.
+    pub decode: Vec<(u16, ErrorKind)>,
+    pub envelope: Vec<(String, String)>,
+}
+
+impl Errors {
+    pub fn status_of(&self, kind: ErrorKind) -> u16 {
+        self.status[kind as usize]
+    }
+    pub fn shape_of(&self, kind: ErrorKind) -> ShapeId {
+        self.shapes[kind as usize]
+    }
+    pub fn message_of(&self, kind: ErrorKind) -> Option<&str> {
+        self.messages[kind as usize].as_deref()
+    }
+    pub fn kind_of_status(&self, status: u16) -> ErrorKind {
+        if let Some((_, k)) = self.decode.iter().find(|(s, _)| *s == status) {
+            return *k;
+        }
+        match status {
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::AlreadyExists,
+            413 => ErrorKind::PayloadTooLarge,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::UpstreamError,
+            _ => ErrorKind::BadRequest,
+        }
+    }
+}
+
+impl Dialect {
+    pub fn shape(&self, id: ShapeId) -> &Shape {
+        &self.shapes[id]
+    }
+
+    pub fn routes_for(&self, op: Op) -> impl Iterator<Item = &Route> {
+        self.routes.iter().filter(move |r| r.op == op)
+    }
+}

@@ -1,0 +1,211 @@
+//! The mapping file as written: serde structs that mirror the TOML and keep spans.
+//!
+//! Nothing here checks meaning; `compile` does that and reports every problem.
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingFile {
+    pub dialect: S<DialectSection>,
+    #[serde(default)]
+    pub auth: Option<S<AuthSection>>,
+    #[serde(default)]
+    pub paging: Option<S<PagingSection>>,
+    #[serde(default)]
+    pub headers: IndexMap<S<String>, S<String>>,
+    #[serde(default, rename = "route")]
+    pub routes: Vec<S<RouteSection>>,
+    #[serde(default)]
+    pub shapes: IndexMap<S<String>, S<ShapeSection>>,
+    pub errors: S<ErrorsSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialectSection {
+    pub name: S<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub roots: Vec<S<String>>,
+    #[serde(default)]
+    pub ids: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSection {
+    #[serde(default)]
+    pub inbound: Vec<S<CredentialSlot>>,
+    #[serde(default)]
+    pub outbound: Option<S<CredentialSlot>>,
+}
+
+/// Where a token travels: a header (optionally behind a scheme word) or a query parameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSlot {
+    #[serde(default)]
+    pub header: Option<S<String>>,
+    #[serde(default)]
+    pub scheme: Option<S<String>>,
+    #[serde(default)]
+    pub query: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagingSection {
+    pub style: S<String>,
+    #[serde(default)]
+    pub page_param: Option<S<String>>,
+    #[serde(default)]
+    pub per_page_param: Option<S<String>>,
+    #[serde(default)]
+    pub cursor_param: Option<S<String>>,
+    #[serde(default)]
+    pub default_per_page: Option<S<u64>>,
+    #[serde(default)]
+    pub max_per_page: Option<S<u64>>,
+    #[serde(default)]
+    pub page_header: Option<S<String>>,
+    #[serde(default)]
+    pub per_page_header: Option<S<String>>,
+    #[serde(default)]
+    pub next_header: Option<S<String>>,
+    #[serde(default)]
+    pub prev_header: Option<S<String>>,
+    #[serde(default)]
+    pub total_header: Option<S<String>>,
+    #[serde(default)]
+    pub last_header: Option<S<String>>,
+    /// JSONPath of the next-page token in a list body (token style).
+    #[serde(default)]
+    pub next_token_path: Option<S<String>>,
+    #[serde(default)]
+    pub link: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSection {
+    pub op: S<String>,
+    pub method: S<String>,
+    pub path: S<String>,
+    #[serde(default)]
+    pub request: Option<S<String>>,
+    #[serde(default)]
+    pub response: Option<S<String>>,
+    /// JSONPath of the array in a list response; "$" for a top-level array.
+    #[serde(default)]
+    pub list: Option<S<String>>,
+    #[serde(default)]
+    pub status: Option<S<u16>>,
+    #[serde(default)]
+    pub location: Option<S<String>>,
+    #[serde(default)]
+    pub required: Vec<S<String>>,
+    #[serde(default)]
+    pub refuse: Vec<S<RefuseRule>>,
+    /// Constant members written around the body (an envelope), e.g. a status word.
+    #[serde(default)]
+    pub envelope: IndexMap<S<String>, S<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseRule {
+    pub field: S<String>,
+    #[serde(default)]
+    pub equals: Option<S<toml::Value>>,
+    #[serde(default)]
+    pub changed: bool,
+    pub reason: S<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeSection {
+    pub kind: S<String>,
+    #[serde(default)]
+    pub missing: Option<S<String>>,
+    pub fields: IndexMap<S<String>, S<FieldSpec>>,
+}
+
+/// A field of a shape: either a bare canonical field name, or a table.
+#[derive(Debug)]
+pub enum FieldSpec {
+    Field(String),
+    Table(FieldTable),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldTable {
+    #[serde(default)]
+    pub field: Option<S<String>>,
+    #[serde(default)]
+    pub fallback: Option<S<String>>,
+    #[serde(default)]
+    pub default: Option<S<toml::Value>>,
+    #[serde(default, rename = "type")]
+    pub ty: Option<S<String>>,
+    #[serde(default)]
+    pub nullable: bool,
+    #[serde(default)]
+    pub template: Option<S<String>>,
+    #[serde(default)]
+    pub value: Option<S<toml::Value>>,
+    #[serde(default)]
+    pub null: bool,
+    #[serde(default)]
+    pub list: Option<S<String>>,
+    #[serde(default)]
+    pub shape: Option<S<String>>,
+    #[serde(default)]
+    pub array: Option<S<String>>,
+    #[serde(default)]
+    pub omit: Option<bool>,
+}
+
+impl<'de> Deserialize<'de> for FieldSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FieldSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a canonical field name or a table like { field = \"…\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldSpec, E> {
+                Ok(FieldSpec::Field(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldSpec, A::Error> {
+                FieldTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(FieldSpec::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorsSection {
+    pub shape: S<String>,
+    #[serde(default)]
+    pub message_paths: Vec<S<String>>,
+    #[serde(default)]
+    pub status: IndexMap<S<String>, S<u16>>,
+    #[serde(default)]
+    pub shapes: IndexMap<S<String>, S<String>>,
+    #[serde(default)]
+    pub messages: IndexMap<S<String>, S<String>>,
+    /// Constant members every error body carries (an envelope), e.g. a status word.
+    #[serde(default)]
+    pub envelope: IndexMap<S<String>, S<toml::Value>>,
+}

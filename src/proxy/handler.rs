@@ -1,0 +1,393 @@
+//! One request's life, phase by phase: route → read body → decode → resolve →
+//! encode → forward → translate back. Every failure leaves through `respond_error`.
+
+use super::client::{Answer, Upstream};
+use crate::canonical::{ErrorKind, Op};
+use crate::config::Config;
+use crate::error::{encode_error, side_name, GwError};
+use crate::identity::IdCache;
+use crate::mapping::model::{ReleaseKeyVar, Route};
+use crate::mapping::{Dialect, Mappings};
+use crate::translate::paging::{self, PageReq};
+use crate::translate::read::read_list;
+use crate::translate::record::Record;
+use crate::translate::write::Ctx;
+use crate::translate::{self, Matched, OutboundArgs, ReleaseKey, ResponseArgs};
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct Gateway {
+    pub cfg: Config,
+    pub clients: Vec<Arc<Dialect>>,
+    pub upstream: Arc<Dialect>,
+    pub http: Upstream,
+    pub ids: IdCache,
+    pub public_base: String,
+    seq: AtomicU64,
+    id_prefix: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("no client dialect accepted: give --accept DIALECT (known: {0})")]
+    NoAccept(String),
+    #[error("unknown dialect `{0}` (known: {1})")]
+    UnknownDialect(String, String),
+    #[error("no upstream: give --upstream DIALECT=URL")]
+    NoUpstream,
+}
+
+impl Gateway {
+    pub fn new(cfg: Config, maps: &Mappings) -> Result<Gateway, SetupError> {
+        let known = || maps.names().collect::<Vec<_>>().join(", ");
+        if cfg.accept.is_empty() {
+            return Err(SetupError::NoAccept(known()));
+        }
+        let mut clients = Vec::new();
+        for a in &cfg.accept {
+            clients.push(maps.get(a).cloned().ok_or_else(|| SetupError::UnknownDialect(a.clone(), known()))?);
+        }
+        if cfg.upstream_url.is_empty() || cfg.upstream_dialect.is_empty() {
+            return Err(SetupError::NoUpstream);
+        }
+        let upstream = maps
+            .get(&cfg.upstream_dialect)
+            .cloned()
+            .ok_or_else(|| SetupError::UnknownDialect(cfg.upstream_dialect.clone(), known()))?;
+        let http = Upstream::new(
+            &cfg.upstream_url,
+            &upstream.title,
+            cfg.connect_timeout,
+            cfg.upstream_timeout,
+            cfg.max_response_bytes,
+        );
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
+        Ok(Gateway {
+            ids: IdCache::new(cfg.id_cache_entries),
+            public_base: cfg.public_base(),
+            cfg,
+            clients,
+            upstream,
+            http,
+            seq: AtomicU64::new(0),
+            id_prefix: nanos ^ std::process::id(),
+        })
+    }
+
+    fn request_id(&self, req: &Request<hyper::body::Incoming>) -> String {
+        if let Some(v) = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
+            if !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+                return v.to_owned();
+            }
+        }
+        format!("{:08x}-{:08x}", self.id_prefix, self.seq.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Serves one request; never fails, never panics on input.
+    pub async fn handle(self: Arc<Self>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let start = Instant::now();
+        let rid = self.request_id(&req);
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let mut log = LogLine::default();
+        let resp = match self.serve(req, &rid, &mut log).await {
+            Ok(r) => r,
+            Err((err, client)) => {
+                log.error = Some(err.to_string());
+                self.respond_error(client, &err, log.api.as_deref().unwrap_or(""))
+            }
+        };
+        let mut resp = resp;
+        if let Ok(v) = HeaderValue::from_str(&rid) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        let status = resp.status().as_u16();
+        let latency_us = start.elapsed().as_micros() as u64;
+        // The query is left out: some dialects carry credentials there.
+        match &log.error {
+            None => tracing::info!(
+                request_id = %rid, client = log.client, op = log.op, %method, path = %path,
+                upstream_status = log.upstream_status, status, latency_us, "request"
+            ),
+            Some(e) => tracing::warn!(
+                request_id = %rid, client = log.client, op = log.op, %method, path = %path,
+                upstream_status = log.upstream_status, status, latency_us, error = %e, "request failed"
+            ),
+        }
+        resp
+    }
+
+    fn respond_error(&self, client: usize, err: &GwError, api: &str) -> Response<Full<Bytes>> {
+        let d = &self.clients[client.min(self.clients.len() - 1)];
+        let ctx = Ctx {
+            api,
+            ..Ctx::default()
+        };
+        let (status, body) = encode_error(d, None, err, &ctx);
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        if let Some(ra) = err.retry_after.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            r.headers_mut().insert(http::header::RETRY_AFTER, ra);
+        }
+        r
+    }
+
+    async fn serve(
+        &self,
+        req: Request<hyper::body::Incoming>,
+        rid: &str,
+        log: &mut LogLine,
+    ) -> Result<Response<Full<Bytes>>, (GwError, usize)> {
+        // Route: the first accepted dialect whose routes match the raw path.
+        let raw_path = req.uri().path().to_owned();
+        let raw_query = req.uri().query().unwrap_or("").to_owned();
+        let mut matched: Option<(usize, Matched)> = None;
+        let mut first_err = None;
+        for (i, d) in self.clients.iter().enumerate() {
+            match translate::match_route(d, req.method(), &raw_path) {
+                Ok(m) => {
+                    matched = Some((i, m));
+                    break;
+                }
+                Err(e) => {
+                    if first_err.is_none() || e.kind == ErrorKind::MethodNotAllowed {
+                        first_err = Some((e, i));
+                    }
+                }
+            }
+        }
+        let Some((ci, m)) = matched else {
+            return Err(first_err.unwrap_or_else(|| (GwError::gateway(ErrorKind::NotFound, "no route"), 0)));
+        };
+        let fail = |e: GwError| (e, ci);
+        let client = &self.clients[ci];
+        let api = format!("{}{}", self.public_base, m.root);
+        log.client = client.name.clone();
+        log.op = m.route.op.name();
+        log.api = Some(api.clone());
+
+        let token = translate::extract_token(client, req.headers(), &raw_query);
+        let body = read_body(req, self.cfg.max_body_bytes).await.map_err(fail)?;
+        let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
+        let page = match &client.paging {
+            Some(p) if m.route.op == Op::List => paging::decode_request(p, &raw_query),
+            _ => PageReq::default(),
+        };
+
+        let up = &*self.upstream;
+        let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
+        let key = m.params.key();
+        let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
+        let (tag, id) = self.resolve(uroute, &key, &uproject, token.as_deref(), rid).await.map_err(fail)?;
+
+        let out = translate::encode_request(
+            up,
+            uroute,
+            &OutboundArgs {
+                project: &uproject,
+                tag: tag.as_deref(),
+                id,
+                page: &page,
+                body: record.as_ref(),
+                token: token.as_deref(),
+            },
+        )
+        .map_err(fail)?;
+        let answer = self.forward(out, uroute.op.idempotent(), rid).await.map_err(fail)?;
+        log.upstream_status = answer.status;
+
+        if !(200..300).contains(&answer.status) {
+            return Err(fail(translate::decode_upstream_error(up, uroute.op, answer.status, &answer.headers, &answer.body)));
+        }
+        let ctx = Ctx {
+            api: &api,
+            owner: &m.params.owner,
+            repo: &m.params.repo,
+            project: &m.params.project,
+        };
+        let args = ResponseArgs {
+            client,
+            client_route: m.route,
+            upstream: up,
+            upstream_route: uroute,
+            ctx,
+            upstream_project: &uproject,
+            public_base: &self.public_base,
+            raw_path: &raw_path,
+            raw_query: &raw_query,
+            page: &page,
+        };
+        let cr = translate::translate_success(&args, &answer.headers, &answer.body).map_err(fail)?;
+        for (id, tag) in &cr.seen {
+            self.ids.insert(&uproject, *id, tag);
+        }
+        if m.route.op == Op::Delete {
+            if let Some(id) = id.or(m.params.id) {
+                self.ids.remove(&uproject, id);
+            }
+        }
+        let mut resp = Response::new(Full::new(Bytes::from(cr.body)));
+        *resp.status_mut() = StatusCode::from_u16(cr.status).unwrap_or(StatusCode::OK);
+        let h = resp.headers_mut();
+        if m.route.response.is_some() {
+            h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        }
+        for (k, v) in cr.headers {
+            h.append(k, v);
+        }
+        Ok(resp)
+    }
+
+    /// Finds what the upstream route needs to address the release.
+    async fn resolve(
+        &self,
+        uroute: &Route,
+        key: &ReleaseKey,
+        uproject: &str,
+        token: Option<&str>,
+        rid: &str,
+    ) -> Result<(Option<String>, Option<u64>), GwError> {
+        match (uroute.key, key) {
+            (ReleaseKeyVar::Tag, ReleaseKey::Tag(t)) => Ok((Some(t.clone()), None)),
+            (ReleaseKeyVar::Id, ReleaseKey::Id(i)) => Ok((None, Some(*i))),
+            (ReleaseKeyVar::Tag, ReleaseKey::Id(id)) => {
+                let tag = self.tag_for_id(uproject, *id, token, rid).await?;
+                Ok((Some(tag), Some(*id)))
+            }
+            (ReleaseKeyVar::Id, ReleaseKey::Tag(_)) => Err(GwError::gateway(
+                ErrorKind::Unsupported,
+                format!("the upstream ({}) addresses releases by id only for `{}`", self.upstream.title, uroute.op),
+            )),
+            (_, ReleaseKey::Id(i)) => Ok((None, Some(*i))),
+            (_, ReleaseKey::Tag(t)) => Ok((Some(t.clone()), None)),
+            (_, ReleaseKey::None) => Ok((None, None)),
+        }
+    }
+
+    /// id → tag: the cache, else a walk over the upstream's release list.
+    async fn tag_for_id(&self, uproject: &str, id: u64, token: Option<&str>, rid: &str) -> Result<String, GwError> {
+        if let Some(t) = self.ids.get(uproject, id) {
+            return Ok(t);
+        }
+        let up = &*self.upstream;
+        let not_found = || GwError::client(ErrorKind::NotFound, format!("no release with id {id} in {uproject}"));
+        let Some(list) = up.routes_for(Op::List).next() else {
+            return Err(not_found());
+        };
+        let Some(shape) = list.response else { return Err(not_found()) };
+        let per_page = up.paging.as_ref().and_then(|p| p.max_per_page).or(Some(100));
+        let mut page = PageReq {
+            page: 1,
+            per_page,
+            cursor: None,
+        };
+        for _ in 0..self.cfg.max_id_scan_pages {
+            let out = translate::encode_request(
+                up,
+                list,
+                &OutboundArgs {
+                    project: uproject,
+                    tag: None,
+                    id: None,
+                    page: &page,
+                    body: None,
+                    token,
+                },
+            )?;
+            let answer = self.forward(out, true, rid).await?;
+            if !(200..300).contains(&answer.status) {
+                return Err(translate::decode_upstream_error(up, Op::List, answer.status, &answer.headers, &answer.body));
+            }
+            let text = std::str::from_utf8(&answer.body).unwrap_or("");
+            let recs: Vec<Record> = read_list(up, shape, list.list.as_deref().unwrap_or(&[]), text).map_err(|e| {
+                GwError::upstream(ErrorKind::BadUpstreamResponse, format!("the upstream ({}) release list is unreadable: {e}", up.title))
+            })?;
+            let mut found = None;
+            for r in &recs {
+                let Some(tag) = r.text("tag") else { continue };
+                let rid_ = if up.synthesized_ids {
+                    crate::canonical::synthetic_id(uproject, &tag)
+                } else {
+                    match r.text("id").and_then(|t| t.parse().ok()) {
+                        Some(i) => i,
+                        None => continue,
+                    }
+                };
+                self.ids.insert(uproject, rid_, &tag);
+                if rid_ == id {
+                    found = Some(tag.into_owned());
+                }
+            }
+            if let Some(t) = found {
+                return Ok(t);
+            }
+            let info = paging::decode_info(up, &answer.headers, text);
+            match info.next {
+                Some(n) if !recs.is_empty() => match n.parse::<u64>() {
+                    Ok(p) if p > page.page => page.page = p,
+                    _ => page.cursor = Some(n),
+                },
+                _ => return Err(not_found()),
+            }
+        }
+        Err(not_found())
+    }
+
+    async fn forward(&self, out: translate::Outbound, idempotent: bool, rid: &str) -> Result<Answer, GwError> {
+        let uri = format!("{}{}", self.http.base, out.path_and_query);
+        let mut b = Request::builder().method(out.method).uri(&uri);
+        if let Some(h) = b.headers_mut() {
+            for (k, v) in out.headers {
+                h.append(k, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(rid) {
+                h.insert("x-request-id", v);
+            }
+            h.insert(http::header::USER_AGENT, HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))));
+        }
+        let req = b
+            .body(Full::new(Bytes::from(out.body.unwrap_or_default())))
+            .map_err(|e| GwError::gateway(ErrorKind::Internal, format!("cannot build the upstream request: {e}")))?;
+        self.http.send(req, idempotent).await
+    }
+}
+
+#[derive(Default)]
+struct LogLine {
+    client: String,
+    op: &'static str,
+    upstream_status: u16,
+    api: Option<String>,
+    error: Option<String>,
+}
+
+/// Reads the request body, refusing more than `max` bytes.
+async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<Bytes, GwError> {
+    let too_large = || GwError::client(ErrorKind::PayloadTooLarge, format!("request body is larger than the limit of {max} bytes"));
+    if let Some(len) = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > max as u64 {
+            return Err(too_large());
+        }
+    }
+    match Limited::new(req.into_body(), max).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
+        Err(e) => Err(GwError::client(ErrorKind::BadRequest, format!("cannot read the request body: {e}"))),
+    }
+}
+
+pub fn describe(e: &GwError) -> String {
+    format!("{} ({})", e.message, side_name(e.side))
+}

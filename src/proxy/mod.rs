@@ -1,0 +1,7 @@
+//! I/O: the listener, the request lifecycle and the pooled upstream client.
+
+pub mod client;
+pub mod handler;
+pub mod server;
+
+pub use handler::Gateway;

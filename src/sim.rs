@@ -1,0 +1,337 @@
+//! A simulated forge: an in-memory release store served in any dialect, driven
+//! by that dialect's mapping exactly as the gateway is. It backs `forgebridge
+//! demo` and tests; it is not a conformance reference for the real forge.
+
+use crate::canonical::{synthetic_id, ErrorKind, Kind, Op};
+use crate::error::{encode_error, GwError};
+use crate::mapping::model::Route;
+use crate::mapping::Dialect;
+use crate::translate::paging::{self, PageInfo, PageReq};
+use crate::translate::record::Record;
+use crate::translate::write::{write_list, write_record, Ctx};
+use crate::translate::{self, Params};
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+
+pub struct Sim {
+    dialect: Arc<Dialect>,
+    base: String,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Project path → releases, oldest first.
+    projects: HashMap<String, Vec<Record<'static>>>,
+    next_id: u64,
+}
+
+/// A release to seed the store with, in canonical field names.
+pub struct SeedRelease<'a> {
+    pub tag: &'a str,
+    pub name: &'a str,
+    pub body: &'a str,
+    pub published_at: &'a str,
+}
+
+pub const DEMO_PROJECT: &str = "demo/hello";
+
+pub fn demo_seed() -> Vec<SeedRelease<'static>> {
+    vec![
+        SeedRelease {
+            tag: "v1.0.0",
+            name: "First stable",
+            body: "The first stable release.",
+            published_at: "2026-01-10T09:00:00Z",
+        },
+        SeedRelease {
+            tag: "v1.1.0",
+            name: "Faster",
+            body: "Twice as fast.\n\n- parser rewrite",
+            published_at: "2026-03-02T12:30:00Z",
+        },
+        SeedRelease {
+            tag: "release/2.0",
+            name: "Two",
+            body: "Tags may contain slashes.",
+            published_at: "2026-06-15T08:15:00Z",
+        },
+    ]
+}
+
+impl Sim {
+    /// Binds 127.0.0.1:`port` (0 for any) and serves until the task is dropped.
+    pub async fn start(
+        dialect: Arc<Dialect>,
+        port: u16,
+        project: &str,
+        seed: &[SeedRelease<'_>],
+    ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+        let addr = listener.local_addr()?;
+        let sim = Arc::new(Sim {
+            base: format!("http://{addr}"),
+            dialect,
+            state: Mutex::new(State::default()),
+        });
+        for s in seed {
+            let mut r = Record::new(Kind::Release);
+            r.set_str("tag", s.tag);
+            r.set_str("name", s.name);
+            r.set_str("body", s.body);
+            r.set_str("created_at", s.published_at);
+            r.set_str("published_at", s.published_at);
+            sim.insert(project, r);
+        }
+        let task = tokio::spawn(async move {
+            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let sim = sim.clone();
+                let builder = builder.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| {
+                        let sim = sim.clone();
+                        async move { Ok::<_, std::convert::Infallible>(sim.handle(req).await) }
+                    });
+                    let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+                });
+            }
+        });
+        Ok((addr, task))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Completes a new release the way a forge would and stores it.
+    fn insert(&self, project: &str, mut r: Record<'static>) -> Record<'static> {
+        let mut st = self.lock();
+        st.next_id += 1;
+        let tag = r.text("tag").map(|t| t.into_owned()).unwrap_or_default();
+        let id = if self.dialect.synthesized_ids {
+            synthetic_id(project, &tag)
+        } else {
+            st.next_id
+        };
+        r.set_json("id", id.to_string());
+        let now = now_rfc3339();
+        if r.json("created_at").is_none() {
+            r.set_str("created_at", &now);
+        }
+        if r.json("published_at").is_none() {
+            r.set_str("published_at", &now);
+        }
+        r.set_str("commit_sha", &format!("{:016x}{:024x}", synthetic_id("commit", &tag), 0));
+        r.set_json("author.id", "1".into());
+        r.set_str("author.login", "demo");
+        r.set_str("author.name", "Demo User");
+        r.set_str("author.avatar_url", "https://avatars.invalid/demo.png");
+        r.set_str("author.html_url", &format!("{}/demo", self.base));
+        r.set_str("html_url", &format!("{}/{project}/-/releases/{tag}", self.base));
+        if r.lists[0].is_none() {
+            r.lists[0] = Some(Vec::new());
+        }
+        st.projects.entry(project.to_owned()).or_default().push(r.clone());
+        r
+    }
+
+    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+        let d = self.dialect.clone();
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or("").to_owned();
+        let m = match translate::match_route(&d, req.method(), &path) {
+            Ok(m) => m,
+            Err(e) => return self.error(&e),
+        };
+        let api = format!("{}{}", self.base, m.root);
+        let route = m.route;
+        let params = m.params;
+        let body = match Limited::new(req.into_body(), 10 << 20).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return self.error(&GwError::client(ErrorKind::PayloadTooLarge, "request body too large")),
+        };
+        match self.serve(&d, route, &params, &body, &api, &path, &query) {
+            Ok(r) => r,
+            Err(e) => self.error(&e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn serve(
+        &self,
+        d: &Dialect,
+        route: &Route,
+        p: &Params,
+        body: &[u8],
+        api: &str,
+        path: &str,
+        query: &str,
+    ) -> Result<Response<Full<Bytes>>, GwError> {
+        let ctx = Ctx {
+            api,
+            owner: &p.owner,
+            repo: &p.repo,
+            project: &p.project,
+        };
+        let project = p.project.as_str();
+        let not_found = || GwError::client(ErrorKind::NotFound, "404 Release Not Found");
+        let find = |st: &State| -> Option<usize> {
+            let rels = st.projects.get(project)?;
+            rels.iter().position(|r| match (&p.id, &p.tag) {
+                (Some(id), _) => r.text("id").and_then(|t| t.parse::<u64>().ok()) == Some(*id),
+                (None, Some(tag)) => r.text("tag").as_deref() == Some(tag.as_str()),
+                _ => false,
+            })
+        };
+        let one = |rec: &Record, status: u16| -> Response<Full<Bytes>> {
+            let mut out = Vec::new();
+            if let Some(s) = route.response {
+                write_record(&mut out, d, s, rec, &ctx);
+            }
+            json_response(status, out, route.response.is_some())
+        };
+        match route.op {
+            Op::List => {
+                let st = self.lock();
+                let mut rels: Vec<&Record> = st.projects.get(project).map(|v| v.iter().collect()).unwrap_or_default();
+                rels.sort_by(|a, b| b.json("published_at").cmp(&a.json("published_at")));
+                let page = d.paging.as_ref().map(|pg| paging::decode_request(pg, query)).unwrap_or_default();
+                let per = page.per_page.unwrap_or(20).max(1) as usize;
+                let total = rels.len();
+                let pages = total.div_ceil(per).max(1);
+                let start = ((page.page as usize).saturating_sub(1)).saturating_mul(per).min(total);
+                let slice: Vec<Record> = rels[start..(start + per).min(total)].iter().map(|r| (*r).clone()).collect();
+                let mut out = Vec::new();
+                if let Some(s) = route.response {
+                    write_list(&mut out, d, s, &slice, &ctx, route.list.as_deref().unwrap_or(&[]), &route.envelope);
+                }
+                let info = PageInfo {
+                    next: ((page.page as usize) < pages).then(|| (page.page + 1).to_string()),
+                    prev: (page.page > 1).then(|| (page.page - 1).to_string()),
+                    last: Some(pages.to_string()),
+                    total: Some(total.to_string()),
+                };
+                let mut resp = json_response(route.status, out, true);
+                if let Some(pg) = &d.paging {
+                    let mut hs = Vec::new();
+                    let req = PageReq { per_page: Some(per as u64), ..page };
+                    paging::encode_headers(pg, &info, &req, &self.base, path, query, &mut hs);
+                    for (k, v) in hs {
+                        resp.headers_mut().append(k, v);
+                    }
+                }
+                Ok(resp)
+            }
+            Op::Get => {
+                let st = self.lock();
+                let i = find(&st).ok_or_else(not_found)?;
+                Ok(one(&st.projects[project][i], route.status))
+            }
+            Op::Latest => {
+                let st = self.lock();
+                let rels = st.projects.get(project).ok_or_else(not_found)?;
+                let latest = rels.iter().max_by(|a, b| a.json("published_at").cmp(&b.json("published_at"))).ok_or_else(not_found)?;
+                Ok(one(latest, route.status))
+            }
+            Op::Create => {
+                let rec = translate::decode_body(d, route, body)?.ok_or_else(not_found)?;
+                let rec = rec.into_owned();
+                let tag = rec.text("tag").map(|t| t.into_owned()).unwrap_or_default();
+                let exists = self
+                    .lock()
+                    .projects
+                    .get(project)
+                    .is_some_and(|v| v.iter().any(|r| r.text("tag").as_deref() == Some(tag.as_str())));
+                if exists {
+                    return Err(GwError::client(ErrorKind::AlreadyExists, "Release already exists").with_field("tag"));
+                }
+                let stored = self.insert(project, rec);
+                Ok(one(&stored, route.status))
+            }
+            Op::Update => {
+                let rec = translate::decode_body(d, route, body)?.ok_or_else(not_found)?;
+                let mut st = self.lock();
+                let i = find(&st).ok_or_else(not_found)?;
+                let Some(rels) = st.projects.get_mut(project) else { return Err(not_found()) };
+                let stored = &mut rels[i];
+                for (f, v) in rec.vals.iter().enumerate() {
+                    if let Some(v) = v {
+                        if Kind::Release.fields()[f] != "id" {
+                            stored.vals[f] = Some(v.clone().into_owned().into());
+                        }
+                    }
+                }
+                stored.set_str("updated_at", &now_rfc3339());
+                let r = stored.clone();
+                Ok(one(&r, route.status))
+            }
+            Op::Delete => {
+                let mut st = self.lock();
+                let i = find(&st).ok_or_else(not_found)?;
+                let Some(rels) = st.projects.get_mut(project) else { return Err(not_found()) };
+                let r = rels.remove(i);
+                Ok(one(&r, route.status))
+            }
+        }
+    }
+
+    fn error(&self, e: &GwError) -> Response<Full<Bytes>> {
+        let (status, body) = encode_error(&self.dialect, None, e, &Ctx::default());
+        json_response(status, body, true)
+    }
+}
+
+fn json_response(status: u16, body: Vec<u8>, json: bool) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if json {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    r
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil from days (H. Hinnant), valid for the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_timestamps() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,458 @@
+//! Pure translation: client request → canonical → upstream request, and
+//! upstream response → canonical → client response. No I/O here.
+
+pub mod paging;
+pub mod read;
+pub mod record;
+pub mod url;
+pub mod write;
+
+use crate::canonical::{synthetic_id, ErrorKind, Kind, Op};
+use crate::error::{GwError, Side};
+use crate::mapping::model::{
+    CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route,
+};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use paging::PageReq;
+use read::{check_types, read_list, read_record, ReadError, TypeMismatch};
+use record::{json_text, Record};
+use std::borrow::Cow;
+use write::{render, write_list, write_record, Ctx};
+
+/// Path parameters of a matched client route, decoded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Params {
+    pub owner: String,
+    pub repo: String,
+    /// The project path as the client named it ("owner/repo", "group/sub/proj").
+    pub project: String,
+    pub tag: Option<String>,
+    pub id: Option<u64>,
+}
+
+#[derive(Debug)]
+pub struct Matched<'d> {
+    pub route: &'d Route,
+    /// The API root the request came in under ("" or "/api/v3", …).
+    pub root: &'d str,
+    pub params: Params,
+}
+
+/// Finds the client route for a raw (still percent-encoded) path.
+pub fn match_route<'d>(d: &'d Dialect, method: &Method, raw_path: &str) -> Result<Matched<'d>, GwError> {
+    let not_found = || GwError::gateway(ErrorKind::NotFound, format!("no {} route matches {method} {raw_path}", d.title));
+    let m = d.router.at(raw_path).map_err(|_| not_found())?;
+    let Some(route) = m.value.iter().map(|i| &d.routes[*i]).find(|r| r.method == method) else {
+        let allowed: Vec<&str> = m.value.iter().map(|i| d.routes[*i].method.as_str()).collect();
+        return Err(GwError::gateway(
+            ErrorKind::MethodNotAllowed,
+            format!("{method} is not allowed on {raw_path}; allowed: {}", allowed.join(", ")),
+        ));
+    };
+    let root = d
+        .roots
+        .iter()
+        .filter(|r| raw_path.starts_with(r.as_str()) && raw_path[r.len()..].starts_with('/'))
+        .max_by_key(|r| r.len())
+        .map_or("", String::as_str);
+    let mut p = Params::default();
+    for (name, raw) in m.params.iter() {
+        let v = url::decode(raw).ok_or_else(|| {
+            GwError::client(ErrorKind::BadRequest, format!("path parameter `{name}` is not valid UTF-8 once decoded"))
+        })?;
+        match PathVar::parse(name) {
+            Some(PathVar::Owner) => p.owner = v.into_owned(),
+            Some(PathVar::Repo) => p.repo = v.into_owned(),
+            Some(PathVar::Project) => p.project = v.into_owned(),
+            Some(PathVar::Tag) => p.tag = Some(v.into_owned()),
+            Some(PathVar::Id) => {
+                p.id = Some(v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(not_found)?);
+            }
+            None => {}
+        }
+    }
+    if p.project.is_empty() {
+        p.project = format!("{}/{}", p.owner, p.repo);
+    } else if p.owner.is_empty() {
+        let (o, r) = split_project(&p.project);
+        p.owner = o.to_owned();
+        p.repo = r.to_owned();
+    }
+    Ok(Matched { route, root, params: p })
+}
+
+/// "group/sub/proj" → ("group/sub", "proj").
+pub fn split_project(p: &str) -> (&str, &str) {
+    p.rsplit_once('/').unwrap_or(("", p))
+}
+
+/// The client's token, from the first slot of its dialect that carries one.
+pub fn extract_token(d: &Dialect, headers: &HeaderMap, query: &str) -> Option<String> {
+    for slot in &d.auth_in {
+        if let Some(h) = &slot.header {
+            let Some(v) = headers.get(h).and_then(|v| v.to_str().ok()) else { continue };
+            match &slot.scheme {
+                Some(scheme) => {
+                    let v = v.trim();
+                    if v.len() > scheme.len()
+                        && v[..scheme.len()].eq_ignore_ascii_case(scheme)
+                        && v.as_bytes()[scheme.len()] == b' '
+                    {
+                        return Some(v[scheme.len() + 1..].trim().to_owned());
+                    }
+                }
+                None => return Some(v.trim().to_owned()),
+            }
+        } else if let Some(q) = &slot.query {
+            if let Some((_, v)) = url::query_pairs(query).into_iter().find(|(k, _)| k == q) {
+                return Some(v.into_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Reads and checks the request body against the client route's request shape.
+pub fn decode_body<'a>(d: &Dialect, route: &Route, body: &'a [u8]) -> Result<Option<Record<'a>>, GwError> {
+    let Some(shape) = route.request else { return Ok(None) };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| GwError::client(ErrorKind::BadRequest, "request body is not UTF-8"))?;
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    let rec = read_record(d, shape, text).map_err(|e| match e {
+        ReadError::Syntax(e) => GwError::client(ErrorKind::BadRequest, format!("Problems parsing JSON: {e}")),
+        ReadError::Shape { expected, at } => {
+            GwError::client(ErrorKind::BadRequest, format!("Problems parsing JSON: expected {expected} at {at}"))
+        }
+    })?;
+    if let Err(TypeMismatch { field, expected }) = check_types(d, shape, &rec) {
+        let name = Kind::Release.fields()[field];
+        let key = d.shape(shape).field_keys[field].clone().unwrap_or_else(|| name.to_owned());
+        return Err(GwError::client(ErrorKind::Invalid, format!("`{key}` must be a {}", ty_name(expected)))
+            .with_field(name));
+    }
+    for f in &route.required {
+        if rec.vals[*f].as_deref().is_none_or(|v| v == "null") {
+            let name = Kind::Release.fields()[*f];
+            let key = d.shape(shape).field_keys[*f].clone().unwrap_or_else(|| name.to_owned());
+            return Err(GwError::client(ErrorKind::MissingField, format!("`{key}` is required")).with_field(name));
+        }
+    }
+    Ok(Some(rec))
+}
+
+fn ty_name(t: crate::mapping::model::Ty) -> &'static str {
+    use crate::mapping::model::Ty;
+    match t {
+        Ty::String => "string",
+        Ty::Int => "integer",
+        Ty::Bool => "boolean",
+        Ty::Any => "value",
+    }
+}
+
+/// How a release is addressed in a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReleaseKey {
+    None,
+    Id(u64),
+    Tag(String),
+}
+
+impl Params {
+    pub fn key(&self) -> ReleaseKey {
+        match (&self.id, &self.tag) {
+            (Some(id), _) => ReleaseKey::Id(*id),
+            (None, Some(t)) => ReleaseKey::Tag(t.clone()),
+            _ => ReleaseKey::None,
+        }
+    }
+}
+
+/// Picks the upstream route for `op`, preferring one addressed the way the
+/// client addressed the release. Errors name the upstream and the operation.
+pub fn upstream_route<'u>(u: &'u Dialect, op: Op, key: &ReleaseKey) -> Result<&'u Route, GwError> {
+    let want = match key {
+        ReleaseKey::Id(_) => ReleaseKeyVar::Id,
+        ReleaseKey::Tag(_) => ReleaseKeyVar::Tag,
+        ReleaseKey::None => ReleaseKeyVar::None,
+    };
+    let mut candidates = u.routes_for(op);
+    let first = candidates.next().ok_or_else(|| {
+        GwError::gateway(
+            ErrorKind::Unsupported,
+            format!("the upstream ({}) has no `{op}` operation for releases", u.title),
+        )
+    })?;
+    if first.key == want {
+        return Ok(first);
+    }
+    Ok(u.routes_for(op).find(|r| r.key == want).unwrap_or(first))
+}
+
+/// A request ready to send upstream (path relative to the upstream base URL).
+#[derive(Debug)]
+pub struct Outbound {
+    pub method: Method,
+    pub path_and_query: String,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Option<Vec<u8>>,
+}
+
+pub struct OutboundArgs<'a> {
+    /// The project path on the upstream.
+    pub project: &'a str,
+    pub tag: Option<&'a str>,
+    pub id: Option<u64>,
+    pub page: &'a PageReq,
+    pub body: Option<&'a Record<'a>>,
+    pub token: Option<&'a str>,
+}
+
+/// Builds the upstream request for a route. Refuse rules run here, so that
+/// nothing the upstream cannot represent is silently dropped.
+pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Outbound, GwError> {
+    if let Some(rec) = a.body {
+        for r in &route.refuse {
+            let Some(v) = rec.vals[r.field].as_deref() else { continue };
+            let hit = match &r.check {
+                RefuseCheck::Equals(want) => v == want || json_text(v) == json_text(want) && v.starts_with('"') == want.starts_with('"'),
+                RefuseCheck::Changed => a.tag.is_some() && json_text(v).as_deref() != a.tag,
+            };
+            if hit {
+                let name = Kind::Release.fields()[r.field];
+                return Err(GwError::gateway(
+                    ErrorKind::Unsupported,
+                    format!("the upstream ({}) cannot do this {}: {}", u.title, route.op, r.reason),
+                )
+                .with_field(name));
+            }
+        }
+    }
+    let mut path = String::with_capacity(64);
+    path.push_str(u.roots.first().map_or("", String::as_str));
+    let (owner, repo) = split_project(a.project);
+    for part in &route.path.parts {
+        match part {
+            PathPart::Lit(l) => path.push_str(l),
+            PathPart::Var(v) | PathPart::CatchAll(v) => {
+                let value: Cow<str> = match v {
+                    PathVar::Project => Cow::Borrowed(a.project),
+                    PathVar::Owner => Cow::Borrowed(owner),
+                    PathVar::Repo => Cow::Borrowed(repo),
+                    PathVar::Tag => Cow::Borrowed(a.tag.ok_or_else(|| missing_key(u, route, "tag"))?),
+                    PathVar::Id => Cow::Owned(a.id.ok_or_else(|| missing_key(u, route, "id"))?.to_string()),
+                };
+                if matches!(part, PathPart::CatchAll(_)) {
+                    url::push_segments(&mut path, &value);
+                } else {
+                    url::push_segment(&mut path, &value);
+                }
+            }
+        }
+    }
+    if route.op == Op::List {
+        if let Some(p) = &u.paging {
+            paging::encode_query(p, a.page, &mut path);
+        }
+    }
+    let mut headers = Vec::with_capacity(4);
+    headers.push((http::header::ACCEPT, HeaderValue::from_static("application/json")));
+    if let (Some(t), Some(slot)) = (a.token, &u.auth_out) {
+        match credential_header(slot, t) {
+            Some(h) => headers.push(h),
+            None if slot.query.is_some() => {
+                if let Some(q) = &slot.query {
+                    url::push_query(&mut path, q, t);
+                }
+            }
+            None => return Err(GwError::client(ErrorKind::Unauthorized, "the token contains characters not allowed in a header")),
+        }
+    }
+    let body = match (route.request, a.body) {
+        (Some(shape), Some(rec)) => {
+            let mut out = Vec::with_capacity(256);
+            write_record(&mut out, u, shape, rec, &Ctx::default());
+            headers.push((http::header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
+            Some(out)
+        }
+        _ => None,
+    };
+    Ok(Outbound {
+        method: route.method.clone(),
+        path_and_query: path,
+        headers,
+        body,
+    })
+}
+
+fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
+    GwError::gateway(
+        ErrorKind::Internal,
+        format!("no release {what} to address the upstream ({}) {} route", u.title, route.op),
+    )
+}
+
+fn credential_header(slot: &CredentialSlot, token: &str) -> Option<(HeaderName, HeaderValue)> {
+    let h = slot.header.clone()?;
+    let v = match &slot.scheme {
+        Some(s) => format!("{s} {token}"),
+        None => token.to_owned(),
+    };
+    let mut v = HeaderValue::from_str(&v).ok()?;
+    v.set_sensitive(true);
+    Some((h, v))
+}
+
+/// Everything the response side needs to know about the request.
+pub struct ResponseArgs<'a> {
+    pub client: &'a Dialect,
+    pub client_route: &'a Route,
+    pub upstream: &'a Dialect,
+    pub upstream_route: &'a Route,
+    pub ctx: Ctx<'a>,
+    /// The upstream project path, for synthesized ids.
+    pub upstream_project: &'a str,
+    /// Public base of the gateway (scheme://host[:port]) and the request's raw
+    /// path and query, for rebuilt `Link` headers.
+    pub public_base: &'a str,
+    pub raw_path: &'a str,
+    pub raw_query: &'a str,
+    pub page: &'a PageReq,
+}
+
+#[derive(Debug)]
+pub struct ClientResponse {
+    pub status: u16,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Vec<u8>,
+    /// (id, tag) of every release seen, for the identity cache.
+    pub seen: Vec<(u64, String)>,
+}
+
+/// Translates a successful upstream answer (2xx) into the client's dialect.
+pub fn translate_success(a: &ResponseArgs, headers: &HeaderMap, body: &[u8]) -> Result<ClientResponse, GwError> {
+    let bad = |what: String| {
+        GwError::upstream(
+            ErrorKind::BadUpstreamResponse,
+            format!("the upstream ({}) answered {} with {what}", a.upstream.title, a.upstream_route.op),
+        )
+    };
+    let mut out_headers = Vec::new();
+    map_headers(a.upstream, a.client, headers, &mut out_headers);
+    let mut seen = Vec::new();
+    let want_body = a.client_route.response.is_some();
+    let (Some(cshape), Some(ushape)) = (a.client_route.response, a.upstream_route.response) else {
+        return Ok(ClientResponse {
+            status: a.client_route.status,
+            headers: out_headers,
+            body: if want_body { b"{}".to_vec() } else { Vec::new() },
+            seen,
+        });
+    };
+    let text = std::str::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
+    let mut out = Vec::with_capacity(body.len() + body.len() / 2);
+    if a.upstream_route.op == Op::List {
+        let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
+        let mut recs = read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
+        for r in &mut recs {
+            identify(a, r, &mut seen);
+        }
+        let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
+        write_list(&mut out, a.client, cshape, &recs, &a.ctx, cpath, &a.client_route.envelope);
+        let info = paging::decode_info(a.upstream, headers, text);
+        if let Some(cp) = &a.client.paging {
+            paging::encode_headers(cp, &info, a.page, a.public_base, a.raw_path, a.raw_query, &mut out_headers);
+        }
+    } else {
+        let mut rec = read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
+        if rec.vals[Kind::Release.field_index("tag").unwrap_or(0)].is_none() {
+            return Err(bad("a release without a tag".into()));
+        }
+        identify(a, &mut rec, &mut seen);
+        write_record(&mut out, a.client, cshape, &rec, &a.ctx);
+        if let Some(loc) = &a.client_route.location {
+            let l = render(loc, &rec, &a.ctx);
+            if let Ok(v) = HeaderValue::from_str(&l) {
+                out_headers.push((http::header::LOCATION, v));
+            }
+        }
+    }
+    Ok(ClientResponse {
+        status: a.client_route.status,
+        headers: out_headers,
+        body: out,
+        seen,
+    })
+}
+
+fn read_error_text(e: &ReadError) -> String {
+    match e {
+        ReadError::Syntax(e) if e.is_eof() => "truncated JSON".into(),
+        ReadError::Syntax(e) => format!("invalid JSON ({e})"),
+        ReadError::Shape { expected, at } => format!("JSON without {expected} at {at}"),
+    }
+}
+
+/// Gives the release the id clients of numeric-id dialects use.
+fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
+    let Some(tag) = rec.text("tag").map(Cow::into_owned) else { return };
+    let id = if a.upstream.synthesized_ids {
+        let id = synthetic_id(a.upstream_project, &tag);
+        rec.set_json("id", id.to_string());
+        Some(id)
+    } else {
+        rec.text("id").and_then(|t| t.parse::<u64>().ok())
+    };
+    if let Some(id) = id {
+        seen.push((id, tag));
+    }
+}
+
+/// Copies headers with a shared meaning (rate limits, Retry-After) under the
+/// client dialect's names.
+pub fn map_headers(u: &Dialect, c: &Dialect, from: &HeaderMap, out: &mut Vec<(HeaderName, HeaderValue)>) {
+    for (uh, idx) in &u.headers {
+        let Some(v) = from.get(uh) else { continue };
+        for (ch, cidx) in &c.headers {
+            if cidx == idx {
+                out.push((ch.clone(), v.clone()));
+            }
+        }
+    }
+}
+
+/// Turns an upstream error answer into a canonical error.
+pub fn decode_upstream_error(u: &Dialect, op: Op, status: u16, headers: &HeaderMap, body: &[u8]) -> GwError {
+    let kind = u.errors.kind_of_status(status);
+    let text = std::str::from_utf8(body).unwrap_or("");
+    let mut detail = None;
+    for p in &u.errors.message_paths {
+        if let Ok(Some(j)) = read::find(text, p) {
+            detail = match json_text(j) {
+                Some(t) => Some(t.into_owned()),
+                None if j != "null" => Some(j.to_owned()),
+                None => None,
+            };
+            if detail.is_some() {
+                break;
+            }
+        }
+    }
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let message = match detail {
+        Some(m) => format!("the upstream ({}) answered {status} {reason}: {m}", u.title),
+        None => format!("the upstream ({}) answered {status} {reason}", u.title),
+    };
+    let mut e = GwError::new(kind, Side::Upstream, message);
+    if kind == ErrorKind::AlreadyExists && op == Op::Create {
+        e.field = Some("tag");
+    }
+    e.retry_after = headers
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    e
+}

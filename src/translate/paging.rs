@@ -1,0 +1,237 @@
+//! Pagination: the client's page request in canonical form, the upstream's page
+//! metadata in canonical form, and `Link` / total headers rebuilt for the client.
+
+use super::url;
+use crate::mapping::model::{Paging, PagingStyle};
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+/// What page the client asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageReq {
+    pub page: u64,
+    pub per_page: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// What the upstream said about neighbouring pages: page numbers, or cursors.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    pub last: Option<String>,
+    pub total: Option<String>,
+}
+
+/// Reads the client's paging parameters; per_page is clamped to the dialect's
+/// maximum, as the dialect itself would.
+pub fn decode_request(p: &Paging, query: &str) -> PageReq {
+    let mut r = PageReq {
+        page: 1,
+        per_page: p.default_per_page,
+        cursor: None,
+    };
+    for (k, v) in url::query_pairs(query) {
+        if p.page_param.as_deref() == Some(&*k) {
+            r.page = v.parse().ok().filter(|n| *n > 0).unwrap_or(1);
+        } else if p.per_page_param.as_deref() == Some(&*k) {
+            if let Ok(n) = v.parse::<u64>() {
+                r.per_page = Some(n.max(1));
+            }
+        } else if p.cursor_param.as_deref() == Some(&*k) {
+            r.cursor = Some(v.into_owned());
+        }
+    }
+    if let (Some(n), Some(max)) = (r.per_page, p.max_per_page) {
+        r.per_page = Some(n.min(max));
+    }
+    r
+}
+
+/// Appends the upstream's paging parameters to a path being built.
+pub fn encode_query(p: &Paging, r: &PageReq, path: &mut String) {
+    match p.style {
+        PagingStyle::Page => {
+            if let Some(k) = &p.page_param {
+                url::push_query(path, k, &r.page.to_string());
+            }
+        }
+        PagingStyle::Cursor | PagingStyle::Token => {
+            if let (Some(k), Some(c)) = (&p.cursor_param, &r.cursor) {
+                url::push_query(path, k, c);
+            }
+        }
+    }
+    if let (Some(k), Some(n)) = (&p.per_page_param, r.per_page) {
+        let n = p.max_per_page.map_or(n, |m| n.min(m));
+        url::push_query(path, k, &n.to_string());
+    }
+}
+
+/// Reads the upstream's page metadata from headers, `Link`, or the body.
+pub fn decode_info(d: &crate::mapping::Dialect, headers: &HeaderMap, body: &str) -> PageInfo {
+    let Some(p) = &d.paging else { return PageInfo::default() };
+    let get = |h: &Option<HeaderName>| {
+        h.as_ref()
+            .and_then(|h| headers.get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut info = PageInfo {
+        next: get(&p.next_header),
+        prev: get(&p.prev_header),
+        last: get(&p.last_header),
+        total: get(&p.total_header),
+    };
+    if p.link {
+        let param = match p.style {
+            PagingStyle::Page => p.page_param.as_deref(),
+            _ => p.cursor_param.as_deref(),
+        };
+        if let Some(param) = param {
+            for v in headers.get_all(http::header::LINK) {
+                let Ok(v) = v.to_str() else { continue };
+                for (target, rel) in parse_link(v) {
+                    let q = target.split_once('?').map_or("", |(_, q)| q);
+                    let Some(val) = url::query_pairs(q).into_iter().find(|(k, _)| k == param).map(|(_, v)| v.into_owned())
+                    else {
+                        continue;
+                    };
+                    let slot = match rel {
+                        "next" => &mut info.next,
+                        "prev" | "previous" => &mut info.prev,
+                        "last" => &mut info.last,
+                        _ => continue,
+                    };
+                    if slot.is_none() {
+                        *slot = Some(val);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(path) = &p.next_token_path {
+        if let Ok(Some(j)) = super::read::find(body, path) {
+            if let Some(t) = super::record::json_text(j).filter(|t| !t.is_empty()) {
+                info.next = Some(t.into_owned());
+            }
+        }
+    }
+    info
+}
+
+/// `<url>; rel="next", <url>; rel="last"` → [(url, rel)].
+pub fn parse_link(v: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = v;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>') else { break };
+        let target = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        let end = rest.find('<').unwrap_or(rest.len());
+        let params = &rest[..end];
+        for p in params.split(';') {
+            let p = p.trim().trim_end_matches(',').trim();
+            if let Some(r) = p.strip_prefix("rel=") {
+                for rel in r.trim_matches('"').split_whitespace() {
+                    out.push((target, rel));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Writes the client's paging headers: `Link` rebuilt on the gateway's URL with
+/// the client's parameter names, and totals where the client dialect has them.
+#[allow(clippy::too_many_arguments)]
+pub fn encode_headers(
+    p: &Paging,
+    info: &PageInfo,
+    req: &PageReq,
+    public_base: &str,
+    raw_path: &str,
+    raw_query: &str,
+    out: &mut Vec<(HeaderName, HeaderValue)>,
+) {
+    let mut put = |h: &Option<HeaderName>, v: Option<&str>| {
+        if let (Some(h), Some(v)) = (h, v) {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                out.push((h.clone(), v));
+            }
+        }
+    };
+    put(&p.next_header, Some(info.next.as_deref().unwrap_or("")));
+    put(&p.prev_header, Some(info.prev.as_deref().unwrap_or("")));
+    put(&p.total_header, info.total.as_deref());
+    put(&p.last_header, info.last.as_deref());
+    if p.style == PagingStyle::Page {
+        put(&p.page_header, Some(&req.page.to_string()));
+        put(&p.per_page_header, req.per_page.map(|n| n.to_string()).as_deref());
+    }
+    // A single page has no Link header, as on the forges themselves.
+    if !p.link || (info.next.is_none() && info.prev.is_none() && req.page <= 1) {
+        return;
+    }
+    let param = match p.style {
+        PagingStyle::Page => p.page_param.as_deref(),
+        _ => p.cursor_param.as_deref(),
+    };
+    let Some(param) = param else { return };
+    let link_to = |value: &str| {
+        let mut u = format!("{public_base}{raw_path}");
+        let mut has_per_page = false;
+        for (k, v) in url::query_pairs(raw_query) {
+            if k == param {
+                continue;
+            }
+            if p.per_page_param.as_deref() == Some(&*k) {
+                has_per_page = true;
+            }
+            url::push_query(&mut u, &k, &v);
+        }
+        if !has_per_page {
+            if let (Some(k), Some(n)) = (&p.per_page_param, req.per_page) {
+                if Some(n) != p.default_per_page {
+                    url::push_query(&mut u, k, &n.to_string());
+                }
+            }
+        }
+        url::push_query(&mut u, param, value);
+        u
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(v) = &info.prev {
+        parts.push(format!("<{}>; rel=\"prev\"", link_to(v)));
+    }
+    if let Some(v) = &info.next {
+        parts.push(format!("<{}>; rel=\"next\"", link_to(v)));
+    }
+    if let Some(v) = &info.last {
+        parts.push(format!("<{}>; rel=\"last\"", link_to(v)));
+    }
+    if p.style == PagingStyle::Page && req.page > 1 {
+        parts.push(format!("<{}>; rel=\"first\"", link_to("1")));
+    }
+    if !parts.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&parts.join(", ")) {
+            out.push((http::header::LINK, v));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_link_headers() {
+        let v = "<https://gl.example/api/v4/projects/1/releases?page=2&per_page=20>; rel=\"next\", <https://gl.example/api/v4/projects/1/releases?page=5&per_page=20>; rel=\"last\"";
+        let l = parse_link(v);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].1, "next");
+        assert!(l[0].0.ends_with("page=2&per_page=20"));
+        assert_eq!(l[1].1, "last");
+    }
+}

@@ -1,0 +1,117 @@
+//! A canonical object while it is being translated: every value is kept as the
+//! JSON text it arrived as, borrowed from the input where possible, so that
+//! strings are copied without being unescaped and re-escaped.
+
+use crate::canonical::Kind;
+use std::borrow::Cow;
+
+/// JSON text of one value; `None` when the source did not have it.
+pub type Val<'a> = Option<Cow<'a, str>>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record<'a> {
+    pub kind: Kind,
+    pub vals: Vec<Val<'a>>,
+    pub lists: Vec<Option<Vec<Record<'a>>>>,
+}
+
+impl<'a> Record<'a> {
+    pub fn new(kind: Kind) -> Self {
+        Record {
+            kind,
+            vals: vec![None; kind.fields().len()],
+            lists: vec![None; kind.lists().len()],
+        }
+    }
+
+    /// The JSON text of a field, by canonical name. Panics on a name that is
+    /// not a field of the kind: names are checked when mappings compile.
+    pub fn json(&self, name: &str) -> Option<&str> {
+        self.vals[self.idx(name)].as_deref()
+    }
+
+    fn idx(&self, name: &str) -> usize {
+        match self.kind.field_index(name) {
+            Some(i) => i,
+            None => panic!("{name} is not a {} field", self.kind.name()),
+        }
+    }
+
+    /// The text of a field: a JSON string unescaped, any other scalar as written.
+    pub fn text(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.vals[self.idx(name)].as_deref().and_then(json_text)
+    }
+
+    pub fn set_json(&mut self, name: &str, json: String) {
+        let i = self.idx(name);
+        self.vals[i] = Some(Cow::Owned(json));
+    }
+
+    pub fn set_str(&mut self, name: &str, s: &str) {
+        self.set_json(name, json_string(s));
+    }
+
+    pub fn into_owned(self) -> Record<'static> {
+        Record {
+            kind: self.kind,
+            vals: self
+                .vals
+                .into_iter()
+                .map(|v| v.map(|c| Cow::Owned(c.into_owned())))
+                .collect(),
+            lists: self
+                .lists
+                .into_iter()
+                .map(|l| l.map(|v| v.into_iter().map(Record::into_owned).collect()))
+                .collect(),
+        }
+    }
+}
+
+/// Unescaped text of a JSON scalar; `None` for null, objects and arrays.
+pub fn json_text(json: &str) -> Option<Cow<'_, str>> {
+    match json.as_bytes().first()? {
+        b'"' => {
+            let inner = &json[1..json.len().saturating_sub(1)];
+            if inner.contains('\\') {
+                serde_json::from_str::<String>(json).ok().map(Cow::Owned)
+            } else {
+                Some(Cow::Borrowed(inner))
+            }
+        }
+        b'n' | b'{' | b'[' => None,
+        _ => Some(Cow::Borrowed(json)),
+    }
+}
+
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json_string(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn push_json_string(out: &mut String, s: &str) {
+    // serde_json's escaper is exact; writing into a String through it is infallible.
+    let mut buf = Vec::with_capacity(s.len() + 2);
+    escape_into(&mut buf, s);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+}
+
+pub fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_of_json_scalars() {
+        assert_eq!(json_text("\"a\\/b\\u0026\"").as_deref(), Some("a/b&"));
+        assert_eq!(json_text("\"plain\"").as_deref(), Some("plain"));
+        assert_eq!(json_text("42").as_deref(), Some("42"));
+        assert_eq!(json_text("null"), None);
+        assert_eq!(json_string("a\"b"), "\"a\\\"b\"");
+    }
+}

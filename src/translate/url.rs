@@ -1,0 +1,96 @@
+//! Percent-encoding of path segments and query strings.
+//!
+//! Client input placed in an upstream path is always encoded as data, so no
+//! value can add a segment, a query or a fragment to the upstream request.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::borrow::Cow;
+
+/// Everything but RFC 3986 unreserved characters.
+pub const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Appends `s` encoded as one path segment ('/' becomes %2F).
+pub fn push_segment(out: &mut String, s: &str) {
+    if s == "." || s == ".." {
+        // Dot segments would be resolved away by servers; keep them data.
+        out.push_str(if s == "." { "%2E" } else { "%2E%2E" });
+        return;
+    }
+    out.extend(utf8_percent_encode(s, SEGMENT));
+}
+
+/// Appends `s` as several segments: '/' stays a separator, each piece is encoded.
+pub fn push_segments(out: &mut String, s: &str) {
+    for (i, piece) in s.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        push_segment(out, piece);
+    }
+}
+
+/// Decodes a matched path segment. Invalid UTF-8 is refused.
+pub fn decode(s: &str) -> Option<Cow<'_, str>> {
+    percent_decode_str(s).decode_utf8().ok()
+}
+
+/// Decodes `application/x-www-form-urlencoded` query pairs.
+pub fn query_pairs(q: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> Cow<'_, str> {
+    if s.contains('+') {
+        let replaced = s.replace('+', " ");
+        Cow::Owned(percent_decode_str(&replaced).decode_utf8_lossy().into_owned())
+    } else {
+        percent_decode_str(s).decode_utf8_lossy()
+    }
+}
+
+/// Appends `k=v` to a query string being built.
+pub fn push_query(out: &mut String, k: &str, v: &str) {
+    out.push(if out.contains('?') { '&' } else { '?' });
+    out.extend(utf8_percent_encode(k, SEGMENT));
+    out.push('=');
+    out.extend(utf8_percent_encode(v, SEGMENT));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cannot_escape() {
+        let cases = [
+            ("release/1.0", "release%2F1.0"),
+            ("v1.0+build", "v1.0%2Bbuild"),
+            ("../../admin", "..%2F..%2Fadmin"),
+            ("..", "%2E%2E"),
+            ("a?b#c", "a%3Fb%23c"),
+            ("ünï", "%C3%BCn%C3%AF"),
+        ];
+        for (input, want) in cases {
+            let mut s = String::new();
+            push_segment(&mut s, input);
+            assert_eq!(s, want, "{input}");
+            assert_eq!(decode(&s).as_deref(), Some(input));
+        }
+        let mut s = String::new();
+        push_segments(&mut s, "group/sub/proj");
+        assert_eq!(s, "group/sub/proj");
+    }
+
+    #[test]
+    fn query_pairs_decode() {
+        let q = query_pairs("page=2&per_page=30&q=a+b%26c&flag");
+        let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+        assert_eq!(q, [("page", "2"), ("per_page", "30"), ("q", "a b&c"), ("flag", "")]);
+    }
+}

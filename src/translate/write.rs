@@ -1,0 +1,215 @@
+//! Canonical records → JSON, written straight into one buffer from a shape's
+//! compiled member tree. Values that arrived as JSON text are copied verbatim.
+
+use super::record::{escape_into, json_text, Record};
+use super::url::push_segment;
+use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WValue};
+
+/// Values a template may name besides the record's own fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ctx<'c> {
+    /// Base URL of the API as this dialect's clients see it (no trailing '/').
+    pub api: &'c str,
+    pub owner: &'c str,
+    pub repo: &'c str,
+    pub project: &'c str,
+}
+
+pub fn write_record(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, ctx: &Ctx) {
+    write_object(out, d, &d.shape(shape).write, rec, ctx);
+}
+
+/// Writes `recs` as an array, nested at `path` inside an object carrying
+/// `envelope` members when the path is not empty.
+pub fn write_list(
+    out: &mut Vec<u8>,
+    d: &Dialect,
+    shape: ShapeId,
+    recs: &[Record],
+    ctx: &Ctx,
+    path: &[String],
+    envelope: &[(String, String)],
+) {
+    let Some((head, tail)) = path.split_first() else {
+        write_array(out, d, shape, recs, ctx);
+        return;
+    };
+    out.push(b'{');
+    for (k, v) in envelope {
+        out.extend_from_slice(k.as_bytes());
+        out.push(b':');
+        out.extend_from_slice(v.as_bytes());
+        out.push(b',');
+    }
+    escape_into(out, head);
+    out.push(b':');
+    write_list(out, d, shape, recs, ctx, tail, &[]);
+    out.push(b'}');
+}
+
+fn write_array(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, recs: &[Record], ctx: &Ctx) {
+    out.push(b'[');
+    for (i, r) in recs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_record(out, d, shape, r, ctx);
+    }
+    out.push(b']');
+}
+
+/// Returns whether any member was written.
+fn write_object(out: &mut Vec<u8>, d: &Dialect, members: &[WMember], rec: &Record, ctx: &Ctx) -> bool {
+    out.push(b'{');
+    let mut first = true;
+    for m in members {
+        let mark = out.len();
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(m.key.as_bytes());
+        if write_value(out, d, &m.value, rec, ctx) {
+            first = false;
+        } else {
+            out.truncate(mark);
+        }
+    }
+    out.push(b'}');
+    !first
+}
+
+/// Writes one value; returns false (having written nothing useful) when it is omitted.
+fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &Ctx) -> bool {
+    match v {
+        WValue::Object(members) => {
+            let mark = out.len();
+            let any = write_object(out, d, members, rec, ctx);
+            if !any && members.iter().any(omittable) {
+                out.truncate(mark);
+                return false;
+            }
+            true
+        }
+        WValue::Field {
+            field,
+            fallback,
+            default,
+            ty,
+            omit,
+        } => {
+            let val = rec.vals[*field]
+                .as_deref()
+                .or_else(|| fallback.and_then(|f| rec.vals[f].as_deref()));
+            match val {
+                Some(j) => {
+                    if !write_typed(out, j, *ty) {
+                        out.extend_from_slice(default.as_deref().unwrap_or("null").as_bytes());
+                    }
+                    true
+                }
+                None => match default {
+                    Some(dv) => {
+                        out.extend_from_slice(dv.as_bytes());
+                        true
+                    }
+                    None if *omit => false,
+                    None => {
+                        out.extend_from_slice(b"null");
+                        true
+                    }
+                },
+            }
+        }
+        WValue::Template(t) => {
+            let s = render(t, rec, ctx);
+            escape_into(out, &s);
+            true
+        }
+        WValue::Const(j) => {
+            out.extend_from_slice(j.as_bytes());
+            true
+        }
+        WValue::List { list, shape, omit } => match &rec.lists[*list] {
+            Some(items) => {
+                write_array(out, d, *shape, items, ctx);
+                true
+            }
+            None if *omit => false,
+            None => {
+                out.extend_from_slice(b"[]");
+                true
+            }
+        },
+        WValue::Array(shape) => {
+            out.push(b'[');
+            write_record(out, d, *shape, rec, ctx);
+            out.push(b']');
+            true
+        }
+    }
+}
+
+fn omittable(m: &WMember) -> bool {
+    match &m.value {
+        WValue::Field { omit, default, .. } => *omit && default.is_none(),
+        WValue::List { omit, .. } => *omit,
+        WValue::Object(ms) => ms.iter().all(omittable),
+        _ => false,
+    }
+}
+
+/// Writes `j` converted to `ty`; false when it cannot be converted.
+fn write_typed(out: &mut Vec<u8>, j: &str, ty: Ty) -> bool {
+    let first = j.as_bytes().first().copied().unwrap_or(b'n');
+    match (ty, first) {
+        (Ty::Any, _) | (_, b'n') => out.extend_from_slice(j.as_bytes()),
+        (Ty::String, b'"') | (Ty::Bool, b't' | b'f') | (Ty::Int, b'-' | b'0'..=b'9') => {
+            out.extend_from_slice(j.as_bytes())
+        }
+        (Ty::String, _) => escape_into(out, j),
+        (Ty::Int, b'"') => match json_text(j).and_then(|t| t.parse::<i64>().ok()) {
+            Some(n) => out.extend_from_slice(itoa(n).as_bytes()),
+            None => return false,
+        },
+        (Ty::Bool, b'"') => match json_text(j).as_deref() {
+            Some("true") => out.extend_from_slice(b"true"),
+            Some("false") => out.extend_from_slice(b"false"),
+            _ => return false,
+        },
+        _ => return false,
+    }
+    true
+}
+
+fn itoa(n: i64) -> String {
+    n.to_string()
+}
+
+/// Renders a template to text. Missing fields render as empty text.
+pub fn render(t: &Template, rec: &Record, ctx: &Ctx) -> String {
+    let mut s = String::new();
+    for p in &t.parts {
+        match p {
+            TPart::Lit(l) => s.push_str(l),
+            TPart::Var { var, segment } => {
+                let owned;
+                let text: &str = match var {
+                    TVar::Api => ctx.api,
+                    TVar::Owner => ctx.owner,
+                    TVar::Repo => ctx.repo,
+                    TVar::Project => ctx.project,
+                    TVar::Field(i) => {
+                        owned = rec.vals[*i].as_deref().and_then(json_text);
+                        owned.as_deref().unwrap_or("")
+                    }
+                };
+                if *segment {
+                    push_segment(&mut s, text);
+                } else {
+                    s.push_str(text);
+                }
+            }
+        }
+    }
+    s
+}

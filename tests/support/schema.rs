@@ -1,0 +1,677 @@
+//! Checks payloads and paths against the official API descriptions in `shared/specs/`.
+//!
+//! Every check returns `Err` with one line per problem (`<instance path>: <message>`), so a
+//! failing test shows everything that is wrong at once. Each spec is read and compiled once.
+//!
+//! - GitHub (OpenAPI 3.0.3): `nullable: true` is turned into a `"null"` type before compiling;
+//!   compiled as draft 4 with `format` checked (`date-time`, `uri`, ...).
+//! - GitLab request bodies (Swagger 2.0 `definitions`): draft 4 with `format` checked, plus a
+//!   check that every top-level key is a declared property.
+//! - GitLab responses (the JSON schemas of GitLab's own API tests, bundled under `$defs`): draft
+//!   2020-12 *without* `format` checks, because those fixtures declare `date-time` for milestone
+//!   `due_date`/`start_date`, which GitLab actually sends as plain dates (`2019-08-16`).
+
+use std::sync::OnceLock;
+
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{Draft, Validator};
+use serde_json::{json, Map, Value};
+
+const GITHUB_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/github/releases.openapi.json"
+);
+const GITLAB_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/gitlab/releases.openapi_v2.json"
+);
+const GITLAB_BUNDLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/gitlab/release-schemas.bundled.json"
+);
+
+const GITLAB_CREATE: &str = "postApiV4ProjectsIdReleases";
+const GITLAB_UPDATE: &str = "putApiV4ProjectsIdReleasesTagName";
+
+/// A GitHub `release` object (`components.schemas.release`).
+pub fn github_release(v: &Value) -> Result<(), String> {
+    check("github release", &github().release, v)
+}
+
+/// An array of GitHub `release` objects.
+pub fn github_release_list(v: &Value) -> Result<(), String> {
+    check("github release list", &github().release_list, v)
+}
+
+/// A GitHub `basic-error` body (`{"message": ..., "documentation_url": ...}`).
+pub fn github_basic_error(v: &Value) -> Result<(), String> {
+    check("github basic-error", &github().basic_error, v)
+}
+
+/// A GitHub `validation-error` body (422).
+pub fn github_validation_error(v: &Value) -> Result<(), String> {
+    check("github validation-error", &github().validation_error, v)
+}
+
+/// The `value` of `components.examples.<name>` in the GitHub spec (e.g. `"release"`,
+/// `"release-items"`, `"release-asset"`): GitHub's own current example payloads.
+pub fn github_example(name: &str) -> Value {
+    github_spec()
+        .pointer(&format!("/components/examples/{name}/value"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{GITHUB_SPEC} has no components.examples.{name}.value"))
+}
+
+/// A body for `POST /api/v4/projects/{id}/releases`.
+pub fn gitlab_create_request(v: &Value) -> Result<(), String> {
+    gitlab().create.check(v)
+}
+
+/// A body for `PUT /api/v4/projects/{id}/releases/{tag_name}`.
+pub fn gitlab_update_request(v: &Value) -> Result<(), String> {
+    gitlab().update.check(v)
+}
+
+/// A GitLab release response (`$defs/v4_release`, i.e. `public_api/v4/release.json`).
+pub fn gitlab_release(v: &Value) -> Result<(), String> {
+    check("gitlab release", &gitlab_responses().release, v)
+}
+
+/// A GitLab release list response (`$defs/v4_releases`).
+pub fn gitlab_release_list(v: &Value) -> Result<(), String> {
+    check("gitlab release list", &gitlab_responses().release_list, v)
+}
+
+/// Checks that `method` + `raw_path_and_query` is a GitLab releases operation: the path (before
+/// `?`) must fit one of the paths of `gitlab/releases.openapi_v2.json` for that method, where a
+/// `{param}` is exactly one non-empty percent-encoded segment (so a project path must arrive as
+/// `group%2Fproj`, never `group/proj`), and every query key must be a declared `in: query`
+/// parameter of that operation. Parameter types are not checked.
+pub fn gitlab_path(method: &str, raw_path_and_query: &str) -> Result<(), String> {
+    check_path("GitLab", &gitlab().paths, method, raw_path_and_query)
+}
+
+/// Like [`gitlab_path`], against the paths of `github/releases.openapi.json`
+/// (`/repos/{owner}/{repo}/releases...`). A GitHub Enterprise prefix (`/api/v3` or
+/// `/api/uploads`) is stripped first.
+pub fn github_path(method: &str, raw_path_and_query: &str) -> Result<(), String> {
+    let rest = ["/api/v3", "/api/uploads"]
+        .iter()
+        .find_map(|p| {
+            raw_path_and_query
+                .strip_prefix(p)
+                .filter(|r| r.starts_with('/'))
+        })
+        .unwrap_or(raw_path_and_query);
+    check_path("GitHub", &github().paths, method, rest)
+}
+
+fn check_path(
+    forge: &str,
+    known: &[PathOp],
+    method: &str,
+    raw_path_and_query: &str,
+) -> Result<(), String> {
+    let (path, query) = match raw_path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (raw_path_and_query, None),
+    };
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(format!("path {path:?} does not start with '/'"));
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let bad: Vec<String> = segments
+        .iter()
+        .filter(|s| !is_pchars(s))
+        .map(|s| format!("segment {s:?} is not a valid percent-encoded path segment"))
+        .collect();
+    if !bad.is_empty() {
+        return Err(format!("{method} {path}:\n{}", bad.join("\n")));
+    }
+    let ops: Vec<&PathOp> = known
+        .iter()
+        .filter(|op| op.method.eq_ignore_ascii_case(method))
+        .collect();
+    let matching: Vec<&&PathOp> = ops
+        .iter()
+        .filter(|op| template_matches(&op.template, &segments))
+        .collect();
+    if matching.is_empty() {
+        let paths: Vec<&str> = ops.iter().map(|op| op.display.as_str()).collect();
+        return Err(format!(
+            "{method} {path} matches no {forge} operation; {method} paths are:\n  {}",
+            paths.join("\n  ")
+        ));
+    }
+    let mut problems = Vec::new();
+    for op in &matching {
+        let unknown: Vec<String> = query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| percent_decode(pair.split('=').next().unwrap_or_default()))
+            .filter(|key| !op.query.contains(key))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        problems.push(format!(
+            "query keys {unknown:?} are not parameters of {method} {} (declared: {:?})",
+            op.display, op.query
+        ));
+    }
+    Err(format!(
+        "{method} {raw_path_and_query}:\n{}",
+        problems.join("\n")
+    ))
+}
+
+fn check(what: &str, schema: &Compiled, v: &Value) -> Result<(), String> {
+    report(what, schema.errors(v))
+}
+
+fn report(what: &str, errors: Vec<String>) -> Result<(), String> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} error(s) against {what}:\n{}",
+            errors.len(),
+            errors.join("\n")
+        ))
+    }
+}
+
+/// A compiled schema that keeps its source, so that a failed `oneOf`/`anyOf` can be explained
+/// branch by branch (the crate only says that no branch matched).
+struct Compiled {
+    validator: Validator,
+    root: Value,
+    draft: Draft,
+    formats: bool,
+}
+
+impl Compiled {
+    fn new(draft: Draft, formats: bool, root: Value, what: &str) -> Self {
+        let validator = jsonschema::options()
+            .with_draft(draft)
+            .should_validate_formats(formats)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("schema {what} does not compile: {e}"));
+        Compiled {
+            validator,
+            root,
+            draft,
+            formats,
+        }
+    }
+
+    fn errors(&self, v: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.validator.iter_errors(v) {
+            out.push(describe(&e));
+            if matches!(
+                e.kind,
+                ValidationErrorKind::OneOfNotValid | ValidationErrorKind::AnyOf
+            ) {
+                out.extend(self.explain_branches(&e));
+            }
+        }
+        out
+    }
+
+    fn explain_branches(&self, e: &jsonschema::ValidationError<'_>) -> Vec<String> {
+        let Some(Value::Array(branches)) = self.resolve(e.schema_path.as_str()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, branch) in branches.iter().enumerate() {
+            // Each branch is compiled as a document of its own that carries the root's
+            // definitions, so local `$ref`s still resolve.
+            let mut doc = branch.clone();
+            if let Value::Object(m) = &mut doc {
+                for key in ["$defs", "definitions"] {
+                    if let Some(defs) = self.root.get(key) {
+                        m.entry(key).or_insert_with(|| defs.clone());
+                    }
+                }
+            }
+            let Ok(sub) = jsonschema::options()
+                .with_draft(self.draft)
+                .should_validate_formats(self.formats)
+                .build(&doc)
+            else {
+                continue;
+            };
+            let base = e.instance_path.as_str();
+            for be in sub.iter_errors(&e.instance) {
+                let path = format!("{base}{}", be.instance_path.as_str());
+                let path = if path.is_empty() { "/" } else { &path };
+                out.push(format!(
+                    "    branch {i}: {path}: {}",
+                    shorten(&be.to_string())
+                ));
+            }
+        }
+        out
+    }
+
+    /// Follows a schema path such as `/$ref/properties/commit/oneOf` through local `$ref`s.
+    fn resolve(&self, schema_path: &str) -> Option<&Value> {
+        let mut node = &self.root;
+        for seg in schema_path.split('/').skip(1) {
+            let seg = seg.replace("~1", "/").replace("~0", "~");
+            node = if seg == "$ref" {
+                let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
+                self.root.pointer(target)?
+            } else {
+                match node {
+                    Value::Object(m) => m.get(&seg)?,
+                    Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+                    _ => return None,
+                }
+            };
+        }
+        Some(node)
+    }
+}
+
+fn describe(e: &jsonschema::ValidationError<'_>) -> String {
+    let path = e.instance_path.as_str();
+    let path = if path.is_empty() { "/" } else { path };
+    format!(
+        "{path}: {} (schema {})",
+        shorten(&e.to_string()),
+        e.schema_path.as_str()
+    )
+}
+
+/// Messages quote the failing instance; a whole release in every line would bury the point.
+fn shorten(msg: &str) -> String {
+    const MAX: usize = 240;
+    match msg.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &msg[..i]),
+        None => msg.to_owned(),
+    }
+}
+
+fn read_json(path: &str) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read spec {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("spec {path} is not JSON: {e}"))
+}
+
+struct GitHub {
+    paths: Vec<PathOp>,
+    release: Compiled,
+    release_list: Compiled,
+    basic_error: Compiled,
+    validation_error: Compiled,
+}
+
+fn github_spec() -> &'static Value {
+    static CELL: OnceLock<Value> = OnceLock::new();
+    CELL.get_or_init(|| read_json(GITHUB_SPEC))
+}
+
+fn github() -> &'static GitHub {
+    static CELL: OnceLock<GitHub> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let spec = github_spec();
+        let schema = |name: &str| {
+            let raw = spec
+                .pointer(&format!("/components/schemas/{name}"))
+                .unwrap_or_else(|| panic!("{GITHUB_SPEC} has no components.schemas.{name}"));
+            openapi_to_json_schema(raw)
+        };
+        let build = |s: Value, what: &str| Compiled::new(Draft::Draft4, true, s, what);
+        let release = schema("release");
+        GitHub {
+            paths: parse_paths(spec, GITHUB_SPEC),
+            release_list: build(json!({"type": "array", "items": release}), "release list"),
+            release: build(release, "release"),
+            basic_error: build(schema("basic-error"), "basic-error"),
+            validation_error: build(schema("validation-error"), "validation-error"),
+        }
+    })
+}
+
+struct RequestBody {
+    name: &'static str,
+    schema: Compiled,
+    properties: Vec<String>,
+}
+
+impl RequestBody {
+    fn check(&self, v: &Value) -> Result<(), String> {
+        let mut errors = self.schema.errors(v);
+        if let Value::Object(body) = v {
+            for key in body.keys().filter(|k| !self.properties.contains(k)) {
+                errors.push(format!(
+                    "/{}: property {key:?} is not declared in {} (GitLab does not know it; \
+                     declared: {:?})",
+                    key.replace('~', "~0").replace('/', "~1"),
+                    self.name,
+                    self.properties
+                ));
+            }
+        }
+        report(&format!("gitlab {}", self.name), errors)
+    }
+}
+
+enum Seg {
+    Lit(String),
+    Param,
+    /// `*name` (at least one non-empty segment) or `(/)(*name)` (anything, even nothing).
+    Glob {
+        optional: bool,
+    },
+}
+
+struct PathOp {
+    method: String,
+    display: String,
+    template: Vec<Seg>,
+    query: Vec<String>,
+}
+
+struct GitLab {
+    create: RequestBody,
+    update: RequestBody,
+    paths: Vec<PathOp>,
+}
+
+fn gitlab() -> &'static GitLab {
+    static CELL: OnceLock<GitLab> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let spec = read_json(GITLAB_SPEC);
+        let definitions = spec
+            .get("definitions")
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("{GITLAB_SPEC} has no definitions"));
+        let converted: Map<String, Value> = definitions
+            .iter()
+            .map(|(k, v)| (k.clone(), openapi_to_json_schema(v)))
+            .collect();
+        let body = |name: &'static str| {
+            let def = converted
+                .get(name)
+                .unwrap_or_else(|| panic!("{GITLAB_SPEC} has no definitions.{name}"));
+            let properties = def
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            // The definition itself is the root; `definitions` rides along so that any
+            // `#/definitions/...` reference in it resolves inside the same document.
+            let mut root = def.clone();
+            root["definitions"] = Value::Object(converted.clone());
+            RequestBody {
+                name,
+                schema: Compiled::new(Draft::Draft4, true, root, name),
+                properties,
+            }
+        };
+        GitLab {
+            create: body(GITLAB_CREATE),
+            update: body(GITLAB_UPDATE),
+            paths: parse_paths(&spec, GITLAB_SPEC),
+        }
+    })
+}
+
+/// Every operation of a Swagger 2.0 or OpenAPI 3.0 document, with its query parameters
+/// (path-level ones included).
+fn parse_paths(spec: &Value, file: &str) -> Vec<PathOp> {
+    fn query_names(params: Option<&Value>) -> Vec<String> {
+        params
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+            .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+    let paths = spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("{file} has no paths"));
+    let mut ops = Vec::new();
+    for (path, item) in paths {
+        let shared = query_names(item.get("parameters"));
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !["get", "put", "post", "delete", "patch", "head", "options"]
+                .contains(&method.as_str())
+            {
+                continue;
+            }
+            let mut query = shared.clone();
+            query.extend(query_names(op.get("parameters")));
+            ops.push(PathOp {
+                method: method.to_ascii_uppercase(),
+                display: path.clone(),
+                template: parse_template(path),
+                query,
+            });
+        }
+    }
+    ops
+}
+
+fn parse_template(path: &str) -> Vec<Seg> {
+    // `latest(/)(*suffix_path)`: an optional slash and an optional tail, both at the end.
+    let (base, optional_tail) = match path.split_once("(/)(*") {
+        Some((base, tail)) => {
+            assert!(
+                tail.ends_with(')') && !tail.contains(['/', '(']),
+                "unsupported path template {path}"
+            );
+            (base, true)
+        }
+        None => (path, false),
+    };
+    let mut segs = Vec::new();
+    for s in base.trim_start_matches('/').split('/') {
+        if s.starts_with('{') && s.ends_with('}') {
+            segs.push(Seg::Param);
+        } else if s.starts_with('*') {
+            segs.push(Seg::Glob { optional: false });
+        } else if s.contains(['{', '}', '(', ')', '*']) {
+            panic!("unsupported path segment {s:?} in {path}");
+        } else {
+            segs.push(Seg::Lit(s.to_owned()));
+        }
+    }
+    if optional_tail {
+        segs.push(Seg::Glob { optional: true });
+    }
+    segs
+}
+
+fn template_matches(template: &[Seg], segments: &[&str]) -> bool {
+    match template.split_first() {
+        None => segments.is_empty(),
+        Some((Seg::Glob { optional }, rest)) => {
+            assert!(rest.is_empty(), "a glob must end its path template");
+            *optional || segments.iter().any(|s| !s.is_empty())
+        }
+        Some((seg, rest)) => match segments.split_first() {
+            None => false,
+            Some((first, more)) => {
+                let ok = match seg {
+                    Seg::Lit(l) => l == first,
+                    Seg::Param => !first.is_empty(),
+                    Seg::Glob { .. } => unreachable!(),
+                };
+                ok && template_matches(rest, more)
+            }
+        },
+    }
+}
+
+/// RFC 3986 `*pchar`: unreserved, sub-delims, `:`, `@`, and `%HH`.
+fn is_pchars(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                if i + 2 >= b.len()
+                    || !(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit())
+                {
+                    return false;
+                }
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&c) => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied(), b.get(i + 2).copied()) {
+            (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push(((hex(h).unwrap_or(0) << 4) | hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct GitLabResponses {
+    release: Compiled,
+    release_list: Compiled,
+}
+
+fn gitlab_responses() -> &'static GitLabResponses {
+    static CELL: OnceLock<GitLabResponses> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let bundle = read_json(GITLAB_BUNDLE);
+        let mut defs = bundle
+            .get("$defs")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(|| panic!("{GITLAB_BUNDLE} has no $defs"));
+        // The guest variants declare `"type": "date"`, which no draft accepts, and the
+        // meta-schema check at compile time covers the whole document: leave them out.
+        defs.retain(|k, _| !k.contains("for_guest"));
+        let root = |name: &str| {
+            assert!(
+                defs.contains_key(name),
+                "{GITLAB_BUNDLE} has no $defs.{name}"
+            );
+            json!({"$defs": defs, "$ref": format!("#/$defs/{name}")})
+        };
+        let build = |name: &str| Compiled::new(Draft::Draft202012, false, root(name), name);
+        GitLabResponses {
+            release: build("v4_release"),
+            release_list: build("v4_releases"),
+        }
+    })
+}
+
+/// Turns an OpenAPI 3.0 / Swagger 2.0 schema object into plain JSON Schema: `nullable: true`
+/// (and Swagger's `x-nullable`) becomes a `"null"` type, and keys that are not JSON Schema
+/// (`example`, `x-*`, `discriminator`, `xml`, `externalDocs`) are dropped.
+fn openapi_to_json_schema(schema: &Value) -> Value {
+    let mut s = schema.clone();
+    convert(&mut s, true);
+    s
+}
+
+/// Converts one schema object in place and returns whether it was marked nullable. With
+/// `apply_null` false the caller (a `oneOf`/`anyOf`) adds the `null` alternative itself: making
+/// every branch accept `null` would make `null` match all of them and fail `oneOf`.
+fn convert(v: &mut Value, apply_null: bool) -> bool {
+    let Value::Object(m) = v else {
+        return false;
+    };
+    let nullable = [m.remove("nullable"), m.remove("x-nullable")]
+        .iter()
+        .any(|n| n.as_ref().and_then(Value::as_bool) == Some(true));
+    m.retain(|k, _| {
+        !(k == "example"
+            || k == "discriminator"
+            || k == "xml"
+            || k == "externalDocs"
+            || k.starts_with("x-"))
+    });
+    // Draft 4 requires a non-empty `required`.
+    if m.get("required")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty)
+    {
+        m.remove("required");
+    }
+    for key in ["properties", "patternProperties", "definitions"] {
+        if let Some(Value::Object(children)) = m.get_mut(key) {
+            for child in children.values_mut() {
+                convert(child, true);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        match m.get_mut(key) {
+            Some(Value::Array(children)) => {
+                for child in children {
+                    convert(child, true);
+                }
+            }
+            Some(child @ Value::Object(_)) => {
+                convert(child, true);
+            }
+            _ => {}
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = m.get_mut(key) {
+            let mut any_null = false;
+            for b in branches.iter_mut() {
+                any_null |= convert(b, false);
+            }
+            if any_null {
+                branches.push(json!({"type": "null"}));
+            }
+        }
+    }
+    if let Some(Value::Array(branches)) = m.get_mut("allOf") {
+        for b in branches {
+            convert(b, true);
+        }
+    }
+    if nullable && apply_null {
+        match m.get_mut("type") {
+            Some(Value::String(t)) => {
+                let t = std::mem::take(t);
+                m.insert("type".to_owned(), json!([t, "null"]));
+            }
+            Some(Value::Array(types)) if !types.contains(&json!("null")) => {
+                types.push(json!("null"));
+            }
+            _ => {}
+        }
+        if let Some(Value::Array(values)) = m.get_mut("enum") {
+            if !values.contains(&Value::Null) {
+                values.push(Value::Null);
+            }
+        }
+    }
+    nullable
+}
