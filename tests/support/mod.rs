@@ -4,4 +4,5 @@
 
 pub mod fake;
 pub mod fixtures;
+pub mod gateway;
 pub mod schema;

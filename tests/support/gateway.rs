@@ -1,0 +1,128 @@
+//! The gateway, started in-process on an ephemeral port in front of a given
+//! upstream, and a small HTTP client to talk to it.
+
+use bytes::Bytes;
+use forgebridge::config::{self, Flags};
+use forgebridge::mapping::Mappings;
+use forgebridge::proxy::{server, Gateway};
+use http::{HeaderMap, Method, Request};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn mappings_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings"))
+}
+
+pub fn mappings() -> Mappings {
+    Mappings::load_dir(&mappings_dir()).expect("the shipped mappings compile")
+}
+
+pub struct TestGateway {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub gateway: Arc<Gateway>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestGateway {
+    /// A GitHub-speaking gateway in front of a GitLab upstream at `upstream_url`.
+    pub async fn start(upstream_url: &str) -> TestGateway {
+        Self::start_with(upstream_url, "").await
+    }
+
+    /// As `start`, with extra config file text (e.g. "[limits]\nmax_body_bytes = 10").
+    pub async fn start_with(upstream_url: &str, config_toml: &str) -> TestGateway {
+        let flags = Flags {
+            listen: Some("127.0.0.1:0".into()),
+            accept: Some("github".into()),
+            upstream: Some(format!("gitlab={upstream_url}")),
+            mappings: Some(mappings_dir()),
+            ..Flags::default()
+        };
+        let mut cfg = config::resolve(Some(("test.toml", config_toml)), &flags, &|_| None).expect("test config");
+        let listener = server::bind(cfg.listen).await.expect("bind");
+        cfg.listen = listener.local_addr().expect("local addr");
+        let grace = cfg.shutdown_grace;
+        let gw = Arc::new(Gateway::new(cfg, &mappings()).expect("gateway"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let g = gw.clone();
+        let task = tokio::spawn(async move {
+            server::serve(listener, g, None, async { let _ = rx.await; }, grace).await;
+        });
+        let addr = gw.cfg.listen;
+        TestGateway {
+            url: format!("http://{addr}"),
+            addr,
+            gateway: gw,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops accepting and waits for in-flight requests (bounded by the grace period).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(15), t).await;
+        }
+    }
+}
+
+impl Drop for TestGateway {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+/// A response as a client sees it.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends one HTTP/1.1 request. `headers` are (name, value) pairs.
+pub async fn call(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut b = Request::builder().method(Method::from_bytes(method.as_bytes()).expect("method")).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let req = b.body(Full::new(Bytes::from(body.to_owned()))).expect("request");
+    let resp = tokio::time::timeout(Duration::from_secs(20), client.request(req))
+        .await
+        .expect("the gateway answers within 20 s")
+        .expect("request sent");
+    let (parts, body) = resp.into_parts();
+    let body = body.collect().await.expect("body").to_bytes();
+    Resp {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
+}
+
+pub async fn get(url: &str) -> Resp {
+    call("GET", url, &[], "").await
+}
