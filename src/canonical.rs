@@ -248,7 +248,7 @@ pub const HEADER_NAMES: &[&str] = &[
 
 /// Variables a template may use besides the fields of its kind.
 pub const CONTEXT_VARS: &[&str] = &[
-    "api", "owner", "repo", "project", "release.id", "release.tag",
+    "api", "upstream", "owner", "repo", "project",
 ];
 
 /// FNV-1a over project and tag, masked to 53 bits so that JavaScript clients

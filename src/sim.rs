@@ -176,6 +176,7 @@ impl Sim {
     ) -> Result<Response<Full<Bytes>>, GwError> {
         let ctx = Ctx {
             api,
+            upstream: &self.base,
             owner: &p.owner,
             repo: &p.repo,
             project: &p.project,

@@ -4,7 +4,7 @@
 use super::diag::{did_you_mean, one_of, Diags, Diagnostic};
 use super::model::*;
 use super::raw::{self, FieldSpec, FieldTable, MappingFile, S};
-use crate::canonical::{ErrorKind, Kind, Op, HEADER_NAMES};
+use crate::canonical::{ErrorKind, Kind, Op, CONTEXT_VARS, HEADER_NAMES};
 use http::{HeaderName, Method};
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
@@ -291,6 +291,7 @@ impl Compiler<'_, '_> {
         let mut write: Vec<WMember> = Vec::new();
         let mut field_keys = vec![None; kind.fields().len()];
         let mut checks = Vec::new();
+        let mut derive = Vec::new();
         for (key, spec) in &sec.fields {
             let Some((simple, rest)) = self.json_path(key) else { continue };
             let table;
@@ -329,6 +330,9 @@ impl Compiler<'_, '_> {
                 }
                 if ty != Ty::Any {
                     checks.push(FieldCheck { field: idx, ty, nullable: t.nullable });
+                }
+                if let Some(tpl) = t.derive.as_ref().and_then(|d| self.template(d, kind)) {
+                    derive.push((idx, tpl));
                 }
                 WValue::Field { field: idx, fallback, default, ty, omit }
             } else if let Some(tpl) = &t.template {
@@ -384,6 +388,7 @@ impl Compiler<'_, '_> {
             write,
             field_keys,
             checks,
+            derive,
         })
     }
 
@@ -462,6 +467,7 @@ impl Compiler<'_, '_> {
                     };
                     let tv = match var {
                         "api" => Some(TVar::Api),
+                        "upstream" => Some(TVar::Upstream),
                         "owner" => Some(TVar::Owner),
                         "repo" => Some(TVar::Repo),
                         "project" => Some(TVar::Project),
@@ -475,9 +481,9 @@ impl Compiler<'_, '_> {
                             parts.push(TPart::Var { var: v, segment });
                         }
                         None => {
-                            let cands = ["api", "owner", "repo", "project"].into_iter().chain(kind.fields().iter().copied());
+                            let cands = CONTEXT_VARS.iter().copied().chain(kind.fields().iter().copied());
                             let hint = did_you_mean(var, cands).unwrap_or_else(|| {
-                                format!("use api, owner, repo, project or a {} field", kind.name())
+                                format!("use {} or a {} field", CONTEXT_VARS.join(", "), kind.name())
                             });
                             self.err(s.span(), format!("unknown template variable `{var}`"), Some(hint));
                             ok = false;

@@ -171,6 +171,8 @@ pub struct Shape {
     pub field_keys: Vec<Option<String>>,
     /// Declared types for validation of incoming request bodies.
     pub checks: Vec<FieldCheck>,
+    /// Fields filled from a template after reading when the document lacks them.
+    pub derive: Vec<(usize, Template)>,
 }
 
 #[derive(Debug)]
@@ -240,6 +242,8 @@ pub enum TPart {
 pub enum TVar {
     Field(usize),
     Api,
+    /// The upstream's base URL as configured.
+    Upstream,
     Owner,
     Repo,
     Project,

@@ -151,6 +151,9 @@ pub struct FieldTable {
     pub field: Option<S<String>>,
     #[serde(default)]
     pub fallback: Option<S<String>>,
+    /// When reading, a template that fills the field if the document lacks it.
+    #[serde(default)]
+    pub derive: Option<S<String>>,
     #[serde(default)]
     pub default: Option<S<toml::Value>>,
     #[serde(default, rename = "type")]

@@ -3,16 +3,70 @@
 use crate::canonical::ErrorKind;
 use crate::error::GwError;
 use bytes::Bytes;
-use http::{HeaderMap, Request};
+use http::{HeaderMap, Request, Response};
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::time::{Duration, Instant};
 
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A body that is either built by the gateway or streamed through from a peer.
+pub enum Body {
+    Full(Full<Bytes>),
+    Stream(BoxBody<Bytes, BoxError>),
+}
+
+pub fn full(b: impl Into<Bytes>) -> Body {
+    Body::Full(Full::new(b.into()))
+}
+
+/// Streams a peer's body through, untouched.
+pub fn stream<B>(b: B) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
+{
+    Body::Stream(b.map_err(|e| -> BoxError { e.into() }).boxed())
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            Body::Full(f) => Pin::new(f).poll_frame(cx).map_err(|never| match never {}),
+            Body::Stream(s) => Pin::new(s).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Body::Full(f) => f.is_end_stream(),
+            Body::Stream(s) => s.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            Body::Full(f) => f.size_hint(),
+            Body::Stream(s) => s.size_hint(),
+        }
+    }
+}
+
 pub struct Upstream {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Body>,
     pub base: String,
     pub title: String,
     pub timeout: Duration,
@@ -55,46 +109,13 @@ impl Upstream {
     /// Sends one request and reads the whole answer, within the timeout.
     /// `idempotent` requests are tried once more when the connection could not
     /// be made or was dropped before any answer; others never are.
-    pub async fn send(&self, req: Request<Full<Bytes>>, idempotent: bool) -> Result<Answer, GwError> {
+    pub async fn send(&self, req: Request<Body>, idempotent: bool) -> Result<Answer, GwError> {
         let deadline = Instant::now() + self.timeout;
-        let retry = if idempotent { Some(clone_request(&req)) } else { None };
-        match self.send_once(req, deadline).await {
-            Err(e) if e.kind == ErrorKind::UpstreamUnavailable && retry.is_some() => match retry {
-                Some(r) => self.send_once(r, deadline).await,
-                None => Err(e),
-            },
-            other => other,
-        }
-    }
-
-    async fn send_once(&self, req: Request<Full<Bytes>>, deadline: Instant) -> Result<Answer, GwError> {
-        let timeout = || {
-            GwError::upstream(
-                ErrorKind::UpstreamTimeout,
-                format!("the upstream ({}) did not answer within {} ms", self.title, self.timeout.as_millis()),
-            )
-        };
-        let resp = match tokio::time::timeout_at(deadline.into(), self.client.request(req)).await {
-            Err(_) => return Err(timeout()),
-            Ok(Err(e)) => {
-                let msg = if e.is_connect() {
-                    format!("cannot connect to the upstream ({}): {}", self.title, root_cause(&e))
-                } else {
-                    format!("the upstream ({}) closed the connection: {}", self.title, root_cause(&e))
-                };
-                let kind = if e.is_connect() || !e.to_string().is_empty() {
-                    ErrorKind::UpstreamUnavailable
-                } else {
-                    ErrorKind::BadUpstreamResponse
-                };
-                return Err(GwError::upstream(kind, msg));
-            }
-            Ok(Ok(r)) => r,
-        };
+        let resp = self.head(req, idempotent, deadline).await?;
         let (parts, body) = resp.into_parts();
         let limited = Limited::new(body, self.max_response_bytes);
         let body = match tokio::time::timeout_at(deadline.into(), limited.collect()).await {
-            Err(_) => return Err(timeout()),
+            Err(_) => return Err(self.timeout_error()),
             Ok(Err(e)) => {
                 let msg = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
                     format!("the upstream ({}) answered with more than {} bytes", self.title, self.max_response_bytes)
@@ -111,15 +132,55 @@ impl Upstream {
             body,
         })
     }
+
+    /// Sends one request and returns as soon as the status and headers are in;
+    /// the body is left to stream. `idempotent` requests are tried once more
+    /// when the connection fails before any answer; others never are.
+    pub async fn head(&self, req: Request<Body>, idempotent: bool, deadline: Instant) -> Result<Response<Incoming>, GwError> {
+        // Only bodiless requests are retried, so the copy can drop the body.
+        let retry = if idempotent { Some(clone_head(&req)) } else { None };
+        match self.head_once(req, deadline).await {
+            Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match retry {
+                Some(r) => self.head_once(r, deadline).await,
+                None => Err(e),
+            },
+            other => other,
+        }
+    }
+
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    fn timeout_error(&self) -> GwError {
+        GwError::upstream(
+            ErrorKind::UpstreamTimeout,
+            format!("the upstream ({}) did not answer within {} ms", self.title, self.timeout.as_millis()),
+        )
+    }
+
+    async fn head_once(&self, req: Request<Body>, deadline: Instant) -> Result<Response<Incoming>, GwError> {
+        match tokio::time::timeout_at(deadline.into(), self.client.request(req)).await {
+            Err(_) => Err(self.timeout_error()),
+            Ok(Err(e)) => {
+                let msg = if e.is_connect() {
+                    format!("cannot connect to the upstream ({}): {}", self.title, root_cause(&e))
+                } else {
+                    format!("the upstream ({}) closed the connection: {}", self.title, root_cause(&e))
+                };
+                Err(GwError::upstream(ErrorKind::UpstreamUnavailable, msg))
+            }
+            Ok(Ok(r)) => Ok(r),
+        }
+    }
 }
 
-fn clone_request(r: &Request<Full<Bytes>>) -> Request<Full<Bytes>> {
+fn clone_head(r: &Request<Body>) -> Request<Body> {
     let mut b = Request::builder().method(r.method().clone()).uri(r.uri().clone());
     if let Some(h) = b.headers_mut() {
         *h = r.headers().clone();
     }
-    // Only bodiless idempotent requests are retried, so an empty body is exact.
-    b.body(Full::new(Bytes::new())).unwrap_or_else(|_| Request::new(Full::new(Bytes::new())))
+    b.body(full(Bytes::new())).unwrap_or_else(|_| Request::new(full(Bytes::new())))
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

@@ -1,7 +1,7 @@
 //! One request's life, phase by phase: route → read body → decode → resolve →
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
-use super::client::{Answer, Upstream};
+use super::client::{full, stream, Answer, Body, Upstream};
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, side_name, GwError};
@@ -15,7 +15,7 @@ use crate::translate::write::Ctx;
 use crate::translate::{self, Matched, OutboundArgs, ReleaseKey, ResponseArgs};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -90,7 +90,7 @@ impl Gateway {
     }
 
     /// Serves one request; never fails, never panics on input.
-    pub async fn handle(self: Arc<Self>, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    pub async fn handle(self: Arc<Self>, req: Request<hyper::body::Incoming>) -> Response<Body> {
         let start = Instant::now();
         let rid = self.request_id(&req);
         let method = req.method().clone();
@@ -123,14 +123,14 @@ impl Gateway {
         resp
     }
 
-    fn respond_error(&self, client: usize, err: &GwError, api: &str) -> Response<Full<Bytes>> {
+    fn respond_error(&self, client: usize, err: &GwError, api: &str) -> Response<Body> {
         let d = &self.clients[client.min(self.clients.len() - 1)];
         let ctx = Ctx {
             api,
             ..Ctx::default()
         };
         let (status, body) = encode_error(d, None, err, &ctx);
-        let mut r = Response::new(Full::new(Bytes::from(body)));
+        let mut r = Response::new(full(body));
         *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
         r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
         if let Some(ra) = err.retry_after.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
@@ -144,7 +144,7 @@ impl Gateway {
         req: Request<hyper::body::Incoming>,
         rid: &str,
         log: &mut LogLine,
-    ) -> Result<Response<Full<Bytes>>, (GwError, usize)> {
+    ) -> Result<Response<Body>, (GwError, usize)> {
         // Route: the first accepted dialect whose routes match the raw path.
         let raw_path = req.uri().path().to_owned();
         let raw_query = req.uri().query().unwrap_or("").to_owned();
@@ -172,6 +172,9 @@ impl Gateway {
         log.client = client.name.clone();
         log.op = m.route.op.name();
         log.api = Some(api.clone());
+        if client.name == self.upstream.name {
+            return self.pass_through(req, &m, &raw_query, rid, log).await.map_err(fail);
+        }
 
         let token = translate::extract_token(client, req.headers(), &raw_query);
         let body = read_body(req, self.cfg.max_body_bytes).await.map_err(fail)?;
@@ -208,6 +211,7 @@ impl Gateway {
         }
         let ctx = Ctx {
             api: &api,
+            upstream: &self.http.base,
             owner: &m.params.owner,
             repo: &m.params.repo,
             project: &m.params.project,
@@ -219,6 +223,7 @@ impl Gateway {
             upstream_route: uroute,
             ctx,
             upstream_project: &uproject,
+            upstream_base: &self.http.base,
             public_base: &self.public_base,
             raw_path: &raw_path,
             raw_query: &raw_query,
@@ -233,7 +238,7 @@ impl Gateway {
                 self.ids.remove(&uproject, id);
             }
         }
-        let mut resp = Response::new(Full::new(Bytes::from(cr.body)));
+        let mut resp = Response::new(full(cr.body));
         *resp.status_mut() = StatusCode::from_u16(cr.status).unwrap_or(StatusCode::OK);
         let h = resp.headers_mut();
         if m.route.response.is_some() {
@@ -243,6 +248,77 @@ impl Gateway {
             h.append(k, v);
         }
         Ok(resp)
+    }
+
+    /// Same dialect on both sides: the path is rebuilt from the matched route
+    /// (so only release endpoints are reachable and every parameter is
+    /// re-encoded), the query passes as is, and bodies stream through untouched.
+    async fn pass_through(
+        &self,
+        req: Request<hyper::body::Incoming>,
+        m: &Matched<'_>,
+        raw_query: &str,
+        rid: &str,
+        log: &mut LogLine,
+    ) -> Result<Response<Body>, GwError> {
+        let up = &*self.upstream;
+        let uproject = self.cfg.upstream_project(&m.params.project);
+        let mut uri = self.http.base.clone();
+        uri.push_str(&translate::encode_path(up, m.route, uproject, m.params.tag.as_deref(), m.params.id)?);
+        if !raw_query.is_empty() {
+            uri.push('?');
+            uri.push_str(raw_query);
+        }
+        let (parts, body) = req.into_parts();
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.cfg.max_body_bytes as u64) {
+            return Err(too_large(self.cfg.max_body_bytes));
+        }
+        let mut b = Request::builder().method(parts.method.clone()).uri(&uri);
+        if let Some(h) = b.headers_mut() {
+            for (k, v) in &parts.headers {
+                if forwardable(k) || up.auth_in.iter().any(|s| s.header.as_ref() == Some(k)) {
+                    h.append(k.clone(), v.clone());
+                }
+            }
+            if let Ok(v) = HeaderValue::from_str(rid) {
+                h.insert("x-request-id", v);
+            }
+        }
+        let body = if declared == Some(0) || parts.method == http::Method::GET {
+            full(Bytes::new())
+        } else {
+            stream(Limited::new(body, self.cfg.max_body_bytes))
+        };
+        let req = b
+            .body(body)
+            .map_err(|e| GwError::gateway(ErrorKind::Internal, format!("cannot build the upstream request: {e}")))?;
+        let resp = self.http.head(req, m.route.op.idempotent(), self.http.deadline()).await?;
+        log.upstream_status = resp.status().as_u16();
+        let (uparts, ubody) = resp.into_parts();
+        let mut out = Response::new(stream(ubody));
+        *out.status_mut() = uparts.status;
+        let from = format!("{}{}", self.http.base, up.roots.first().map_or("", String::as_str));
+        let to = format!("{}{}", self.public_base, m.root);
+        for (k, v) in &uparts.headers {
+            if is_hop_by_hop(k) {
+                continue;
+            }
+            if k == http::header::LINK || k == http::header::LOCATION {
+                if let Ok(s) = v.to_str() {
+                    if let Ok(nv) = HeaderValue::from_str(&s.replace(&from, &to)) {
+                        out.headers_mut().append(k.clone(), nv);
+                        continue;
+                    }
+                }
+            }
+            out.headers_mut().append(k.clone(), v.clone());
+        }
+        Ok(out)
     }
 
     /// Finds what the upstream route needs to address the release.
@@ -353,7 +429,7 @@ impl Gateway {
             h.insert(http::header::USER_AGENT, HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))));
         }
         let req = b
-            .body(Full::new(Bytes::from(out.body.unwrap_or_default())))
+            .body(full(out.body.unwrap_or_default()))
             .map_err(|e| GwError::gateway(ErrorKind::Internal, format!("cannot build the upstream request: {e}")))?;
         self.http.send(req, idempotent).await
     }
@@ -368,9 +444,26 @@ struct LogLine {
     error: Option<String>,
 }
 
+fn too_large(max: usize) -> GwError {
+    GwError::client(ErrorKind::PayloadTooLarge, format!("request body is larger than the limit of {max} bytes"))
+}
+
+/// Request headers a pass-through forwards besides the dialect's credentials.
+fn forwardable(h: &http::HeaderName) -> bool {
+    use http::header::*;
+    [ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, CONTENT_LENGTH, CONTENT_ENCODING, USER_AGENT, IF_NONE_MATCH, IF_MODIFIED_SINCE]
+        .contains(h)
+}
+
+fn is_hop_by_hop(h: &http::HeaderName) -> bool {
+    use http::header::*;
+    [CONNECTION, TRANSFER_ENCODING, UPGRADE, TE, TRAILER, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION].contains(h)
+        || h.as_str() == "keep-alive"
+}
+
 /// Reads the request body, refusing more than `max` bytes.
 async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<Bytes, GwError> {
-    let too_large = || GwError::client(ErrorKind::PayloadTooLarge, format!("request body is larger than the limit of {max} bytes"));
+    let too_large = || too_large(max);
     if let Some(len) = req
         .headers()
         .get(http::header::CONTENT_LENGTH)

@@ -228,28 +228,7 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
             }
         }
     }
-    let mut path = String::with_capacity(64);
-    path.push_str(u.roots.first().map_or("", String::as_str));
-    let (owner, repo) = split_project(a.project);
-    for part in &route.path.parts {
-        match part {
-            PathPart::Lit(l) => path.push_str(l),
-            PathPart::Var(v) | PathPart::CatchAll(v) => {
-                let value: Cow<str> = match v {
-                    PathVar::Project => Cow::Borrowed(a.project),
-                    PathVar::Owner => Cow::Borrowed(owner),
-                    PathVar::Repo => Cow::Borrowed(repo),
-                    PathVar::Tag => Cow::Borrowed(a.tag.ok_or_else(|| missing_key(u, route, "tag"))?),
-                    PathVar::Id => Cow::Owned(a.id.ok_or_else(|| missing_key(u, route, "id"))?.to_string()),
-                };
-                if matches!(part, PathPart::CatchAll(_)) {
-                    url::push_segments(&mut path, &value);
-                } else {
-                    url::push_segment(&mut path, &value);
-                }
-            }
-        }
-    }
+    let mut path = encode_path(u, route, a.project, a.tag, a.id)?;
     if route.op == Op::List {
         if let Some(p) = &u.paging {
             paging::encode_query(p, a.page, &mut path);
@@ -285,6 +264,33 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
     })
 }
 
+/// The upstream path (root included) of a route, every parameter encoded as data.
+pub fn encode_path(u: &Dialect, route: &Route, project: &str, tag: Option<&str>, id: Option<u64>) -> Result<String, GwError> {
+    let mut path = String::with_capacity(64);
+    path.push_str(u.roots.first().map_or("", String::as_str));
+    let (owner, repo) = split_project(project);
+    for part in &route.path.parts {
+        match part {
+            PathPart::Lit(l) => path.push_str(l),
+            PathPart::Var(v) | PathPart::CatchAll(v) => {
+                let value: Cow<str> = match v {
+                    PathVar::Project => Cow::Borrowed(project),
+                    PathVar::Owner => Cow::Borrowed(owner),
+                    PathVar::Repo => Cow::Borrowed(repo),
+                    PathVar::Tag => Cow::Borrowed(tag.ok_or_else(|| missing_key(u, route, "tag"))?),
+                    PathVar::Id => Cow::Owned(id.ok_or_else(|| missing_key(u, route, "id"))?.to_string()),
+                };
+                if matches!(part, PathPart::CatchAll(_)) {
+                    url::push_segments(&mut path, &value);
+                } else {
+                    url::push_segment(&mut path, &value);
+                }
+            }
+        }
+    }
+    Ok(path)
+}
+
 fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
     GwError::gateway(
         ErrorKind::Internal,
@@ -312,6 +318,8 @@ pub struct ResponseArgs<'a> {
     pub ctx: Ctx<'a>,
     /// The upstream project path, for synthesized ids.
     pub upstream_project: &'a str,
+    /// The upstream's base URL, for derived fields.
+    pub upstream_base: &'a str,
     /// Public base of the gateway (scheme://host[:port]) and the request's raw
     /// path and query, for rebuilt `Link` headers.
     pub public_base: &'a str,
@@ -393,8 +401,28 @@ fn read_error_text(e: &ReadError) -> String {
     }
 }
 
-/// Gives the release the id clients of numeric-id dialects use.
+/// Gives the release the id clients of numeric-id dialects use, and fills
+/// fields the upstream left out but its mapping can derive.
 fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
+    if let Some(shape) = a.upstream_route.response {
+        let derive = &a.upstream.shape(shape).derive;
+        if !derive.is_empty() {
+            let (owner, repo) = split_project(a.upstream_project);
+            let ctx = Ctx {
+                api: a.upstream_base,
+                upstream: a.upstream_base,
+                owner,
+                repo,
+                project: a.upstream_project,
+            };
+            for (field, tpl) in derive {
+                if rec.vals[*field].is_none() {
+                    let v = render(tpl, rec, &ctx);
+                    rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
+                }
+            }
+        }
+    }
     let Some(tag) = rec.text("tag").map(Cow::into_owned) else { return };
     let id = if a.upstream.synthesized_ids {
         let id = synthetic_id(a.upstream_project, &tag);

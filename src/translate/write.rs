@@ -10,6 +10,8 @@ use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember
 pub struct Ctx<'c> {
     /// Base URL of the API as this dialect's clients see it (no trailing '/').
     pub api: &'c str,
+    /// Base URL of the upstream as configured.
+    pub upstream: &'c str,
     pub owner: &'c str,
     pub repo: &'c str,
     pub project: &'c str,
@@ -195,6 +197,7 @@ pub fn render(t: &Template, rec: &Record, ctx: &Ctx) -> String {
                 let owned;
                 let text: &str = match var {
                     TVar::Api => ctx.api,
+                    TVar::Upstream => ctx.upstream,
                     TVar::Owner => ctx.owner,
                     TVar::Repo => ctx.repo,
                     TVar::Project => ctx.project,
