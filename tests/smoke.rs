@@ -7,7 +7,11 @@ use support::gateway::{get, TestGateway};
 async fn lists_seed_releases_in_github_shape() {
     let list = fixtures::load("gitlab/list_releases.json");
     let fake = FakeUpstream::builder()
-        .route("GET", "/api/v4/projects/octocat%2Fhello/releases", Reply::json(200, &list))
+        .route(
+            "GET",
+            "/api/v4/projects/octocat%2Fhello/releases",
+            Reply::json(200, &list),
+        )
         .start()
         .await;
     let gw = TestGateway::start(&fake.url()).await;
@@ -18,5 +22,8 @@ async fn lists_seed_releases_in_github_shape() {
     assert_eq!(v[1]["body"], list[1]["description"]);
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1);
-    assert_eq!(reqs[0].path_and_query, "/api/v4/projects/octocat%2Fhello/releases?page=1&per_page=30");
+    assert_eq!(
+        reqs[0].path_and_query,
+        "/api/v4/projects/octocat%2Fhello/releases?page=1&per_page=30"
+    );
 }

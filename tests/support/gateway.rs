@@ -45,7 +45,8 @@ impl TestGateway {
             mappings: Some(mappings_dir()),
             ..Flags::default()
         };
-        let mut cfg = config::resolve(Some(("test.toml", config_toml)), &flags, &|_| None).expect("test config");
+        let mut cfg = config::resolve(Some(("test.toml", config_toml)), &flags, &|_| None)
+            .expect("test config");
         let listener = server::bind(cfg.listen).await.expect("bind");
         cfg.listen = listener.local_addr().expect("local addr");
         let grace = cfg.shutdown_grace;
@@ -53,7 +54,16 @@ impl TestGateway {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let g = gw.clone();
         let task = tokio::spawn(async move {
-            server::serve(listener, g, None, async { let _ = rx.await; }, grace).await;
+            server::serve(
+                listener,
+                g,
+                None,
+                async {
+                    let _ = rx.await;
+                },
+                grace,
+            )
+            .await;
         });
         let addr = gw.cfg.listen;
         TestGateway {
@@ -94,8 +104,12 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -105,11 +119,15 @@ impl Resp {
 /// Sends one HTTP/1.1 request. `headers` are (name, value) pairs.
 pub async fn call(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Resp {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let mut b = Request::builder().method(Method::from_bytes(method.as_bytes()).expect("method")).uri(url);
+    let mut b = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).expect("method"))
+        .uri(url);
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
-    let req = b.body(Full::new(Bytes::from(body.to_owned()))).expect("request");
+    let req = b
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .expect("request");
     let resp = tokio::time::timeout(Duration::from_secs(20), client.request(req))
         .await
         .expect("the gateway answers within 20 s")
