@@ -110,7 +110,11 @@ impl Config {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => {
-                let scheme = if self.tls_cert.is_some() { "https" } else { "http" };
+                let scheme = if self.tls_cert.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
                 format!("{scheme}://{}", self.listen)
             }
         }
@@ -138,11 +142,26 @@ pub fn resolve(
     let fc: FileConfig = match toml::from_str(src) {
         Ok(c) => c,
         Err(e) => {
-            errs.push(locate(fname, src, e.span().unwrap_or(0..0), e.message().trim().to_owned(), Some("see the configuration reference in README.md".into())));
+            let msg = e.message().trim();
+            let (msg, hint) = crate::mapping::diag::unknown_key(msg).unwrap_or_else(|| {
+                (
+                    msg.to_owned(),
+                    "see the configuration reference in README.md".into(),
+                )
+            });
+            errs.push(locate(
+                fname,
+                src,
+                e.span().unwrap_or(0..0),
+                msg,
+                Some(hint),
+            ));
             return Err(errs);
         }
     };
-    let at = |s: &Spanned<String>, msg: String, hint: Option<String>| locate(fname, src, s.span(), msg, hint);
+    let at = |s: &Spanned<String>, msg: String, hint: Option<String>| {
+        locate(fname, src, s.span(), msg, hint)
+    };
     let flag_err = |name: &str, v: &str, msg: &str, hint: Option<String>| Diagnostic {
         file: name.to_owned(),
         line: 0,
@@ -156,13 +175,19 @@ pub fn resolve(
     let listen_src: Option<(String, Option<&Spanned<String>>, &str)> = env("FORGEBRIDGE_LISTEN")
         .map(|v| (v, None, "FORGEBRIDGE_LISTEN"))
         .or_else(|| flags.listen.clone().map(|v| (v, None, "--listen")))
-        .or_else(|| fc.server.listen.as_ref().map(|s| (s.get_ref().clone(), Some(s), "")));
+        .or_else(|| {
+            fc.server
+                .listen
+                .as_ref()
+                .map(|s| (s.get_ref().clone(), Some(s), ""))
+        });
     let listen = match listen_src {
         None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         Some((v, span, origin)) => match v.parse::<SocketAddr>() {
             Ok(a) => a,
             Err(_) => {
-                let hint = Some("an address and port, e.g. 127.0.0.1:8080 or [::1]:8080".to_owned());
+                let hint =
+                    Some("an address and port, e.g. 127.0.0.1:8080 or [::1]:8080".to_owned());
                 errs.push(match span {
                     Some(s) => at(s, "invalid listen address".into(), hint),
                     None => flag_err(origin, &v, "invalid listen address", hint),
@@ -174,7 +199,11 @@ pub fn resolve(
 
     // accept
     let accept: Vec<String> = match env("FORGEBRIDGE_ACCEPT").or_else(|| flags.accept.clone()) {
-        Some(v) => v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        Some(v) => v
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
         None => fc
             .server
             .accept
@@ -188,6 +217,7 @@ pub fn resolve(
         fc.upstream.dialect.as_ref().map(|s| s.get_ref().clone()),
         fc.upstream.url.as_ref().map(|s| s.get_ref().clone()),
     );
+    let mut url_origin = "[upstream] url";
     if let Some((v, origin)) = env("FORGEBRIDGE_UPSTREAM")
         .map(|v| (v, "FORGEBRIDGE_UPSTREAM"))
         .or_else(|| flags.upstream.clone().map(|v| (v, "--upstream")))
@@ -196,8 +226,14 @@ pub fn resolve(
             Some((d, u)) => {
                 dialect = Some(d.trim().to_owned());
                 url = Some(u.trim().to_owned());
+                url_origin = origin;
             }
-            None => errs.push(flag_err(origin, &v, "expected DIALECT=URL", Some("e.g. gitlab=http://127.0.0.1:9090".into()))),
+            None => errs.push(flag_err(
+                origin,
+                &v,
+                "expected DIALECT=URL",
+                Some("e.g. gitlab=http://127.0.0.1:9090".into()),
+            )),
         }
     }
     let url = url.unwrap_or_default();
@@ -205,7 +241,12 @@ pub fn resolve(
         if let Err(m) = check_url(&url) {
             let e = match &fc.upstream.url {
                 Some(s) if s.get_ref() == &url => at(s, m, None),
-                _ => flag_err("upstream", &url, &m, None),
+                _ => flag_err(
+                    url_origin,
+                    &url,
+                    &m,
+                    Some("e.g. gitlab=http://127.0.0.1:9090".into()),
+                ),
             };
             errs.push(e);
         }
@@ -229,7 +270,12 @@ pub fn resolve(
     let tls_cert = path_setting("FORGEBRIDGE_TLS_CERT", &flags.tls_cert, &fc.server.tls_cert);
     let tls_key = path_setting("FORGEBRIDGE_TLS_KEY", &flags.tls_key, &fc.server.tls_key);
     if tls_cert.is_some() != tls_key.is_some() {
-        errs.push(flag_err("tls", "", "TLS needs both a certificate and a key", Some("give --tls-cert and --tls-key together".into())));
+        errs.push(flag_err(
+            "tls",
+            "",
+            "TLS needs both a certificate and a key",
+            Some("give --tls-cert and --tls-key together".into()),
+        ));
     }
     let mappings_dir = path_setting("FORGEBRIDGE_MAPPINGS", &flags.mappings, &fc.mappings.dir)
         .unwrap_or_else(|| PathBuf::from("mappings"));
@@ -267,10 +313,11 @@ pub fn resolve(
 }
 
 fn check_url(u: &str) -> Result<(), String> {
-    let uri: http::Uri = u.parse().map_err(|_| format!("`{u}` is not a URL"))?;
+    // The diagnostic shows the value itself; the message only says what is wrong.
+    let uri: http::Uri = u.parse().map_err(|_| "not a URL".to_owned())?;
     match uri.scheme_str() {
         Some("http") | Some("https") if uri.host().is_some() => Ok(()),
-        _ => Err(format!("`{u}` is not an http:// or https:// URL")),
+        _ => Err("not an http:// or https:// URL".to_owned()),
     }
 }
 
@@ -303,7 +350,10 @@ mod tests {
         let file = "[server]\nlisten = \"127.0.0.1:1000\"\naccept = [\"a\"]\n[upstream]\ndialect = \"x\"\nurl = \"http://file:1\"\n";
         let c = resolve(Some(("f.toml", file)), &Flags::default(), &no_env).expect("config");
         assert_eq!(c.listen.port(), 1000);
-        assert_eq!((c.upstream_dialect.as_str(), c.upstream_url.as_str()), ("x", "http://file:1"));
+        assert_eq!(
+            (c.upstream_dialect.as_str(), c.upstream_url.as_str()),
+            ("x", "http://file:1")
+        );
         let flags = Flags {
             listen: Some("127.0.0.1:2000".into()),
             upstream: Some("y=http://flag:2/".into()),
@@ -323,7 +373,12 @@ mod tests {
         let file = "[server]\nlisten = \"nowhere\"\n";
         let e = resolve(Some(("f.toml", file)), &Flags::default(), &no_env).expect_err("bad");
         assert_eq!(e[0].to_string(), "f.toml:2:10: error: invalid listen address: `\"nowhere\"`\n  hint: an address and port, e.g. 127.0.0.1:8080 or [::1]:8080");
-        let e = resolve(Some(("f.toml", "[server]\nlisen = 1\n")), &Flags::default(), &no_env).expect_err("bad");
+        let e = resolve(
+            Some(("f.toml", "[server]\nlisen = 1\n")),
+            &Flags::default(),
+            &no_env,
+        )
+        .expect_err("bad");
         assert_eq!((e[0].line, e[0].column), (2, 1));
     }
 }

@@ -28,6 +28,8 @@ pub struct GwError {
     pub field: Option<&'static str>,
     /// Seconds, passed on to the client as `Retry-After`.
     pub retry_after: Option<String>,
+    /// Methods the path does allow, passed on as `Allow` (405 answers).
+    pub allow: Option<String>,
 }
 
 impl GwError {
@@ -38,6 +40,7 @@ impl GwError {
             message: message.into(),
             field: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -69,7 +72,13 @@ impl GwError {
 
 impl fmt::Display for GwError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.kind.name(), side_name(self.side), self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.kind.name(),
+            side_name(self.side),
+            self.message
+        )
     }
 }
 
@@ -112,7 +121,12 @@ pub fn encode_error(
     if let Some(f) = err.field {
         let key = names_from
             .and_then(|s| release_field_key(d, s, f))
-            .or_else(|| d.routes.iter().filter_map(|r| r.request).find_map(|s| release_field_key(d, s, f)));
+            .or_else(|| {
+                d.routes
+                    .iter()
+                    .filter_map(|r| r.request)
+                    .find_map(|s| release_field_key(d, s, f))
+            });
         rec.set_str("field", key.as_deref().unwrap_or(f));
     }
     if let Some(code) = validation_code(err.kind) {

@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "forgebridge", version, about = "A gateway between forge release APIs, driven by mapping files")]
+#[command(
+    name = "forgebridge",
+    version,
+    about = "A gateway between forge release APIs, driven by mapping files"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -71,6 +75,9 @@ struct DemoArgs {
 
 const DEFAULT_CONFIG: &str = "config/forgebridge.toml";
 
+/// Called once the gateway listens, with the final config (actual address).
+type OnReady = Box<dyn FnOnce(&Config) + Send>;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -79,8 +86,13 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal: log files and journald get plain `key=value` text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -98,7 +110,11 @@ fn report(diags: &[Diagnostic]) -> ExitCode {
     for d in diags {
         eprintln!("{d}");
     }
-    eprintln!("{} error{} found", diags.len(), if diags.len() == 1 { "" } else { "s" });
+    eprintln!(
+        "{} error{} found",
+        diags.len(),
+        if diags.len() == 1 { "" } else { "s" }
+    );
     ExitCode::from(2)
 }
 
@@ -107,7 +123,11 @@ fn load_config(common: &CommonArgs, flags: &Flags) -> Result<Config, Vec<Diagnos
     let path = env("FORGEBRIDGE_CONFIG")
         .map(PathBuf::from)
         .or_else(|| common.config.clone())
-        .or_else(|| Path::new(DEFAULT_CONFIG).exists().then(|| PathBuf::from(DEFAULT_CONFIG)));
+        .or_else(|| {
+            Path::new(DEFAULT_CONFIG)
+                .exists()
+                .then(|| PathBuf::from(DEFAULT_CONFIG))
+        });
     let file = match &path {
         Some(p) => Some(config::read_file(p)?),
         None => None,
@@ -116,7 +136,11 @@ fn load_config(common: &CommonArgs, flags: &Flags) -> Result<Config, Vec<Diagnos
     if flags.mappings.is_none() {
         flags.mappings = common.mappings.clone();
     }
-    config::resolve(file.as_ref().map(|(n, s)| (n.as_str(), s.as_str())), &flags, &env)
+    config::resolve(
+        file.as_ref().map(|(n, s)| (n.as_str(), s.as_str())),
+        &flags,
+        &env,
+    )
 }
 
 /// Loads config and mappings, reporting every problem of both.
@@ -124,7 +148,10 @@ fn load_all(common: &CommonArgs, flags: &Flags) -> Result<(Config, Mappings), Ve
     let cfg = load_config(common, flags);
     let dir = match &cfg {
         Ok(c) => c.mappings_dir.clone(),
-        Err(_) => common.mappings.clone().unwrap_or_else(|| PathBuf::from("mappings")),
+        Err(_) => common
+            .mappings
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("mappings")),
     };
     let maps = Mappings::load_dir(&dir);
     match (cfg, maps) {
@@ -141,9 +168,15 @@ fn check(c: &CommonArgs) -> ExitCode {
     match load_all(c, &Flags::default()) {
         Ok((cfg, maps)) => {
             let mut problems = Vec::new();
-            for a in cfg.accept.iter().chain(std::iter::once(&cfg.upstream_dialect).filter(|d| !d.is_empty())) {
+            for a in cfg
+                .accept
+                .iter()
+                .chain(std::iter::once(&cfg.upstream_dialect).filter(|d| !d.is_empty()))
+            {
                 if maps.get(a).is_none() {
-                    problems.push(format!("config names dialect `{a}`, which no mapping file defines"));
+                    problems.push(format!(
+                        "config names dialect `{a}`, which no mapping file defines"
+                    ));
                 }
             }
             if !problems.is_empty() {
@@ -153,7 +186,12 @@ fn check(c: &CommonArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
             let names: Vec<&str> = maps.names().collect();
-            println!("ok: {} dialects ({}) from {}", names.len(), names.join(", "), cfg.mappings_dir.display());
+            println!(
+                "ok: {} dialects ({}) from {}",
+                names.len(),
+                names.join(", "),
+                cfg.mappings_dir.display()
+            );
             ExitCode::SUCCESS
         }
         Err(d) => report(&d),
@@ -177,7 +215,11 @@ async fn serve(s: ServeArgs) -> ExitCode {
     run_gateway(cfg, &maps, None).await
 }
 
-async fn run_gateway(cfg: Config, maps: &Mappings, ready: Option<Box<dyn FnOnce(&Config) + Send>>) -> ExitCode {
+async fn run_gateway(
+    cfg: Config,
+    maps: &Mappings,
+    ready: Option<OnReady>,
+) -> ExitCode {
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(c), Some(k)) => match server::tls_acceptor(c, k) {
             Ok(a) => Some(a),
@@ -232,10 +274,13 @@ async fn demo(d: DemoArgs) -> ExitCode {
         Err(e) => return report(&e),
     };
     let Some(up) = maps.get(&cfg.upstream_dialect).cloned() else {
-        eprintln!("error: the demo needs an upstream dialect in {DEFAULT_CONFIG} ([upstream] dialect)");
+        eprintln!(
+            "error: the demo needs an upstream dialect in {DEFAULT_CONFIG} ([upstream] dialect)"
+        );
         return ExitCode::from(2);
     };
-    let (addr, _task) = match Sim::start(up.clone(), 0, sim::DEMO_PROJECT, &sim::demo_seed()).await {
+    let (addr, _task) = match Sim::start(up.clone(), 0, sim::DEMO_PROJECT, &sim::demo_seed()).await
+    {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot start the simulated upstream: {e}");
@@ -246,7 +291,11 @@ async fn demo(d: DemoArgs) -> ExitCode {
     let client = cfg.accept.first().cloned().unwrap_or_default();
     let sample = maps
         .get(&client)
-        .and_then(|c| c.routes.iter().find(|r| r.op == forgebridge::canonical::Op::List))
+        .and_then(|c| {
+            c.routes
+                .iter()
+                .find(|r| r.op == forgebridge::canonical::Op::List)
+        })
         .map(|r| {
             let (owner, repo) = forgebridge::translate::split_project(sim::DEMO_PROJECT);
             r.path
@@ -259,7 +308,11 @@ async fn demo(d: DemoArgs) -> ExitCode {
     let upstream_title = up.title.clone();
     let ready = Box::new(move |c: &Config| {
         println!("forgebridge demo: a simulated {upstream_title} upstream at http://{addr} (project {}),", sim::DEMO_PROJECT);
-        println!("and the gateway speaking {} at {}. Try:", c.accept.join(", "), c.public_base());
+        println!(
+            "and the gateway speaking {} at {}. Try:",
+            c.accept.join(", "),
+            c.public_base()
+        );
         println!();
         println!("  curl -s {}{sample}", c.public_base());
         println!();

@@ -1,7 +1,7 @@
 //! Mapping file → compiled dialect. Checks meaning, collects every problem with
 //! its location, and lowers JSON paths and templates once, at load.
 
-use super::diag::{did_you_mean, one_of, Diags, Diagnostic};
+use super::diag::{did_you_mean, one_of, Diagnostic, Diags};
 use super::model::*;
 use super::raw::{self, FieldSpec, FieldTable, MappingFile, S};
 use crate::canonical::{ErrorKind, Kind, Op, CONTEXT_VARS, HEADER_NAMES};
@@ -18,8 +18,13 @@ pub fn compile_source(file: &str, src: &str) -> Result<Dialect, Vec<Diagnostic>>
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let msg = e.message().trim().to_owned();
-            let hint = structure_hint(&msg);
-            d.error(span, msg, hint);
+            match super::diag::unknown_key(&msg) {
+                Some((msg, hint)) => d.error(span, msg, Some(hint)),
+                None => {
+                    let hint = structure_hint(&msg);
+                    d.error(span, msg, hint);
+                }
+            }
             return Err(d.out);
         }
     };
@@ -27,14 +32,14 @@ pub fn compile_source(file: &str, src: &str) -> Result<Dialect, Vec<Diagnostic>>
     if d.out.is_empty() {
         dialect.ok_or(d.out)
     } else {
+        // Sections are checked in dependency order (shapes before routes); report in file order.
+        d.out.sort_by_key(|x| (x.line, x.column));
         Err(d.out)
     }
 }
 
 fn structure_hint(msg: &str) -> Option<String> {
-    if msg.contains("unknown field") {
-        Some("remove it or check its spelling against the mapping reference in README.md".into())
-    } else if msg.contains("missing field") {
+    if msg.contains("missing field") {
         Some("every mapping needs [dialect] (name, roots) and [errors] (shape)".into())
     } else {
         None
@@ -53,18 +58,29 @@ impl Compiler<'_, '_> {
     fn dialect(&mut self, raw: MappingFile) -> Option<Dialect> {
         let ds = raw.dialect.into_inner();
         let name = ds.name.get_ref().clone();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             self.err(
                 ds.name.span(),
                 "dialect name must be a non-empty word",
-                Some("letters, digits, '-' and '_' only; it is what --accept and --upstream name".into()),
+                Some(
+                    "letters, digits, '-' and '_' only; it is what --accept and --upstream name"
+                        .into(),
+                ),
             );
         }
         let mut roots = Vec::new();
         for r in &ds.roots {
             let v = r.get_ref();
             if !(v.is_empty() || (v.starts_with('/') && !v.ends_with('/'))) {
-                self.err(r.span(), "an API root is \"\" or starts with '/' and does not end with '/'", None);
+                self.err(
+                    r.span(),
+                    "an API root is \"\" or starts with '/' and does not end with '/'",
+                    None,
+                );
             }
             roots.push(v.clone());
         }
@@ -76,7 +92,11 @@ impl Compiler<'_, '_> {
             Some("synthesized") => true,
             Some(_) => {
                 let s = ds.ids.as_ref().map(|s| s.span()).unwrap_or(0..0);
-                self.err(s, "unknown id policy", Some(one_of(["native", "synthesized"])));
+                self.err(
+                    s,
+                    "unknown id policy",
+                    Some(one_of(["native", "synthesized"])),
+                );
                 false
             }
         };
@@ -115,7 +135,9 @@ impl Compiler<'_, '_> {
             .shapes
             .iter()
             .enumerate()
-            .filter_map(|(i, (n, s))| Kind::parse(s.get_ref().kind.get_ref()).map(|k| (n.get_ref().clone(), (i, k))))
+            .filter_map(|(i, (n, s))| {
+                Kind::parse(s.get_ref().kind.get_ref()).map(|k| (n.get_ref().clone(), (i, k)))
+            })
             .collect();
         let mut shapes = Vec::new();
         for (n, s) in &raw.shapes {
@@ -169,7 +191,11 @@ impl Compiler<'_, '_> {
         let c = s.get_ref();
         match (&c.header, &c.query) {
             (Some(_), Some(_)) | (None, None) => {
-                self.err(s.span(), "a credential slot names exactly one of `header` or `query`", None);
+                self.err(
+                    s.span(),
+                    "a credential slot names exactly one of `header` or `query`",
+                    None,
+                );
                 None
             }
             _ => Some(CredentialSlot {
@@ -188,7 +214,10 @@ impl Compiler<'_, '_> {
             "cursor" => PagingStyle::Cursor,
             "token" => PagingStyle::Token,
             _ => {
-                self.err(p.style.span(), "unknown paging style", Some(one_of(["page", "cursor", "token"])));
+                let styles = ["page", "cursor", "token"];
+                let hint =
+                    did_you_mean(p.style.get_ref(), styles).unwrap_or_else(|| one_of(styles));
+                self.err(p.style.span(), "unknown paging style", Some(hint));
                 PagingStyle::Page
             }
         };
@@ -200,7 +229,11 @@ impl Compiler<'_, '_> {
         }
         let next_token_path = p.next_token_path.as_ref().and_then(|s| self.simple_path(s));
         if style == PagingStyle::Token && (p.cursor_param.is_none() || next_token_path.is_none()) {
-            self.err(span, "token paging needs `cursor_param` and `next_token_path`", None);
+            self.err(
+                span,
+                "token paging needs `cursor_param` and `next_token_path`",
+                None,
+            );
         }
         Paging {
             style,
@@ -224,7 +257,11 @@ impl Compiler<'_, '_> {
     fn simple_path(&mut self, s: &S<String>) -> Option<Vec<String>> {
         let (simple, rest) = self.json_path(s)?;
         if rest.is_some() {
-            self.err(s.span(), "only plain member paths are allowed here", Some("write it as `a.b.c`".into()));
+            self.err(
+                s.span(),
+                "only plain member paths are allowed here",
+                Some("write it as `a.b.c`".into()),
+            );
             return None;
         }
         Some(simple)
@@ -237,11 +274,26 @@ impl Compiler<'_, '_> {
         if text == "$" {
             return Some((Vec::new(), None));
         }
-        let full = if text.starts_with('$') { text.clone() } else { format!("$.{text}") };
+        let full = if text.starts_with('$') {
+            text.clone()
+        } else {
+            format!("$.{text}")
+        };
         let q = match parse_json_path(&full) {
             Ok(q) => q,
             Err(e) => {
-                self.err(s.span(), format!("invalid JSONPath ({e})"), Some("see RFC 9535; a plain path is `a.b.c`".into()));
+                let (col, msg) = jsonpath_error(&e.to_string());
+                // The column counts in `full`, which may have a `$.` the file does not.
+                let lead = full.len() - text.len();
+                let span = match col.and_then(|c| full.char_indices().nth(c.saturating_sub(1))) {
+                    Some((at, _)) if at >= lead => self.inner(s, at - lead..text.len()),
+                    _ => s.span(),
+                };
+                self.err(
+                    span,
+                    format!("invalid JSONPath: {msg}"),
+                    Some("see RFC 9535; a plain path is `a.b.c`".into()),
+                );
                 return None;
             }
         };
@@ -262,20 +314,49 @@ impl Compiler<'_, '_> {
         }
     }
 
+    /// The span of bytes `range` of a string value's text when the value is written
+    /// without escapes (so text offsets are source offsets); else the whole value.
+    fn inner(&self, s: &S<String>, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let span = s.span();
+        let text = s.get_ref();
+        let raw = self.d.src.get(span.clone()).unwrap_or("");
+        let start = if raw == text {
+            span.start
+        } else if raw.len() == text.len() + 2 && raw.get(1..raw.len() - 1) == Some(text.as_str()) {
+            span.start + 1
+        } else {
+            return span;
+        };
+        start + range.start..start + range.end
+    }
+
     fn field_index(&mut self, kind: Kind, s: &S<String>) -> Option<usize> {
         let r = kind.field_index(s.get_ref());
         if r.is_none() {
             let hint = did_you_mean(s.get_ref(), kind.fields().iter().copied())
                 .unwrap_or_else(|| one_of(kind.fields().iter().copied()));
-            self.err(s.span(), format!("unknown {} field", kind.name()), Some(hint));
+            self.err(
+                s.span(),
+                format!("unknown {} field", kind.name()),
+                Some(hint),
+            );
         }
         r
     }
 
-    fn shape(&mut self, name: &str, s: &S<raw::ShapeSection>, names: &HashMap<String, (ShapeId, Kind)>) -> Option<Shape> {
+    fn shape(
+        &mut self,
+        name: &str,
+        s: &S<raw::ShapeSection>,
+        names: &HashMap<String, (ShapeId, Kind)>,
+    ) -> Option<Shape> {
         let sec = s.get_ref();
         let Some(kind) = Kind::parse(sec.kind.get_ref()) else {
-            self.err(sec.kind.span(), "unknown kind", Some(one_of(Kind::ALL.iter().map(|k| k.name()))));
+            self.err(
+                sec.kind.span(),
+                "unknown kind",
+                Some(one_of(Kind::ALL.iter().map(|k| k.name()))),
+            );
             return None;
         };
         let missing = match sec.missing.as_ref().map(|m| m.get_ref().as_str()) {
@@ -283,7 +364,11 @@ impl Compiler<'_, '_> {
             Some("omit") => Missing::Omit,
             Some(_) => {
                 let span = sec.missing.as_ref().map(|m| m.span()).unwrap_or(0..0);
-                self.err(span, "unknown `missing` policy", Some(one_of(["null", "omit"])));
+                self.err(
+                    span,
+                    "unknown `missing` policy",
+                    Some(one_of(["null", "omit"])),
+                );
                 Missing::Null
             }
         };
@@ -293,7 +378,9 @@ impl Compiler<'_, '_> {
         let mut checks = Vec::new();
         let mut derive = Vec::new();
         for (key, spec) in &sec.fields {
-            let Some((simple, rest)) = self.json_path(key) else { continue };
+            let Some((simple, rest)) = self.json_path(key) else {
+                continue;
+            };
             let table;
             let t: &FieldTable = match spec.get_ref() {
                 FieldSpec::Field(f) => {
@@ -305,7 +392,14 @@ impl Compiler<'_, '_> {
                 }
                 FieldSpec::Table(t) => t,
             };
-            let sources = [t.field.is_some(), t.template.is_some(), t.value.is_some(), t.null, t.list.is_some(), t.array.is_some()];
+            let sources = [
+                t.field.is_some(),
+                t.template.is_some(),
+                t.value.is_some(),
+                t.null,
+                t.list.is_some(),
+                t.array.is_some(),
+            ];
             if sources.iter().filter(|b| **b).count() != 1 {
                 self.err(
                     spec.span(),
@@ -317,24 +411,52 @@ impl Compiler<'_, '_> {
             let omit = t.omit.unwrap_or(missing == Missing::Omit);
             let writable = rest.is_none();
             let value = if let Some(f) = &t.field {
-                let Some(idx) = self.field_index(kind, f) else { continue };
-                let fallback = t.fallback.as_ref().and_then(|fb| self.field_index(kind, fb));
+                let Some(idx) = self.field_index(kind, f) else {
+                    continue;
+                };
+                let fallback = t
+                    .fallback
+                    .as_ref()
+                    .and_then(|fb| self.field_index(kind, fb));
                 let ty = self.ty(&t.ty);
                 let default = t.default.as_ref().map(|v| toml_to_json(v.get_ref()));
-                match rest {
-                    Some(q) => insert_capture(&mut read, &simple, Capture::Query { query: Box::new(q), field: idx }),
-                    None => insert_capture(&mut read, &simple, Capture::Field(idx)),
-                }
+                let cap = match rest {
+                    Some(q) => match lower_select(&q) {
+                        Some((key, equals, path)) => Capture::Select {
+                            key,
+                            equals,
+                            path,
+                            field: idx,
+                        },
+                        None => Capture::Query {
+                            query: Box::new(q),
+                            field: idx,
+                        },
+                    },
+                    None => Capture::Field(idx),
+                };
+                insert_capture(&mut read, &simple, cap);
                 if field_keys[idx].is_none() {
                     field_keys[idx] = Some(simple.join("."));
                 }
                 if ty != Ty::Any {
-                    checks.push(FieldCheck { field: idx, ty, nullable: t.nullable });
+                    checks.push(FieldCheck {
+                        field: idx,
+                        ty,
+                        nullable: t.nullable,
+                    });
                 }
                 if let Some(tpl) = t.derive.as_ref().and_then(|d| self.template(d, kind)) {
                     derive.push((idx, tpl));
                 }
-                WValue::Field { field: idx, fallback, default, ty, omit }
+                WValue::Field {
+                    field: idx,
+                    fallback,
+                    default,
+                    ty,
+                    nullable: t.nullable,
+                    omit,
+                }
             } else if let Some(tpl) = &t.template {
                 match self.template(tpl, kind) {
                     Some(tp) => WValue::Template(tp),
@@ -347,7 +469,11 @@ impl Compiler<'_, '_> {
             } else if let Some(l) = &t.list {
                 let Some(li) = kind.list_index(l.get_ref()) else {
                     let names: Vec<&str> = kind.lists().iter().map(|(n, _)| *n).collect();
-                    self.err(l.span(), format!("unknown {} list", kind.name()), Some(one_of(names)));
+                    self.err(
+                        l.span(),
+                        format!("unknown {} list", kind.name()),
+                        Some(one_of(names)),
+                    );
                     continue;
                 };
                 let Some(sh) = &t.shape else {
@@ -355,15 +481,30 @@ impl Compiler<'_, '_> {
                     continue;
                 };
                 let want = kind.lists()[li].1;
-                let Some(sid) = self.shape_ref(sh, names, want) else { continue };
+                let Some(sid) = self.shape_ref(sh, names, want) else {
+                    continue;
+                };
                 if rest.is_some() {
                     self.err(key.span(), "a list must sit at a plain member path", None);
                     continue;
                 }
-                insert_capture(&mut read, &simple, Capture::List { list: li, shape: sid });
-                WValue::List { list: li, shape: sid, omit }
+                insert_capture(
+                    &mut read,
+                    &simple,
+                    Capture::List {
+                        list: li,
+                        shape: sid,
+                    },
+                );
+                WValue::List {
+                    list: li,
+                    shape: sid,
+                    omit,
+                }
             } else if let Some(a) = &t.array {
-                let Some(sid) = self.shape_ref(a, names, kind) else { continue };
+                let Some(sid) = self.shape_ref(a, names, kind) else {
+                    continue;
+                };
                 WValue::Array(sid)
             } else {
                 continue;
@@ -371,7 +512,11 @@ impl Compiler<'_, '_> {
             if !writable {
                 // Read-only: a JSONPath with filters cannot be written back.
                 if !matches!(value, WValue::Field { .. }) {
-                    self.err(key.span(), "only `field` entries may use a JSONPath with selectors", None);
+                    self.err(
+                        key.span(),
+                        "only `field` entries may use a JSONPath with selectors",
+                        None,
+                    );
                 }
                 continue;
             }
@@ -392,16 +537,33 @@ impl Compiler<'_, '_> {
         })
     }
 
-    fn shape_ref(&mut self, s: &S<String>, names: &HashMap<String, (ShapeId, Kind)>, want: Kind) -> Option<ShapeId> {
+    fn shape_ref(
+        &mut self,
+        s: &S<String>,
+        names: &HashMap<String, (ShapeId, Kind)>,
+        want: Kind,
+    ) -> Option<ShapeId> {
         match names.get(s.get_ref()) {
             Some((id, k)) if *k == want => Some(*id),
             Some((_, k)) => {
-                self.err(s.span(), format!("shape is of kind {} where {} is needed", k.name(), want.name()), None);
+                self.err(
+                    s.span(),
+                    format!(
+                        "shape is of kind {} where {} is needed",
+                        k.name(),
+                        want.name()
+                    ),
+                    None,
+                );
                 None
             }
             None => {
                 let hint = did_you_mean(s.get_ref(), names.keys().map(|k| k.as_str()));
-                self.err(s.span(), "unknown shape", hint.or_else(|| Some("define it under [shapes.NAME]".into())));
+                self.err(
+                    s.span(),
+                    "unknown shape",
+                    hint.or_else(|| Some("define it under [shapes.NAME]".into())),
+                );
                 None
             }
         }
@@ -415,7 +577,11 @@ impl Compiler<'_, '_> {
             Some("bool") => Ty::Bool,
             Some(_) => {
                 let span = t.as_ref().map(|t| t.span()).unwrap_or(0..0);
-                self.err(span, "unknown type", Some(one_of(["string", "int", "bool"])));
+                self.err(
+                    span,
+                    "unknown type",
+                    Some(one_of(["string", "int", "bool"])),
+                );
                 Ty::Any
             }
         }
@@ -428,7 +594,7 @@ impl Compiler<'_, '_> {
         let mut lit = String::new();
         let mut chars = text.char_indices().peekable();
         let mut ok = true;
-        while let Some((_, c)) = chars.next() {
+        while let Some((at, c)) = chars.next() {
             match c {
                 '{' if chars.peek().map(|p| p.1) == Some('{') => {
                     chars.next();
@@ -440,18 +606,24 @@ impl Compiler<'_, '_> {
                 }
                 '{' => {
                     let mut name = String::new();
-                    let mut closed = false;
-                    for (_, c) in chars.by_ref() {
+                    let mut closed = None;
+                    for (j, c) in chars.by_ref() {
                         if c == '}' {
-                            closed = true;
+                            closed = Some(j);
                             break;
                         }
                         name.push(c);
                     }
-                    if !closed {
-                        self.err(s.span(), "unclosed `{` in template", Some("write `{{` for a literal brace".into()));
+                    let Some(close) = closed else {
+                        let span = self.inner(s, at..text.len());
+                        self.err(
+                            span,
+                            "unclosed `{` in template",
+                            Some("write `{{` for a literal brace".into()),
+                        );
                         return None;
-                    }
+                    };
+                    let var_span = self.inner(s, at..close + 1);
                     let (var, filter) = match name.split_once('|') {
                         Some((v, f)) => (v, Some(f)),
                         None => (name.as_str(), None),
@@ -460,7 +632,14 @@ impl Compiler<'_, '_> {
                         None => false,
                         Some("segment") => true,
                         Some(f) => {
-                            self.err(s.span(), format!("unknown template filter `{f}`"), Some(one_of(["segment"])));
+                            self.err(
+                                var_span.clone(),
+                                "unknown template filter",
+                                Some(
+                                    did_you_mean(f, ["segment"])
+                                        .unwrap_or_else(|| one_of(["segment"])),
+                                ),
+                            );
                             ok = false;
                             false
                         }
@@ -476,34 +655,50 @@ impl Compiler<'_, '_> {
                     match tv {
                         Some(v) => {
                             if !lit.is_empty() {
-                                parts.push(TPart::Lit(std::mem::take(&mut lit)));
+                                parts.push(lit_part(std::mem::take(&mut lit)));
                             }
                             parts.push(TPart::Var { var: v, segment });
                         }
                         None => {
-                            let cands = CONTEXT_VARS.iter().copied().chain(kind.fields().iter().copied());
+                            let cands = CONTEXT_VARS
+                                .iter()
+                                .copied()
+                                .chain(kind.fields().iter().copied());
                             let hint = did_you_mean(var, cands).unwrap_or_else(|| {
-                                format!("use {} or a {} field", CONTEXT_VARS.join(", "), kind.name())
+                                format!(
+                                    "use {} or a {} field",
+                                    CONTEXT_VARS.join(", "),
+                                    kind.name()
+                                )
                             });
-                            self.err(s.span(), format!("unknown template variable `{var}`"), Some(hint));
+                            self.err(var_span, "unknown template variable", Some(hint));
                             ok = false;
                         }
                     }
                 }
                 '}' => {
-                    self.err(s.span(), "stray `}` in template", Some("write `}}` for a literal brace".into()));
+                    let span = self.inner(s, at..at + 1);
+                    self.err(
+                        span,
+                        "stray `}` in template",
+                        Some("write `}}` for a literal brace".into()),
+                    );
                     return None;
                 }
                 c => lit.push(c),
             }
         }
         if !lit.is_empty() {
-            parts.push(TPart::Lit(lit));
+            parts.push(lit_part(lit));
         }
         ok.then_some(Template { parts })
     }
 
-    fn route(&mut self, r: &S<raw::RouteSection>, names: &HashMap<String, (ShapeId, Kind)>) -> Option<Route> {
+    fn route(
+        &mut self,
+        r: &S<raw::RouteSection>,
+        names: &HashMap<String, (ShapeId, Kind)>,
+    ) -> Option<Route> {
         let rs = r.get_ref();
         let op = Op::parse(rs.op.get_ref());
         if op.is_none() {
@@ -514,40 +709,75 @@ impl Compiler<'_, '_> {
         let method = match Method::from_bytes(rs.method.get_ref().as_bytes()) {
             Ok(m) if rs.method.get_ref().chars().all(|c| c.is_ascii_uppercase()) => Some(m),
             _ => {
-                self.err(rs.method.span(), "not an HTTP method", Some("GET, POST, PUT, PATCH or DELETE, in capitals".into()));
+                self.err(
+                    rs.method.span(),
+                    "not an HTTP method",
+                    Some("GET, POST, PUT, PATCH or DELETE, in capitals".into()),
+                );
                 None
             }
         };
         let path = self.path_template(&rs.path);
-        let request = rs.request.as_ref().and_then(|s| self.shape_ref(s, names, Kind::Release));
-        let response = rs.response.as_ref().and_then(|s| self.shape_ref(s, names, Kind::Release));
+        let request = rs
+            .request
+            .as_ref()
+            .and_then(|s| self.shape_ref(s, names, Kind::Release));
+        let response = rs
+            .response
+            .as_ref()
+            .and_then(|s| self.shape_ref(s, names, Kind::Release));
         let list = rs.list.as_ref().and_then(|s| self.simple_path(s));
-        if op == Some(Op::List) && list.is_none() {
-            self.err(rs.op.span(), "a list route needs `list` (\"$\" when the body is the array)", None);
+        if op == Some(Op::List) && rs.list.is_none() {
+            self.err(
+                rs.op.span(),
+                "a list route needs `list` (\"$\" when the body is the array)",
+                None,
+            );
         }
-        if matches!(op, Some(Op::Create | Op::Update)) && request.is_none() {
-            self.err(rs.op.span(), "a create or update route needs a `request` shape", None);
+        if matches!(op, Some(Op::Create | Op::Update)) && rs.request.is_none() {
+            self.err(
+                rs.op.span(),
+                "a create or update route needs a `request` shape",
+                None,
+            );
         }
         let status = rs.status.as_ref().map_or(200, |s| *s.get_ref());
         if !(200..300).contains(&status) {
             let span = rs.status.as_ref().map(|s| s.span()).unwrap_or(0..0);
             self.err(span, "a route's success status is 2xx", None);
         }
-        let location = rs.location.as_ref().and_then(|l| self.template(l, Kind::Release));
-        let required = rs.required.iter().filter_map(|f| self.field_index(Kind::Release, f)).collect();
+        let location = rs
+            .location
+            .as_ref()
+            .and_then(|l| self.template(l, Kind::Release));
+        let required = rs
+            .required
+            .iter()
+            .filter_map(|f| self.field_index(Kind::Release, f))
+            .collect();
         let mut refuse = Vec::new();
         for rr in &rs.refuse {
             let rr = rr.get_ref();
-            let Some(field) = self.field_index(Kind::Release, &rr.field) else { continue };
+            let Some(field) = self.field_index(Kind::Release, &rr.field) else {
+                continue;
+            };
             let check = match (&rr.equals, rr.changed) {
                 (Some(v), false) => RefuseCheck::Equals(toml_to_json(v.get_ref())),
                 (None, true) => RefuseCheck::Changed,
                 _ => {
-                    self.err(rr.field.span(), "a refuse rule takes exactly one of `equals` or `changed = true`", None);
+                    self.err(
+                        rr.field.span(),
+                        "a refuse rule takes exactly one of `equals` or `changed = true`",
+                        None,
+                    );
                     continue;
                 }
             };
-            refuse.push(Refuse { field, check, reason: rr.reason.get_ref().clone() });
+            refuse.push(Refuse {
+                field,
+                check,
+                reason: rr.reason.get_ref().clone(),
+            });
         }
         let envelope = rs
             .envelope
@@ -563,7 +793,11 @@ impl Compiler<'_, '_> {
             ReleaseKeyVar::None
         };
         if matches!(op, Some(Op::Get | Op::Update | Op::Delete)) && key == ReleaseKeyVar::None {
-            self.err(rs.path.span(), "this operation addresses one release: the path needs {id} or {tag}", None);
+            self.err(
+                rs.path.span(),
+                "this operation addresses one release: the path needs {id} or {tag}",
+                None,
+            );
         }
         Some(Route {
             op: op?,
@@ -590,45 +824,81 @@ impl Compiler<'_, '_> {
         let mut parts = Vec::new();
         let mut rest = text.as_str();
         while let Some(open) = rest.find('{') {
+            let base = text.len() - rest.len();
             if open > 0 {
                 parts.push(PathPart::Lit(rest[..open].to_owned()));
             }
             let Some(close) = rest[open..].find('}') else {
-                self.err(s.span(), "unclosed `{` in path", None);
+                let span = self.inner(s, base + open..text.len());
+                self.err(span, "unclosed `{` in path", None);
                 return None;
             };
+            let var_span = self.inner(s, base + open..base + open + close + 1);
             let name = &rest[open + 1..open + close];
             let (catch_all, name) = match name.strip_prefix('*') {
                 Some(n) => (true, n),
                 None => (false, name),
             };
             let Some(v) = PathVar::parse(name) else {
-                let hint = did_you_mean(name, PathVar::NAMES).unwrap_or_else(|| one_of(PathVar::NAMES));
-                self.err(s.span(), format!("unknown path variable `{name}`"), Some(hint));
+                let hint =
+                    did_you_mean(name, PathVar::NAMES).unwrap_or_else(|| one_of(PathVar::NAMES));
+                self.err(var_span, "unknown path variable", Some(hint));
                 return None;
             };
-            parts.push(if catch_all { PathPart::CatchAll(v) } else { PathPart::Var(v) });
+            parts.push(if catch_all {
+                PathPart::CatchAll(v)
+            } else {
+                PathPart::Var(v)
+            });
             rest = &rest[open + close + 1..];
             if catch_all && !rest.is_empty() {
-                self.err(s.span(), "a catch-all `{*name}` must end the path", None);
+                self.err(var_span, "a catch-all `{*name}` must end the path", None);
                 return None;
             }
         }
         if !rest.is_empty() {
             parts.push(PathPart::Lit(rest.to_owned()));
         }
-        Some(PathTemplate { raw: text.clone(), parts })
+        Some(PathTemplate {
+            raw: text.clone(),
+            parts,
+        })
     }
 
-    fn router(&mut self, routes: &[Route], roots: &[String], raw: &[S<raw::RouteSection>]) -> matchit::Router<Vec<usize>> {
+    fn router(
+        &mut self,
+        routes: &[Route],
+        roots: &[String],
+        raw: &[S<raw::RouteSection>],
+    ) -> matchit::Router<Vec<usize>> {
         // Group by path so that one path may serve several methods.
         let mut by_path: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             match by_path.iter_mut().find(|(p, _)| *p == r.path.raw) {
                 Some((_, v)) => {
-                    if v.iter().any(|j| routes[*j].method == r.method) {
-                        if let Some(rr) = raw.iter().find(|x| x.get_ref().path.get_ref() == &r.path.raw) {
-                            self.err(rr.get_ref().path.span(), format!("two routes for {} on the same path", r.method), None);
+                    let before = v.iter().filter(|j| routes[**j].method == r.method).count();
+                    if before > 0 {
+                        // Point at this route (the `before`-th repeat in the file), naming the first.
+                        let mut same = raw.iter().filter(|x| {
+                            x.get_ref().path.get_ref() == &r.path.raw
+                                && x.get_ref().method.get_ref() == r.method.as_str()
+                        });
+                        let first = same.next().map(|x| x.get_ref().path.span());
+                        if let (Some(first), Some(this)) = (first, same.nth(before - 1)) {
+                            let line = super::diag::locate(
+                                &self.d.file,
+                                self.d.src,
+                                first,
+                                String::new(),
+                                None,
+                            )
+                            .line;
+                            let hint = format!("the first {} route for this path is at line {line}; remove or merge one", r.method);
+                            self.err(
+                                this.get_ref().path.span(),
+                                format!("two routes for {} on the same path", r.method),
+                                Some(hint),
+                            );
                         }
                     }
                     v.push(i)
@@ -645,14 +915,22 @@ impl Compiler<'_, '_> {
                         .find(|x| x.get_ref().path.get_ref() == p)
                         .map(|x| x.get_ref().path.span())
                         .unwrap_or(0..0);
-                    self.err(span, format!("route path conflicts with another: {e}"), None);
+                    self.err(
+                        span,
+                        format!("route path conflicts with another: {e}"),
+                        None,
+                    );
                 }
             }
         }
         router
     }
 
-    fn errors(&mut self, e: &S<raw::ErrorsSection>, names: &HashMap<String, (ShapeId, Kind)>) -> Option<Errors> {
+    fn errors(
+        &mut self,
+        e: &S<raw::ErrorsSection>,
+        names: &HashMap<String, (ShapeId, Kind)>,
+    ) -> Option<Errors> {
         let es = e.get_ref();
         let shape = self.shape_ref(&es.shape, names, Kind::Error);
         let n = ErrorKind::ALL.len();
@@ -668,7 +946,9 @@ impl Compiler<'_, '_> {
         }
         let mut shapes = vec![shape.unwrap_or(0); n];
         for (k, v) in &es.shapes {
-            if let (Some(kind), Some(sid)) = (self.error_kind(k), self.shape_ref(v, names, Kind::Error)) {
+            if let (Some(kind), Some(sid)) =
+                (self.error_kind(k), self.shape_ref(v, names, Kind::Error))
+            {
                 shapes[kind as usize] = sid;
             }
         }
@@ -678,7 +958,11 @@ impl Compiler<'_, '_> {
                 messages[kind as usize] = Some(v.get_ref().clone());
             }
         }
-        let message_paths = es.message_paths.iter().filter_map(|p| self.simple_path(p)).collect();
+        let message_paths = es
+            .message_paths
+            .iter()
+            .filter_map(|p| self.simple_path(p))
+            .collect();
         let envelope = es
             .envelope
             .iter()
@@ -704,6 +988,66 @@ impl Compiler<'_, '_> {
         }
         r
     }
+}
+
+/// Lowers `[?(@.key == literal)]` followed by plain members to a direct walk;
+/// anything else stays a JSONPath query.
+fn lower_select(q: &JpQuery) -> Option<(String, String, Vec<String>)> {
+    use jsonpath_rust::parser::model::{
+        Comparable, Comparison, Filter, FilterAtom, Literal, SingularQuery, SingularQuerySegment,
+    };
+    let (first, rest) = q.segments.split_first()?;
+    let filter = match first {
+        Segment::Selector(Selector::Filter(f)) => f,
+        Segment::Selectors(v) if v.len() == 1 => match &v[0] {
+            Selector::Filter(f) => f,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    // `[?(…)]` parses as nested groups; see through them.
+    let mut filter = filter;
+    loop {
+        filter = match filter {
+            Filter::Atom(FilterAtom::Filter { expr, not: false }) => expr,
+            Filter::Or(v) | Filter::And(v) if v.len() == 1 => &v[0],
+            _ => break,
+        };
+    }
+    let Filter::Atom(FilterAtom::Comparison(cmp)) = filter else {
+        return None;
+    };
+    let Comparison::Eq(a, b) = cmp.as_ref() else {
+        return None;
+    };
+    let (member, lit) = match (a, b) {
+        (Comparable::SingularQuery(SingularQuery::Current(m)), Comparable::Literal(l))
+        | (Comparable::Literal(l), Comparable::SingularQuery(SingularQuery::Current(m))) => (m, l),
+        _ => return None,
+    };
+    let [SingularQuerySegment::Name(key)] = member.as_slice() else {
+        return None;
+    };
+    let equals = match lit {
+        Literal::String(s) => json_string(s),
+        Literal::Int(i) => i.to_string(),
+        Literal::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    let mut path = Vec::new();
+    for s in rest {
+        match s {
+            Segment::Selector(Selector::Name(n)) => path.push(n.clone()),
+            _ => return None,
+        }
+    }
+    Some((key.clone(), equals, path))
+}
+
+fn lit_part(text: String) -> TPart {
+    let quoted = json_string(&text);
+    let escaped = quoted[1..quoted.len() - 1].to_owned();
+    TPart::Lit(text, escaped)
 }
 
 fn path_has(p: &PathTemplate, v: PathVar) -> bool {
@@ -732,13 +1076,18 @@ fn insert_capture(node: &mut ReadNode, path: &[String], cap: Capture) {
 }
 
 fn insert_member(members: &mut Vec<WMember>, path: &[String], value: WValue) {
-    let Some((head, tail)) = path.split_first() else { return };
+    let Some((head, tail)) = path.split_first() else {
+        return;
+    };
     let key = format!("{}:", json_string(head));
     if tail.is_empty() {
         members.push(WMember { key, value });
         return;
     }
-    let i = match members.iter().position(|m| m.key == key && matches!(m.value, WValue::Object(_))) {
+    let i = match members
+        .iter()
+        .position(|m| m.key == key && matches!(m.value, WValue::Object(_)))
+    {
         Some(i) => i,
         None => {
             members.push(WMember {
@@ -767,9 +1116,26 @@ pub fn toml_to_json(v: &toml::Value) -> String {
             toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
             toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
             toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(conv).collect()),
-            toml::Value::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect()),
+            toml::Value::Table(t) => {
+                serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+            }
         }
     }
     conv(v).to_string()
 }
 
+/// (column, message) of a JSONPath parser error, on one line.
+fn jsonpath_error(e: &str) -> (Option<usize>, String) {
+    let col = e
+        .split_once("-->")
+        .and_then(|(_, r)| r.split_whitespace().next())
+        .and_then(|lc| lc.split(':').nth(1))
+        .and_then(|c| c.parse().ok());
+    let msg = e
+        .lines()
+        .rev()
+        .find_map(|l| l.trim_start().strip_prefix("= "))
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.split_whitespace().collect::<Vec<_>>().join(" "));
+    (col, msg)
+}

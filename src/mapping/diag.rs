@@ -17,12 +17,18 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// One line: `file:line:col: error: message: `text``, then the hint on its own line.
+    /// Line 0 means "no position" (a flag, an environment variable, a whole file):
+    /// then only the name is shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: error: {}",
-            self.file, self.line, self.column, self.message
-        )?;
+        if self.line == 0 {
+            write!(f, "{}: error: {}", self.file, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: error: {}",
+                self.file, self.line, self.column, self.message
+            )?;
+        }
         if !self.text.is_empty() {
             write!(f, ": `{}`", self.text)?;
         }
@@ -84,11 +90,14 @@ pub fn locate(
 }
 
 /// The closest candidate by edit distance, for "did you mean" hints.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
-        if d <= (word.len().max(3) + 1) / 2 && best.is_none_or(|(bd, _)| d < bd) {
+        if d <= word.len().max(3).div_ceil(2) && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
@@ -107,6 +116,22 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// Serde's "unknown field `x`, expected one of `a`, `b`" as a short message and a
+/// did-you-mean hint (the offending key is already the diagnostic's text).
+pub fn unknown_key(msg: &str) -> Option<(String, String)> {
+    let rest = msg.strip_prefix("unknown field `")?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    let hint = did_you_mean(word, expected.iter().copied()).unwrap_or_else(|| {
+        if expected.is_empty() {
+            "this table takes no keys".to_owned()
+        } else {
+            one_of(expected.iter().copied())
+        }
+    });
+    Some(("unknown key".to_owned(), hint))
 }
 
 /// "one of: a, b, c" for hints.

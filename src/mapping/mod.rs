@@ -33,7 +33,10 @@ impl Mappings {
     /// Loads every `*.toml` in `dir` (sorted), reporting all problems of all files.
     pub fn load_dir(dir: &Path) -> Result<Mappings, Vec<Diagnostic>> {
         let entries = std::fs::read_dir(dir).map_err(|e| {
-            vec![io_diag(dir, &format!("cannot read the mappings directory: {e}"))]
+            vec![io_diag(
+                dir,
+                &format!("cannot read the mappings directory: {e}"),
+            )]
         })?;
         let mut files: Vec<_> = entries
             .filter_map(Result::ok)
@@ -56,18 +59,26 @@ impl Mappings {
     ) -> Result<Mappings, Vec<Diagnostic>> {
         let mut out = Mappings::default();
         let mut errors = Vec::new();
+        let mut defined_in: BTreeMap<String, &str> = BTreeMap::new();
         for (file, src) in sources {
             match compile::compile_source(file, src) {
                 Ok(d) => {
-                    if out.dialects.contains_key(&d.name) {
+                    if let Some(first) = defined_in.get(&d.name) {
+                        // Point at this file's `name = "…"`.
+                        let span = toml::from_str::<raw::MappingFile>(src)
+                            .map_or(0..0, |r| r.dialect.get_ref().name.span());
                         errors.push(diag::locate(
                             file,
                             src,
-                            0..0,
-                            format!("dialect `{}` is defined twice", d.name),
-                            Some("each mapping file defines one dialect with its own name".into()),
+                            span,
+                            "dialect name already used".into(),
+                            Some(format!(
+                                "{first} defines `{}` too; each mapping file needs its own name",
+                                d.name
+                            )),
                         ));
                     } else {
+                        defined_in.insert(d.name.clone(), file);
                         out.dialects.insert(d.name.clone(), Arc::new(d));
                     }
                 }

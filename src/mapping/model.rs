@@ -194,8 +194,23 @@ pub struct ReadNode {
 pub enum Capture {
     Field(usize),
     /// A JSONPath remainder run on the captured sub-document (parsed at load).
-    Query { query: Box<JpQuery>, field: usize },
-    List { list: usize, shape: ShapeId },
+    Query {
+        query: Box<JpQuery>,
+        field: usize,
+    },
+    /// `[?(@.key == literal)].path`, lowered from JSONPath at load: the first
+    /// array element whose `key` is `literal`, then a plain member path.
+    Select {
+        key: String,
+        /// The literal as JSON text.
+        equals: String,
+        path: Vec<String>,
+        field: usize,
+    },
+    List {
+        list: usize,
+        shape: ShapeId,
+    },
 }
 
 #[derive(Debug)]
@@ -214,6 +229,8 @@ pub enum WValue {
         /// JSON text written when the field is missing.
         default: Option<String>,
         ty: Ty,
+        /// A typed field that is not nullable treats `null` as missing.
+        nullable: bool,
         omit: bool,
     },
     Template(Template),
@@ -234,8 +251,12 @@ pub struct Template {
 
 #[derive(Clone, Debug)]
 pub enum TPart {
-    Lit(String),
-    Var { var: TVar, segment: bool },
+    /// Literal text, and the same text escaped for a JSON string.
+    Lit(String, String),
+    Var {
+        var: TVar,
+        segment: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -141,7 +141,7 @@ pub struct ShapeSection {
 #[derive(Debug)]
 pub enum FieldSpec {
     Field(String),
-    Table(FieldTable),
+    Table(Box<FieldTable>),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -189,7 +189,7 @@ impl<'de> Deserialize<'de> for FieldSpec {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldSpec, A::Error> {
                 FieldTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(FieldSpec::Table)
+                    .map(|t| FieldSpec::Table(Box::new(t)))
             }
         }
         d.deserialize_any(V)
