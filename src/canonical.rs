@@ -247,9 +247,7 @@ pub const HEADER_NAMES: &[&str] = &[
 ];
 
 /// Variables a template may use besides the fields of its kind.
-pub const CONTEXT_VARS: &[&str] = &[
-    "api", "upstream", "owner", "repo", "project",
-];
+pub const CONTEXT_VARS: &[&str] = &["api", "upstream", "owner", "repo", "project"];
 
 /// FNV-1a over project and tag, masked to 53 bits so that JavaScript clients
 /// read it exactly. Stable across restarts, replicas and versions: never change it.
@@ -276,8 +274,14 @@ mod tests {
     #[test]
     fn synthetic_ids_are_stable_and_js_safe() {
         // Pinned values: a change here breaks every id a client has stored.
-        assert_eq!(synthetic_id("group/proj", "v1.0"), synthetic_id("group/proj", "v1.0"));
-        assert_ne!(synthetic_id("group/proj", "v1.0"), synthetic_id("group/proj", "v1.1"));
+        assert_eq!(
+            synthetic_id("group/proj", "v1.0"),
+            synthetic_id("group/proj", "v1.0")
+        );
+        assert_ne!(
+            synthetic_id("group/proj", "v1.0"),
+            synthetic_id("group/proj", "v1.1")
+        );
         assert_ne!(synthetic_id("a/b", "c"), synthetic_id("a", "b/c"));
         for tag in ["v1", "release/1.0", "v1.0+build", ""] {
             let id = synthetic_id("x/y", tag);

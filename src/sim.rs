@@ -89,9 +89,12 @@ impl Sim {
             sim.insert(project, r);
         }
         let task = tokio::spawn(async move {
-            let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let sim = sim.clone();
                 let builder = builder.clone();
                 tokio::spawn(async move {
@@ -99,7 +102,9 @@ impl Sim {
                         let sim = sim.clone();
                         async move { Ok::<_, std::convert::Infallible>(sim.handle(req).await) }
                     });
-                    let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), svc).await;
+                    let _ = builder
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                        .await;
                 });
             }
         });
@@ -128,17 +133,26 @@ impl Sim {
         if r.json("published_at").is_none() {
             r.set_str("published_at", &now);
         }
-        r.set_str("commit_sha", &format!("{:016x}{:024x}", synthetic_id("commit", &tag), 0));
+        r.set_str(
+            "commit_sha",
+            &format!("{:016x}{:024x}", synthetic_id("commit", &tag), 0),
+        );
         r.set_json("author.id", "1".into());
         r.set_str("author.login", "demo");
         r.set_str("author.name", "Demo User");
         r.set_str("author.avatar_url", "https://avatars.invalid/demo.png");
         r.set_str("author.html_url", &format!("{}/demo", self.base));
-        r.set_str("html_url", &format!("{}/{project}/-/releases/{tag}", self.base));
+        r.set_str(
+            "html_url",
+            &format!("{}/{project}/-/releases/{tag}", self.base),
+        );
         if r.lists[0].is_none() {
             r.lists[0] = Some(Vec::new());
         }
-        st.projects.entry(project.to_owned()).or_default().push(r.clone());
+        st.projects
+            .entry(project.to_owned())
+            .or_default()
+            .push(r.clone());
         r
     }
 
@@ -155,7 +169,12 @@ impl Sim {
         let params = m.params;
         let body = match Limited::new(req.into_body(), 10 << 20).collect().await {
             Ok(b) => b.to_bytes(),
-            Err(_) => return self.error(&GwError::client(ErrorKind::PayloadTooLarge, "request body too large")),
+            Err(_) => {
+                return self.error(&GwError::client(
+                    ErrorKind::PayloadTooLarge,
+                    "request body too large",
+                ))
+            }
         };
         match self.serve(&d, route, &params, &body, &api, &path, &query) {
             Ok(r) => r,
@@ -201,17 +220,38 @@ impl Sim {
         match route.op {
             Op::List => {
                 let st = self.lock();
-                let mut rels: Vec<&Record> = st.projects.get(project).map(|v| v.iter().collect()).unwrap_or_default();
+                let mut rels: Vec<&Record> = st
+                    .projects
+                    .get(project)
+                    .map(|v| v.iter().collect())
+                    .unwrap_or_default();
                 rels.sort_by(|a, b| b.json("published_at").cmp(&a.json("published_at")));
-                let page = d.paging.as_ref().map(|pg| paging::decode_request(pg, query)).unwrap_or_default();
+                let page = d
+                    .paging
+                    .as_ref()
+                    .map(|pg| paging::decode_request(pg, query))
+                    .unwrap_or_default();
                 let per = page.per_page.unwrap_or(20).max(1) as usize;
                 let total = rels.len();
                 let pages = total.div_ceil(per).max(1);
-                let start = ((page.page as usize).saturating_sub(1)).saturating_mul(per).min(total);
-                let slice: Vec<Record> = rels[start..(start + per).min(total)].iter().map(|r| (*r).clone()).collect();
+                let start = ((page.page as usize).saturating_sub(1))
+                    .saturating_mul(per)
+                    .min(total);
+                let slice: Vec<Record> = rels[start..(start + per).min(total)]
+                    .iter()
+                    .map(|r| (*r).clone())
+                    .collect();
                 let mut out = Vec::new();
                 if let Some(s) = route.response {
-                    write_list(&mut out, d, s, &slice, &ctx, route.list.as_deref().unwrap_or(&[]), &route.envelope);
+                    write_list(
+                        &mut out,
+                        d,
+                        s,
+                        &slice,
+                        &ctx,
+                        route.list.as_deref().unwrap_or(&[]),
+                        &route.envelope,
+                    );
                 }
                 let info = PageInfo {
                     next: ((page.page as usize) < pages).then(|| (page.page + 1).to_string()),
@@ -222,7 +262,10 @@ impl Sim {
                 let mut resp = json_response(route.status, out, true);
                 if let Some(pg) = &d.paging {
                     let mut hs = Vec::new();
-                    let req = PageReq { per_page: Some(per as u64), ..page };
+                    let req = PageReq {
+                        per_page: Some(per as u64),
+                        ..page
+                    };
                     paging::encode_headers(pg, &info, &req, &self.base, path, query, &mut hs);
                     for (k, v) in hs {
                         resp.headers_mut().append(k, v);
@@ -238,20 +281,26 @@ impl Sim {
             Op::Latest => {
                 let st = self.lock();
                 let rels = st.projects.get(project).ok_or_else(not_found)?;
-                let latest = rels.iter().max_by(|a, b| a.json("published_at").cmp(&b.json("published_at"))).ok_or_else(not_found)?;
+                let latest = rels
+                    .iter()
+                    .max_by(|a, b| a.json("published_at").cmp(&b.json("published_at")))
+                    .ok_or_else(not_found)?;
                 Ok(one(latest, route.status))
             }
             Op::Create => {
                 let rec = translate::decode_body(d, route, body)?.ok_or_else(not_found)?;
                 let rec = rec.into_owned();
                 let tag = rec.text("tag").map(|t| t.into_owned()).unwrap_or_default();
-                let exists = self
-                    .lock()
-                    .projects
-                    .get(project)
-                    .is_some_and(|v| v.iter().any(|r| r.text("tag").as_deref() == Some(tag.as_str())));
+                let exists = self.lock().projects.get(project).is_some_and(|v| {
+                    v.iter()
+                        .any(|r| r.text("tag").as_deref() == Some(tag.as_str()))
+                });
                 if exists {
-                    return Err(GwError::client(ErrorKind::AlreadyExists, "Release already exists").with_field("tag"));
+                    return Err(GwError::client(
+                        ErrorKind::AlreadyExists,
+                        "Release already exists",
+                    )
+                    .with_field("tag"));
                 }
                 let stored = self.insert(project, rec);
                 Ok(one(&stored, route.status))
@@ -260,7 +309,9 @@ impl Sim {
                 let rec = translate::decode_body(d, route, body)?.ok_or_else(not_found)?;
                 let mut st = self.lock();
                 let i = find(&st).ok_or_else(not_found)?;
-                let Some(rels) = st.projects.get_mut(project) else { return Err(not_found()) };
+                let Some(rels) = st.projects.get_mut(project) else {
+                    return Err(not_found());
+                };
                 let stored = &mut rels[i];
                 for (f, v) in rec.vals.iter().enumerate() {
                     if let Some(v) = v {
@@ -276,7 +327,9 @@ impl Sim {
             Op::Delete => {
                 let mut st = self.lock();
                 let i = find(&st).ok_or_else(not_found)?;
-                let Some(rels) = st.projects.get_mut(project) else { return Err(not_found()) };
+                let Some(rels) = st.projects.get_mut(project) else {
+                    return Err(not_found());
+                };
                 let r = rels.remove(i);
                 Ok(one(&r, route.status))
             }
@@ -293,7 +346,10 @@ fn json_response(status: u16, body: Vec<u8>, json: bool) -> Response<Full<Bytes>
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     if json {
-        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
     r
 }

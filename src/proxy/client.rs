@@ -6,13 +6,13 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -81,7 +81,13 @@ pub struct Answer {
 }
 
 impl Upstream {
-    pub fn new(base: &str, title: &str, connect_timeout: Duration, timeout: Duration, max_response_bytes: usize) -> Self {
+    pub fn new(
+        base: &str,
+        title: &str,
+        connect_timeout: Duration,
+        timeout: Duration,
+        max_response_bytes: usize,
+    ) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(connect_timeout));
@@ -117,8 +123,14 @@ impl Upstream {
         let body = match tokio::time::timeout_at(deadline.into(), limited.collect()).await {
             Err(_) => return Err(self.timeout_error()),
             Ok(Err(e)) => {
-                let msg = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                    format!("the upstream ({}) answered with more than {} bytes", self.title, self.max_response_bytes)
+                let msg = if e
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    format!(
+                        "the upstream ({}) answered with more than {} bytes",
+                        self.title, self.max_response_bytes
+                    )
                 } else {
                     format!("the upstream ({}) answer was cut short: {e}", self.title)
                 };
@@ -136,9 +148,18 @@ impl Upstream {
     /// Sends one request and returns as soon as the status and headers are in;
     /// the body is left to stream. `idempotent` requests are tried once more
     /// when the connection fails before any answer; others never are.
-    pub async fn head(&self, req: Request<Body>, idempotent: bool, deadline: Instant) -> Result<Response<Incoming>, GwError> {
+    pub async fn head(
+        &self,
+        req: Request<Body>,
+        idempotent: bool,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, GwError> {
         // Only bodiless requests are retried, so the copy can drop the body.
-        let retry = if idempotent { Some(clone_head(&req)) } else { None };
+        let retry = if idempotent {
+            Some(clone_head(&req))
+        } else {
+            None
+        };
         match self.head_once(req, deadline).await {
             Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match retry {
                 Some(r) => self.head_once(r, deadline).await,
@@ -155,18 +176,34 @@ impl Upstream {
     fn timeout_error(&self) -> GwError {
         GwError::upstream(
             ErrorKind::UpstreamTimeout,
-            format!("the upstream ({}) did not answer within {} ms", self.title, self.timeout.as_millis()),
+            format!(
+                "the upstream ({}) did not answer within {} ms",
+                self.title,
+                self.timeout.as_millis()
+            ),
         )
     }
 
-    async fn head_once(&self, req: Request<Body>, deadline: Instant) -> Result<Response<Incoming>, GwError> {
+    async fn head_once(
+        &self,
+        req: Request<Body>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, GwError> {
         match tokio::time::timeout_at(deadline.into(), self.client.request(req)).await {
             Err(_) => Err(self.timeout_error()),
             Ok(Err(e)) => {
                 let msg = if e.is_connect() {
-                    format!("cannot connect to the upstream ({}): {}", self.title, root_cause(&e))
+                    format!(
+                        "cannot connect to the upstream ({}): {}",
+                        self.title,
+                        root_cause(&e)
+                    )
                 } else {
-                    format!("the upstream ({}) closed the connection: {}", self.title, root_cause(&e))
+                    format!(
+                        "the upstream ({}) closed the connection: {}",
+                        self.title,
+                        root_cause(&e)
+                    )
                 };
                 Err(GwError::upstream(ErrorKind::UpstreamUnavailable, msg))
             }
@@ -176,11 +213,14 @@ impl Upstream {
 }
 
 fn clone_head(r: &Request<Body>) -> Request<Body> {
-    let mut b = Request::builder().method(r.method().clone()).uri(r.uri().clone());
+    let mut b = Request::builder()
+        .method(r.method().clone())
+        .uri(r.uri().clone());
     if let Some(h) = b.headers_mut() {
         *h = r.headers().clone();
     }
-    b.body(full(Bytes::new())).unwrap_or_else(|_| Request::new(full(Bytes::new())))
+    b.body(full(Bytes::new()))
+        .unwrap_or_else(|_| Request::new(full(Bytes::new())))
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

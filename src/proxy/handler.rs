@@ -49,7 +49,11 @@ impl Gateway {
         }
         let mut clients = Vec::new();
         for a in &cfg.accept {
-            clients.push(maps.get(a).cloned().ok_or_else(|| SetupError::UnknownDialect(a.clone(), known()))?);
+            clients.push(
+                maps.get(a)
+                    .cloned()
+                    .ok_or_else(|| SetupError::UnknownDialect(a.clone(), known()))?,
+            );
         }
         if cfg.upstream_url.is_empty() || cfg.upstream_dialect.is_empty() {
             return Err(SetupError::NoUpstream);
@@ -81,12 +85,24 @@ impl Gateway {
     }
 
     fn request_id(&self, req: &Request<hyper::body::Incoming>) -> String {
-        if let Some(v) = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
-            if !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+        if let Some(v) = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+        {
+            if !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+            {
                 return v.to_owned();
             }
         }
-        format!("{:08x}-{:08x}", self.id_prefix, self.seq.fetch_add(1, Ordering::Relaxed))
+        format!(
+            "{:08x}-{:08x}",
+            self.id_prefix,
+            self.seq.fetch_add(1, Ordering::Relaxed)
+        )
     }
 
     /// Serves one request; never fails, never panics on input.
@@ -132,9 +148,23 @@ impl Gateway {
         let (status, body) = encode_error(d, None, err, &ctx);
         let mut r = Response::new(full(body));
         *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-        if let Some(ra) = err.retry_after.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        r.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        if let Some(ra) = err
+            .retry_after
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             r.headers_mut().insert(http::header::RETRY_AFTER, ra);
+        }
+        if let Some(allow) = err
+            .allow
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            r.headers_mut().insert(http::header::ALLOW, allow);
         }
         r
     }
@@ -164,7 +194,9 @@ impl Gateway {
             }
         }
         let Some((ci, m)) = matched else {
-            return Err(first_err.unwrap_or_else(|| (GwError::gateway(ErrorKind::NotFound, "no route"), 0)));
+            return Err(
+                first_err.unwrap_or_else(|| (GwError::gateway(ErrorKind::NotFound, "no route"), 0))
+            );
         };
         let fail = |e: GwError| (e, ci);
         let client = &self.clients[ci];
@@ -173,11 +205,16 @@ impl Gateway {
         log.op = m.route.op.name();
         log.api = Some(api.clone());
         if client.name == self.upstream.name {
-            return self.pass_through(req, &m, &raw_query, rid, log).await.map_err(fail);
+            return self
+                .pass_through(req, &m, &raw_query, rid, log)
+                .await
+                .map_err(fail);
         }
 
         let token = translate::extract_token(client, req.headers(), &raw_query);
-        let body = read_body(req, self.cfg.max_body_bytes).await.map_err(fail)?;
+        let body = read_body(req, self.cfg.max_body_bytes)
+            .await
+            .map_err(fail)?;
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
         let page = match &client.paging {
             Some(p) if m.route.op == Op::List => paging::decode_request(p, &raw_query),
@@ -188,7 +225,10 @@ impl Gateway {
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         let key = m.params.key();
         let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
-        let (tag, id) = self.resolve(uroute, &key, &uproject, token.as_deref(), rid).await.map_err(fail)?;
+        let (tag, id) = self
+            .resolve(uroute, &key, &uproject, token.as_deref(), rid)
+            .await
+            .map_err(fail)?;
 
         let out = translate::encode_request(
             up,
@@ -203,11 +243,20 @@ impl Gateway {
             },
         )
         .map_err(fail)?;
-        let answer = self.forward(out, uroute.op.idempotent(), rid).await.map_err(fail)?;
+        let answer = self
+            .forward(out, uroute.op.idempotent(), rid)
+            .await
+            .map_err(fail)?;
         log.upstream_status = answer.status;
 
         if !(200..300).contains(&answer.status) {
-            return Err(fail(translate::decode_upstream_error(up, uroute.op, answer.status, &answer.headers, &answer.body)));
+            return Err(fail(translate::decode_upstream_error(
+                up,
+                uroute.op,
+                answer.status,
+                &answer.headers,
+                &answer.body,
+            )));
         }
         let ctx = Ctx {
             api: &api,
@@ -229,7 +278,8 @@ impl Gateway {
             raw_query: &raw_query,
             page: &page,
         };
-        let cr = translate::translate_success(&args, &answer.headers, &answer.body).map_err(fail)?;
+        let cr =
+            translate::translate_success(&args, &answer.headers, &answer.body).map_err(fail)?;
         for (id, tag) in &cr.seen {
             self.ids.insert(&uproject, *id, tag);
         }
@@ -242,7 +292,10 @@ impl Gateway {
         *resp.status_mut() = StatusCode::from_u16(cr.status).unwrap_or(StatusCode::OK);
         let h = resp.headers_mut();
         if m.route.response.is_some() {
-            h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+            h.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
         }
         for (k, v) in cr.headers {
             h.append(k, v);
@@ -264,7 +317,13 @@ impl Gateway {
         let up = &*self.upstream;
         let uproject = self.cfg.upstream_project(&m.params.project);
         let mut uri = self.http.base.clone();
-        uri.push_str(&translate::encode_path(up, m.route, uproject, m.params.tag.as_deref(), m.params.id)?);
+        uri.push_str(&translate::encode_path(
+            up,
+            m.route,
+            uproject,
+            m.params.tag.as_deref(),
+            m.params.id,
+        )?);
         if !raw_query.is_empty() {
             uri.push('?');
             uri.push_str(raw_query);
@@ -294,15 +353,25 @@ impl Gateway {
         } else {
             stream(Limited::new(body, self.cfg.max_body_bytes))
         };
-        let req = b
-            .body(body)
-            .map_err(|e| GwError::gateway(ErrorKind::Internal, format!("cannot build the upstream request: {e}")))?;
-        let resp = self.http.head(req, m.route.op.idempotent(), self.http.deadline()).await?;
+        let req = b.body(body).map_err(|e| {
+            GwError::gateway(
+                ErrorKind::Internal,
+                format!("cannot build the upstream request: {e}"),
+            )
+        })?;
+        let resp = self
+            .http
+            .head(req, m.route.op.idempotent(), self.http.deadline())
+            .await?;
         log.upstream_status = resp.status().as_u16();
         let (uparts, ubody) = resp.into_parts();
         let mut out = Response::new(stream(ubody));
         *out.status_mut() = uparts.status;
-        let from = format!("{}{}", self.http.base, up.roots.first().map_or("", String::as_str));
+        let from = format!(
+            "{}{}",
+            self.http.base,
+            up.roots.first().map_or("", String::as_str)
+        );
         let to = format!("{}{}", self.public_base, m.root);
         for (k, v) in &uparts.headers {
             if is_hop_by_hop(k) {
@@ -339,7 +408,10 @@ impl Gateway {
             }
             (ReleaseKeyVar::Id, ReleaseKey::Tag(_)) => Err(GwError::gateway(
                 ErrorKind::Unsupported,
-                format!("the upstream ({}) addresses releases by id only for `{}`", self.upstream.title, uroute.op),
+                format!(
+                    "the upstream ({}) addresses releases by id only for `{}`",
+                    self.upstream.title, uroute.op
+                ),
             )),
             (_, ReleaseKey::Id(i)) => Ok((None, Some(*i))),
             (_, ReleaseKey::Tag(t)) => Ok((Some(t.clone()), None)),
@@ -348,17 +420,34 @@ impl Gateway {
     }
 
     /// id → tag: the cache, else a walk over the upstream's release list.
-    async fn tag_for_id(&self, uproject: &str, id: u64, token: Option<&str>, rid: &str) -> Result<String, GwError> {
+    async fn tag_for_id(
+        &self,
+        uproject: &str,
+        id: u64,
+        token: Option<&str>,
+        rid: &str,
+    ) -> Result<String, GwError> {
         if let Some(t) = self.ids.get(uproject, id) {
             return Ok(t);
         }
         let up = &*self.upstream;
-        let not_found = || GwError::client(ErrorKind::NotFound, format!("no release with id {id} in {uproject}"));
+        let not_found = || {
+            GwError::client(
+                ErrorKind::NotFound,
+                format!("no release with id {id} in {uproject}"),
+            )
+        };
         let Some(list) = up.routes_for(Op::List).next() else {
             return Err(not_found());
         };
-        let Some(shape) = list.response else { return Err(not_found()) };
-        let per_page = up.paging.as_ref().and_then(|p| p.max_per_page).or(Some(100));
+        let Some(shape) = list.response else {
+            return Err(not_found());
+        };
+        let per_page = up
+            .paging
+            .as_ref()
+            .and_then(|p| p.max_per_page)
+            .or(Some(100));
         let mut page = PageReq {
             page: 1,
             per_page,
@@ -379,12 +468,25 @@ impl Gateway {
             )?;
             let answer = self.forward(out, true, rid).await?;
             if !(200..300).contains(&answer.status) {
-                return Err(translate::decode_upstream_error(up, Op::List, answer.status, &answer.headers, &answer.body));
+                return Err(translate::decode_upstream_error(
+                    up,
+                    Op::List,
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                ));
             }
             let text = std::str::from_utf8(&answer.body).unwrap_or("");
-            let recs: Vec<Record> = read_list(up, shape, list.list.as_deref().unwrap_or(&[]), text).map_err(|e| {
-                GwError::upstream(ErrorKind::BadUpstreamResponse, format!("the upstream ({}) release list is unreadable: {e}", up.title))
-            })?;
+            let recs: Vec<Record> = read_list(up, shape, list.list.as_deref().unwrap_or(&[]), text)
+                .map_err(|e| {
+                    GwError::upstream(
+                        ErrorKind::BadUpstreamResponse,
+                        format!(
+                            "the upstream ({}) release list is unreadable: {e}",
+                            up.title
+                        ),
+                    )
+                })?;
             let mut found = None;
             for r in &recs {
                 let Some(tag) = r.text("tag") else { continue };
@@ -416,7 +518,12 @@ impl Gateway {
         Err(not_found())
     }
 
-    async fn forward(&self, out: translate::Outbound, idempotent: bool, rid: &str) -> Result<Answer, GwError> {
+    async fn forward(
+        &self,
+        out: translate::Outbound,
+        idempotent: bool,
+        rid: &str,
+    ) -> Result<Answer, GwError> {
         let uri = format!("{}{}", self.http.base, out.path_and_query);
         let mut b = Request::builder().method(out.method).uri(&uri);
         if let Some(h) = b.headers_mut() {
@@ -426,11 +533,17 @@ impl Gateway {
             if let Ok(v) = HeaderValue::from_str(rid) {
                 h.insert("x-request-id", v);
             }
-            h.insert(http::header::USER_AGENT, HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))));
+            h.insert(
+                http::header::USER_AGENT,
+                HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
+            );
         }
-        let req = b
-            .body(full(out.body.unwrap_or_default()))
-            .map_err(|e| GwError::gateway(ErrorKind::Internal, format!("cannot build the upstream request: {e}")))?;
+        let req = b.body(full(out.body.unwrap_or_default())).map_err(|e| {
+            GwError::gateway(
+                ErrorKind::Internal,
+                format!("cannot build the upstream request: {e}"),
+            )
+        })?;
         self.http.send(req, idempotent).await
     }
 }
@@ -445,19 +558,40 @@ struct LogLine {
 }
 
 fn too_large(max: usize) -> GwError {
-    GwError::client(ErrorKind::PayloadTooLarge, format!("request body is larger than the limit of {max} bytes"))
+    GwError::client(
+        ErrorKind::PayloadTooLarge,
+        format!("request body is larger than the limit of {max} bytes"),
+    )
 }
 
 /// Request headers a pass-through forwards besides the dialect's credentials.
 fn forwardable(h: &http::HeaderName) -> bool {
     use http::header::*;
-    [ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, CONTENT_LENGTH, CONTENT_ENCODING, USER_AGENT, IF_NONE_MATCH, IF_MODIFIED_SINCE]
-        .contains(h)
+    [
+        ACCEPT,
+        ACCEPT_ENCODING,
+        CONTENT_TYPE,
+        CONTENT_LENGTH,
+        CONTENT_ENCODING,
+        USER_AGENT,
+        IF_NONE_MATCH,
+        IF_MODIFIED_SINCE,
+    ]
+    .contains(h)
 }
 
 fn is_hop_by_hop(h: &http::HeaderName) -> bool {
     use http::header::*;
-    [CONNECTION, TRANSFER_ENCODING, UPGRADE, TE, TRAILER, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION].contains(h)
+    [
+        CONNECTION,
+        TRANSFER_ENCODING,
+        UPGRADE,
+        TE,
+        TRAILER,
+        PROXY_AUTHENTICATE,
+        PROXY_AUTHORIZATION,
+    ]
+    .contains(h)
         || h.as_str() == "keep-alive"
 }
 
@@ -476,8 +610,16 @@ async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<By
     }
     match Limited::new(req.into_body(), max).collect().await {
         Ok(c) => Ok(c.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(GwError::client(ErrorKind::BadRequest, format!("cannot read the request body: {e}"))),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(too_large())
+        }
+        Err(e) => Err(GwError::client(
+            ErrorKind::BadRequest,
+            format!("cannot read the request body: {e}"),
+        )),
     }
 }
 

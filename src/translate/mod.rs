@@ -39,15 +39,38 @@ pub struct Matched<'d> {
 }
 
 /// Finds the client route for a raw (still percent-encoded) path.
-pub fn match_route<'d>(d: &'d Dialect, method: &Method, raw_path: &str) -> Result<Matched<'d>, GwError> {
-    let not_found = || GwError::gateway(ErrorKind::NotFound, format!("no {} route matches {method} {raw_path}", d.title));
+pub fn match_route<'d>(
+    d: &'d Dialect,
+    method: &Method,
+    raw_path: &str,
+) -> Result<Matched<'d>, GwError> {
+    let not_found = || {
+        GwError::gateway(
+            ErrorKind::NotFound,
+            format!("no {} route matches {method} {raw_path}", d.title),
+        )
+    };
     let m = d.router.at(raw_path).map_err(|_| not_found())?;
-    let Some(route) = m.value.iter().map(|i| &d.routes[*i]).find(|r| r.method == method) else {
-        let allowed: Vec<&str> = m.value.iter().map(|i| d.routes[*i].method.as_str()).collect();
-        return Err(GwError::gateway(
+    let Some(route) = m
+        .value
+        .iter()
+        .map(|i| &d.routes[*i])
+        .find(|r| r.method == method)
+    else {
+        let allowed: Vec<&str> = m
+            .value
+            .iter()
+            .map(|i| d.routes[*i].method.as_str())
+            .collect();
+        let mut e = GwError::gateway(
             ErrorKind::MethodNotAllowed,
-            format!("{method} is not allowed on {raw_path}; allowed: {}", allowed.join(", ")),
-        ));
+            format!(
+                "{method} is not allowed on {raw_path}; allowed: {}",
+                allowed.join(", ")
+            ),
+        );
+        e.allow = Some(allowed.join(", "));
+        return Err(e);
     };
     let root = d
         .roots
@@ -58,7 +81,10 @@ pub fn match_route<'d>(d: &'d Dialect, method: &Method, raw_path: &str) -> Resul
     let mut p = Params::default();
     for (name, raw) in m.params.iter() {
         let v = url::decode(raw).ok_or_else(|| {
-            GwError::client(ErrorKind::BadRequest, format!("path parameter `{name}` is not valid UTF-8 once decoded"))
+            GwError::client(
+                ErrorKind::BadRequest,
+                format!("path parameter `{name}` is not valid UTF-8 once decoded"),
+            )
         })?;
         match PathVar::parse(name) {
             Some(PathVar::Owner) => p.owner = v.into_owned(),
@@ -66,7 +92,12 @@ pub fn match_route<'d>(d: &'d Dialect, method: &Method, raw_path: &str) -> Resul
             Some(PathVar::Project) => p.project = v.into_owned(),
             Some(PathVar::Tag) => p.tag = Some(v.into_owned()),
             Some(PathVar::Id) => {
-                p.id = Some(v.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(not_found)?);
+                p.id = Some(
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(not_found)?,
+                );
             }
             None => {}
         }
@@ -78,7 +109,11 @@ pub fn match_route<'d>(d: &'d Dialect, method: &Method, raw_path: &str) -> Resul
         p.owner = o.to_owned();
         p.repo = r.to_owned();
     }
-    Ok(Matched { route, root, params: p })
+    Ok(Matched {
+        route,
+        root,
+        params: p,
+    })
 }
 
 /// "group/sub/proj" → ("group/sub", "proj").
@@ -90,7 +125,9 @@ pub fn split_project(p: &str) -> (&str, &str) {
 pub fn extract_token(d: &Dialect, headers: &HeaderMap, query: &str) -> Option<String> {
     for slot in &d.auth_in {
         if let Some(h) = &slot.header {
-            let Some(v) = headers.get(h).and_then(|v| v.to_str().ok()) else { continue };
+            let Some(v) = headers.get(h).and_then(|v| v.to_str().ok()) else {
+                continue;
+            };
             match &slot.scheme {
                 Some(scheme) => {
                     let v = v.trim();
@@ -113,28 +150,47 @@ pub fn extract_token(d: &Dialect, headers: &HeaderMap, query: &str) -> Option<St
 }
 
 /// Reads and checks the request body against the client route's request shape.
-pub fn decode_body<'a>(d: &Dialect, route: &Route, body: &'a [u8]) -> Result<Option<Record<'a>>, GwError> {
-    let Some(shape) = route.request else { return Ok(None) };
+pub fn decode_body<'a>(
+    d: &Dialect,
+    route: &Route,
+    body: &'a [u8],
+) -> Result<Option<Record<'a>>, GwError> {
+    let Some(shape) = route.request else {
+        return Ok(None);
+    };
     let text = std::str::from_utf8(body)
         .map_err(|_| GwError::client(ErrorKind::BadRequest, "request body is not UTF-8"))?;
     let text = if text.trim().is_empty() { "{}" } else { text };
     let rec = read_record(d, shape, text).map_err(|e| match e {
-        ReadError::Syntax(e) => GwError::client(ErrorKind::BadRequest, format!("Problems parsing JSON: {e}")),
-        ReadError::Shape { expected, at } => {
-            GwError::client(ErrorKind::BadRequest, format!("Problems parsing JSON: expected {expected} at {at}"))
+        ReadError::Syntax(e) => {
+            GwError::client(ErrorKind::BadRequest, format!("Problems parsing JSON: {e}"))
         }
+        ReadError::Shape { expected, at } => GwError::client(
+            ErrorKind::BadRequest,
+            format!("Problems parsing JSON: expected {expected} at {at}"),
+        ),
     })?;
     if let Err(TypeMismatch { field, expected }) = check_types(d, shape, &rec) {
         let name = Kind::Release.fields()[field];
-        let key = d.shape(shape).field_keys[field].clone().unwrap_or_else(|| name.to_owned());
-        return Err(GwError::client(ErrorKind::Invalid, format!("`{key}` must be a {}", ty_name(expected)))
-            .with_field(name));
+        let key = d.shape(shape).field_keys[field]
+            .clone()
+            .unwrap_or_else(|| name.to_owned());
+        return Err(GwError::client(
+            ErrorKind::Invalid,
+            format!("`{key}` must be a {}", ty_name(expected)),
+        )
+        .with_field(name));
     }
     for f in &route.required {
         if rec.vals[*f].as_deref().is_none_or(|v| v == "null") {
             let name = Kind::Release.fields()[*f];
-            let key = d.shape(shape).field_keys[*f].clone().unwrap_or_else(|| name.to_owned());
-            return Err(GwError::client(ErrorKind::MissingField, format!("`{key}` is required")).with_field(name));
+            let key = d.shape(shape).field_keys[*f]
+                .clone()
+                .unwrap_or_else(|| name.to_owned());
+            return Err(
+                GwError::client(ErrorKind::MissingField, format!("`{key}` is required"))
+                    .with_field(name),
+            );
         }
     }
     Ok(Some(rec))
@@ -180,7 +236,10 @@ pub fn upstream_route<'u>(u: &'u Dialect, op: Op, key: &ReleaseKey) -> Result<&'
     let first = candidates.next().ok_or_else(|| {
         GwError::gateway(
             ErrorKind::Unsupported,
-            format!("the upstream ({}) has no `{op}` operation for releases", u.title),
+            format!(
+                "the upstream ({}) has no `{op}` operation for releases",
+                u.title
+            ),
         )
     })?;
     if first.key == want {
@@ -213,16 +272,25 @@ pub struct OutboundArgs<'a> {
 pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Outbound, GwError> {
     if let Some(rec) = a.body {
         for r in &route.refuse {
-            let Some(v) = rec.vals[r.field].as_deref() else { continue };
+            let Some(v) = rec.vals[r.field].as_deref() else {
+                continue;
+            };
             let hit = match &r.check {
-                RefuseCheck::Equals(want) => v == want || json_text(v) == json_text(want) && v.starts_with('"') == want.starts_with('"'),
+                RefuseCheck::Equals(want) => {
+                    v == want
+                        || json_text(v) == json_text(want)
+                            && v.starts_with('"') == want.starts_with('"')
+                }
                 RefuseCheck::Changed => a.tag.is_some() && json_text(v).as_deref() != a.tag,
             };
             if hit {
                 let name = Kind::Release.fields()[r.field];
                 return Err(GwError::gateway(
                     ErrorKind::Unsupported,
-                    format!("the upstream ({}) cannot do this {}: {}", u.title, route.op, r.reason),
+                    format!(
+                        "the upstream ({}) cannot do this {}: {}",
+                        u.title, route.op, r.reason
+                    ),
                 )
                 .with_field(name));
             }
@@ -235,7 +303,10 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
         }
     }
     let mut headers = Vec::with_capacity(4);
-    headers.push((http::header::ACCEPT, HeaderValue::from_static("application/json")));
+    headers.push((
+        http::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    ));
     if let (Some(t), Some(slot)) = (a.token, &u.auth_out) {
         match credential_header(slot, t) {
             Some(h) => headers.push(h),
@@ -244,14 +315,22 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
                     url::push_query(&mut path, q, t);
                 }
             }
-            None => return Err(GwError::client(ErrorKind::Unauthorized, "the token contains characters not allowed in a header")),
+            None => {
+                return Err(GwError::client(
+                    ErrorKind::Unauthorized,
+                    "the token contains characters not allowed in a header",
+                ))
+            }
         }
     }
     let body = match (route.request, a.body) {
         (Some(shape), Some(rec)) => {
             let mut out = Vec::with_capacity(256);
             write_record(&mut out, u, shape, rec, &Ctx::default());
-            headers.push((http::header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
+            headers.push((
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ));
             Some(out)
         }
         _ => None,
@@ -265,7 +344,13 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
 }
 
 /// The upstream path (root included) of a route, every parameter encoded as data.
-pub fn encode_path(u: &Dialect, route: &Route, project: &str, tag: Option<&str>, id: Option<u64>) -> Result<String, GwError> {
+pub fn encode_path(
+    u: &Dialect,
+    route: &Route,
+    project: &str,
+    tag: Option<&str>,
+    id: Option<u64>,
+) -> Result<String, GwError> {
     let mut path = String::with_capacity(64);
     path.push_str(u.roots.first().map_or("", String::as_str));
     let (owner, repo) = split_project(project);
@@ -278,7 +363,9 @@ pub fn encode_path(u: &Dialect, route: &Route, project: &str, tag: Option<&str>,
                     PathVar::Owner => Cow::Borrowed(owner),
                     PathVar::Repo => Cow::Borrowed(repo),
                     PathVar::Tag => Cow::Borrowed(tag.ok_or_else(|| missing_key(u, route, "tag"))?),
-                    PathVar::Id => Cow::Owned(id.ok_or_else(|| missing_key(u, route, "id"))?.to_string()),
+                    PathVar::Id => {
+                        Cow::Owned(id.ok_or_else(|| missing_key(u, route, "id"))?.to_string())
+                    }
                 };
                 if matches!(part, PathPart::CatchAll(_)) {
                     url::push_segments(&mut path, &value);
@@ -294,7 +381,10 @@ pub fn encode_path(u: &Dialect, route: &Route, project: &str, tag: Option<&str>,
 fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
     GwError::gateway(
         ErrorKind::Internal,
-        format!("no release {what} to address the upstream ({}) {} route", u.title, route.op),
+        format!(
+            "no release {what} to address the upstream ({}) {} route",
+            u.title, route.op
+        ),
     )
 }
 
@@ -338,11 +428,18 @@ pub struct ClientResponse {
 }
 
 /// Translates a successful upstream answer (2xx) into the client's dialect.
-pub fn translate_success(a: &ResponseArgs, headers: &HeaderMap, body: &[u8]) -> Result<ClientResponse, GwError> {
+pub fn translate_success(
+    a: &ResponseArgs,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<ClientResponse, GwError> {
     let bad = |what: String| {
         GwError::upstream(
             ErrorKind::BadUpstreamResponse,
-            format!("the upstream ({}) answered {} with {what}", a.upstream.title, a.upstream_route.op),
+            format!(
+                "the upstream ({}) answered {} with {what}",
+                a.upstream.title, a.upstream_route.op
+            ),
         )
     };
     let mut out_headers = Vec::new();
@@ -353,7 +450,11 @@ pub fn translate_success(a: &ResponseArgs, headers: &HeaderMap, body: &[u8]) -> 
         return Ok(ClientResponse {
             status: a.client_route.status,
             headers: out_headers,
-            body: if want_body { b"{}".to_vec() } else { Vec::new() },
+            body: if want_body {
+                b"{}".to_vec()
+            } else {
+                Vec::new()
+            },
             seen,
         });
     };
@@ -361,18 +462,36 @@ pub fn translate_success(a: &ResponseArgs, headers: &HeaderMap, body: &[u8]) -> 
     let mut out = Vec::with_capacity(body.len() + body.len() / 2);
     if a.upstream_route.op == Op::List {
         let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
-        let mut recs = read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
+        let mut recs =
+            read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
         for r in &mut recs {
             identify(a, r, &mut seen);
         }
         let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
-        write_list(&mut out, a.client, cshape, &recs, &a.ctx, cpath, &a.client_route.envelope);
+        write_list(
+            &mut out,
+            a.client,
+            cshape,
+            &recs,
+            &a.ctx,
+            cpath,
+            &a.client_route.envelope,
+        );
         let info = paging::decode_info(a.upstream, headers, text);
         if let Some(cp) = &a.client.paging {
-            paging::encode_headers(cp, &info, a.page, a.public_base, a.raw_path, a.raw_query, &mut out_headers);
+            paging::encode_headers(
+                cp,
+                &info,
+                a.page,
+                a.public_base,
+                a.raw_path,
+                a.raw_query,
+                &mut out_headers,
+            );
         }
     } else {
-        let mut rec = read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
+        let mut rec =
+            read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
         if rec.vals[Kind::Release.field_index("tag").unwrap_or(0)].is_none() {
             return Err(bad("a release without a tag".into()));
         }
@@ -423,7 +542,9 @@ fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
             }
         }
     }
-    let Some(tag) = rec.text("tag").map(Cow::into_owned) else { return };
+    let Some(tag) = rec.text("tag").map(Cow::into_owned) else {
+        return;
+    };
     let id = if a.upstream.synthesized_ids {
         let id = synthetic_id(a.upstream_project, &tag);
         rec.set_json("id", id.to_string());
@@ -438,7 +559,12 @@ fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
 
 /// Copies headers with a shared meaning (rate limits, Retry-After) under the
 /// client dialect's names.
-pub fn map_headers(u: &Dialect, c: &Dialect, from: &HeaderMap, out: &mut Vec<(HeaderName, HeaderValue)>) {
+pub fn map_headers(
+    u: &Dialect,
+    c: &Dialect,
+    from: &HeaderMap,
+    out: &mut Vec<(HeaderName, HeaderValue)>,
+) {
     for (uh, idx) in &u.headers {
         let Some(v) = from.get(uh) else { continue };
         for (ch, cidx) in &c.headers {
@@ -450,8 +576,18 @@ pub fn map_headers(u: &Dialect, c: &Dialect, from: &HeaderMap, out: &mut Vec<(He
 }
 
 /// Turns an upstream error answer into a canonical error.
-pub fn decode_upstream_error(u: &Dialect, op: Op, status: u16, headers: &HeaderMap, body: &[u8]) -> GwError {
-    let kind = u.errors.kind_of_status(status);
+pub fn decode_upstream_error(
+    u: &Dialect,
+    op: Op,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> GwError {
+    let kind = match u.errors.kind_of_status(status) {
+        // The upstream's own failure is an upstream error (502), never the gateway's (500).
+        ErrorKind::Internal => ErrorKind::UpstreamError,
+        k => k,
+    };
     let text = std::str::from_utf8(body).unwrap_or("");
     let mut detail = None;
     for p in &u.errors.message_paths {

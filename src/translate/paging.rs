@@ -69,7 +69,9 @@ pub fn encode_query(p: &Paging, r: &PageReq, path: &mut String) {
 
 /// Reads the upstream's page metadata from headers, `Link`, or the body.
 pub fn decode_info(d: &crate::mapping::Dialect, headers: &HeaderMap, body: &str) -> PageInfo {
-    let Some(p) = &d.paging else { return PageInfo::default() };
+    let Some(p) = &d.paging else {
+        return PageInfo::default();
+    };
     let get = |h: &Option<HeaderName>| {
         h.as_ref()
             .and_then(|h| headers.get(h))
@@ -94,7 +96,10 @@ pub fn decode_info(d: &crate::mapping::Dialect, headers: &HeaderMap, body: &str)
                 let Ok(v) = v.to_str() else { continue };
                 for (target, rel) in parse_link(v) {
                     let q = target.split_once('?').map_or("", |(_, q)| q);
-                    let Some(val) = url::query_pairs(q).into_iter().find(|(k, _)| k == param).map(|(_, v)| v.into_owned())
+                    let Some(val) = url::query_pairs(q)
+                        .into_iter()
+                        .find(|(k, _)| k == param)
+                        .map(|(_, v)| v.into_owned())
                     else {
                         continue;
                     };
@@ -126,7 +131,9 @@ pub fn parse_link(v: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = v;
     while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else { break };
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
         let target = &rest[open + 1..open + close];
         rest = &rest[open + close + 1..];
         let end = rest.find('<').unwrap_or(rest.len());
@@ -168,7 +175,10 @@ pub fn encode_headers(
     put(&p.last_header, info.last.as_deref());
     if p.style == PagingStyle::Page {
         put(&p.page_header, Some(&req.page.to_string()));
-        put(&p.per_page_header, req.per_page.map(|n| n.to_string()).as_deref());
+        put(
+            &p.per_page_header,
+            req.per_page.map(|n| n.to_string()).as_deref(),
+        );
     }
     // A single page has no Link header, as on the forges themselves.
     if !p.link || (info.next.is_none() && info.prev.is_none() && req.page <= 1) {

@@ -7,16 +7,27 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use std::borrow::Cow;
 
 /// Everything but RFC 3986 unreserved characters.
-pub const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Appends `s` encoded as one path segment ('/' becomes %2F).
 pub fn push_segment(out: &mut String, s: &str) {
-    if s == "." || s == ".." {
-        // Dot segments would be resolved away by servers; keep them data.
-        out.push_str(if s == "." { "%2E" } else { "%2E%2E" });
-        return;
-    }
-    out.extend(utf8_percent_encode(s, SEGMENT));
+    out.extend(segment_pieces(s));
+}
+
+/// The pieces of `s` encoded as one path segment.
+pub fn segment_pieces(s: &str) -> impl Iterator<Item = &str> {
+    // Dot segments would be resolved away by servers; keep them data.
+    let dots = match s {
+        "." => Some("%2E"),
+        ".." => Some("%2E%2E"),
+        _ => None,
+    };
+    let rest = if dots.is_some() { "" } else { s };
+    dots.into_iter().chain(utf8_percent_encode(rest, SEGMENT))
 }
 
 /// Appends `s` as several segments: '/' stays a separator, each piece is encoded.
@@ -48,7 +59,11 @@ pub fn query_pairs(q: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
 fn form_decode(s: &str) -> Cow<'_, str> {
     if s.contains('+') {
         let replaced = s.replace('+', " ");
-        Cow::Owned(percent_decode_str(&replaced).decode_utf8_lossy().into_owned())
+        Cow::Owned(
+            percent_decode_str(&replaced)
+                .decode_utf8_lossy()
+                .into_owned(),
+        )
     } else {
         percent_decode_str(s).decode_utf8_lossy()
     }
@@ -91,6 +106,14 @@ mod tests {
     fn query_pairs_decode() {
         let q = query_pairs("page=2&per_page=30&q=a+b%26c&flag");
         let q: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
-        assert_eq!(q, [("page", "2"), ("per_page", "30"), ("q", "a b&c"), ("flag", "")]);
+        assert_eq!(
+            q,
+            [
+                ("page", "2"),
+                ("per_page", "30"),
+                ("q", "a b&c"),
+                ("flag", "")
+            ]
+        );
     }
 }

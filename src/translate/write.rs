@@ -2,7 +2,7 @@
 //! compiled member tree. Values that arrived as JSON text are copied verbatim.
 
 use super::record::{escape_into, json_text, Record};
-use super::url::push_segment;
+use super::url::{push_segment, segment_pieces};
 use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WValue};
 
 /// Values a template may name besides the record's own fields.
@@ -61,7 +61,13 @@ fn write_array(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, recs: &[Record], 
 }
 
 /// Returns whether any member was written.
-fn write_object(out: &mut Vec<u8>, d: &Dialect, members: &[WMember], rec: &Record, ctx: &Ctx) -> bool {
+fn write_object(
+    out: &mut Vec<u8>,
+    d: &Dialect,
+    members: &[WMember],
+    rec: &Record,
+    ctx: &Ctx,
+) -> bool {
     out.push(b'{');
     let mut first = true;
     for m in members {
@@ -97,11 +103,16 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &C
             fallback,
             default,
             ty,
+            nullable,
             omit,
         } => {
-            let val = rec.vals[*field]
-                .as_deref()
-                .or_else(|| fallback.and_then(|f| rec.vals[f].as_deref()));
+            let typed_non_null = *ty != Ty::Any && !*nullable;
+            let present = |i: usize| {
+                rec.vals[i]
+                    .as_deref()
+                    .filter(|v| !(typed_non_null && *v == "null"))
+            };
+            let val = present(*field).or_else(|| fallback.and_then(present));
             match val {
                 Some(j) => {
                     if !write_typed(out, j, *ty) {
@@ -123,8 +134,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &C
             }
         }
         WValue::Template(t) => {
-            let s = render(t, rec, ctx);
-            escape_into(out, &s);
+            write_template(out, t, rec, ctx);
             true
         }
         WValue::Const(j) => {
@@ -187,12 +197,67 @@ fn itoa(n: i64) -> String {
     n.to_string()
 }
 
+/// Writes a template as a JSON string, straight into the output.
+fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, ctx: &Ctx) {
+    out.push(b'"');
+    for p in &t.parts {
+        match p {
+            TPart::Lit(_, escaped) => out.extend_from_slice(escaped.as_bytes()),
+            TPart::Var { var, segment } => {
+                let owned;
+                let text: &str = match var {
+                    TVar::Api => ctx.api,
+                    TVar::Upstream => ctx.upstream,
+                    TVar::Owner => ctx.owner,
+                    TVar::Repo => ctx.repo,
+                    TVar::Project => ctx.project,
+                    TVar::Field(i) => {
+                        owned = rec.vals[*i].as_deref().and_then(json_text);
+                        owned.as_deref().unwrap_or("")
+                    }
+                };
+                if *segment {
+                    if text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+                        && text != "."
+                        && text != ".."
+                    {
+                        out.extend_from_slice(text.as_bytes());
+                    } else {
+                        // Percent-encoded output is plain ASCII: nothing to escape.
+                        for piece in segment_pieces(text) {
+                            out.extend_from_slice(piece.as_bytes());
+                        }
+                    }
+                } else {
+                    push_escaped(out, text);
+                }
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as the inside of a JSON string.
+fn push_escaped(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        let start = out.len();
+        escape_into(out, s);
+        // Drop the quotes the escaper added around the text.
+        out.remove(start);
+        out.pop();
+    }
+}
+
 /// Renders a template to text. Missing fields render as empty text.
 pub fn render(t: &Template, rec: &Record, ctx: &Ctx) -> String {
     let mut s = String::new();
     for p in &t.parts {
         match p {
-            TPart::Lit(l) => s.push_str(l),
+            TPart::Lit(l, _) => s.push_str(l),
             TPart::Var { var, segment } => {
                 let owned;
                 let text: &str = match var {
