@@ -60,6 +60,8 @@ struct LimitsSection {
     shutdown_grace_ms: Option<u64>,
     id_cache_entries: Option<u64>,
     max_id_scan_pages: Option<u64>,
+    max_concurrent_translations: Option<u64>,
+    io_buffer_bytes: Option<u64>,
 }
 
 /// Settings given on the command line (all optional).
@@ -94,6 +96,11 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub id_cache_entries: usize,
     pub max_id_scan_pages: u64,
+    /// Upstream answers held in memory for translation at once; others wait
+    /// (their bodies stay unread upstream), which bounds memory.
+    pub max_concurrent_translations: usize,
+    /// Per-connection HTTP/1 buffer limit, both sides.
+    pub io_buffer_bytes: usize,
     pub projects: Vec<(String, String)>,
 }
 
@@ -139,6 +146,10 @@ pub fn resolve(
 ) -> Result<Config, Vec<Diagnostic>> {
     let mut errs = Vec::new();
     let (fname, src) = file.unwrap_or(("<defaults>", ""));
+    let pre = crate::mapping::keys::check(fname, src, &crate::mapping::keys::CONFIG);
+    if !pre.is_empty() {
+        return Err(pre);
+    }
     let fc: FileConfig = match toml::from_str(src) {
         Ok(c) => c,
         Err(e) => {
@@ -232,7 +243,7 @@ pub fn resolve(
                 origin,
                 &v,
                 "expected DIALECT=URL",
-                Some("e.g. gitlab=http://127.0.0.1:9090".into()),
+                Some("DIALECT=URL, DIALECT a mapping name, e.g. NAME=http://127.0.0.1:9090".into()),
             )),
         }
     }
@@ -245,7 +256,10 @@ pub fn resolve(
                     url_origin,
                     &url,
                     &m,
-                    Some("e.g. gitlab=http://127.0.0.1:9090".into()),
+                    Some(
+                        "DIALECT=URL, DIALECT a mapping name, e.g. NAME=http://127.0.0.1:9090"
+                            .into(),
+                    ),
                 ),
             };
             errs.push(e);
@@ -308,6 +322,12 @@ pub fn resolve(
         shutdown_grace: ms(l.shutdown_grace_ms, 10_000),
         id_cache_entries: l.id_cache_entries.unwrap_or(100_000) as usize,
         max_id_scan_pages: l.max_id_scan_pages.unwrap_or(100),
+        max_concurrent_translations: l.max_concurrent_translations.map_or_else(
+            || 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| n.max(1) as usize,
+        ),
+        // hyper's floor is 8 KiB.
+        io_buffer_bytes: l.io_buffer_bytes.unwrap_or(64 << 10).max(8 << 10) as usize,
         projects,
     })
 }

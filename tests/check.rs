@@ -19,43 +19,11 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use support::gateway::mappings_dir;
+use support::tmp::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/invalid_mappings");
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "forgebridge-check-{}-{tag}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&p).expect("create temp dir");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, contents).expect("write temp file");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Runs the binary with `args` in `cwd`, with no FORGEBRIDGE_* variable set.
 fn run(cwd: &Path, args: &[&str]) -> Output {
@@ -165,6 +133,7 @@ fixture_tests! {
     toml_syntax_error => "toml_syntax.toml",
     unknown_key_in_a_table => "unknown_key.toml",
     unknown_key_in_an_inline_field_table => "unknown_key_inline.toml",
+    several_unknown_keys_reported_at_once => "several_unknown_keys.toml",
     unknown_canonical_field => "unknown_field.toml",
     unknown_operation => "unknown_op.toml",
     bad_http_method => "bad_method.toml",

@@ -7,13 +7,13 @@ mod support;
 use serde_json::Value;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::fake::{closed_port_url, FakeUpstream, Reply};
 use support::gateway::{call, get, mappings_dir};
+use support::tmp::TempDir;
 use support::{fixtures, schema};
 
 const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
@@ -21,39 +21,6 @@ const LIST_PATH: &str = "/repos/octocat/hello/releases";
 const UPSTREAM_LIST: &str = "/api/v4/projects/octocat%2Fhello/releases";
 
 // ---------------------------------------------------------------- helpers
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "forgebridge-cli-{}-{tag}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&p).expect("create temp dir");
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn write(&self, name: &str, contents: &str) -> PathBuf {
-        let p = self.0.join(name);
-        if let Some(d) = p.parent() {
-            std::fs::create_dir_all(d).expect("create dir");
-        }
-        std::fs::write(&p, contents).expect("write temp file");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A `forgebridge` command run from `cwd` with no inherited FORGEBRIDGE_* variable.
 fn forgebridge(cwd: &Path, args: &[&str]) -> Command {
@@ -440,7 +407,7 @@ fn bad_upstream_flag_is_a_clear_error() {
         lines,
         [
             "--upstream: error: expected DIALECT=URL: `nonsense`",
-            "  hint: e.g. gitlab=http://127.0.0.1:9090",
+            "  hint: DIALECT=URL, DIALECT a mapping name, e.g. NAME=http://127.0.0.1:9090",
             "1 error found"
         ]
     );
@@ -462,7 +429,7 @@ fn upstream_flag_with_a_bad_url_is_a_clear_error() {
         lines,
         [
             "--upstream: error: not an http:// or https:// URL: `ftp://example.com`",
-            "  hint: e.g. gitlab=http://127.0.0.1:9090",
+            "  hint: DIALECT=URL, DIALECT a mapping name, e.g. NAME=http://127.0.0.1:9090",
             "1 error found"
         ]
     );
@@ -508,7 +475,7 @@ fn bad_environment_values_name_the_variable_and_are_all_reported() {
             "FORGEBRIDGE_LISTEN: error: invalid listen address: `nowhere`",
             "  hint: an address and port, e.g. 127.0.0.1:8080 or [::1]:8080",
             "FORGEBRIDGE_UPSTREAM: error: expected DIALECT=URL: `gitlab`",
-            "  hint: e.g. gitlab=http://127.0.0.1:9090",
+            "  hint: DIALECT=URL, DIALECT a mapping name, e.g. NAME=http://127.0.0.1:9090",
             "2 errors found"
         ]
     );

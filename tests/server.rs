@@ -12,13 +12,13 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::Value;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::fake::{FakeUpstream, Reply};
 use support::gateway::{call, mappings_dir, TestGateway};
+use support::tmp::TempDir;
 use support::{fixtures, schema};
 
 const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
@@ -26,31 +26,6 @@ const LIST_PATH: &str = "/repos/octocat/hello/releases";
 const UPSTREAM_LIST: &str = "/api/v4/projects/octocat%2Fhello/releases";
 
 // ---------------------------------------------------------------- helpers
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "forgebridge-server-{}-{tag}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&p).expect("create temp dir");
-        TempDir(p)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The gateway binary as a child process; killed on drop. Its stderr is
 /// collected in the background.

@@ -12,6 +12,10 @@ use std::collections::HashMap;
 
 /// Parses and compiles one mapping file. `file` is the name used in diagnostics.
 pub fn compile_source(file: &str, src: &str) -> Result<Dialect, Vec<Diagnostic>> {
+    let pre = super::keys::check(file, src, &super::keys::MAPPING);
+    if !pre.is_empty() {
+        return Err(pre);
+    }
     let mut d = Diags::new(file, src);
     let raw: MappingFile = match toml::from_str(src) {
         Ok(r) => r,

@@ -5,6 +5,7 @@
 
 pub mod compile;
 pub mod diag;
+pub mod keys;
 pub mod model;
 pub mod raw;
 

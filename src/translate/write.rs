@@ -4,6 +4,7 @@
 use super::record::{escape_into, json_text, Record};
 use super::url::{push_segment, segment_pieces};
 use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WValue};
+use std::borrow::Cow;
 
 /// Values a template may name besides the record's own fields.
 #[derive(Clone, Copy, Debug, Default)]
@@ -180,7 +181,7 @@ fn write_typed(out: &mut Vec<u8>, j: &str, ty: Ty) -> bool {
         }
         (Ty::String, _) => escape_into(out, j),
         (Ty::Int, b'"') => match json_text(j).and_then(|t| t.parse::<i64>().ok()) {
-            Some(n) => out.extend_from_slice(itoa(n).as_bytes()),
+            Some(n) => out.extend_from_slice(n.to_string().as_bytes()),
             None => return false,
         },
         (Ty::Bool, b'"') => match json_text(j).as_deref() {
@@ -193,8 +194,19 @@ fn write_typed(out: &mut Vec<u8>, j: &str, ty: Ty) -> bool {
     true
 }
 
-fn itoa(n: i64) -> String {
-    n.to_string()
+/// The text a template variable stands for; a missing field is empty text.
+fn var_text<'a>(var: TVar, rec: &'a Record, ctx: &Ctx<'a>) -> Cow<'a, str> {
+    match var {
+        TVar::Api => Cow::Borrowed(ctx.api),
+        TVar::Upstream => Cow::Borrowed(ctx.upstream),
+        TVar::Owner => Cow::Borrowed(ctx.owner),
+        TVar::Repo => Cow::Borrowed(ctx.repo),
+        TVar::Project => Cow::Borrowed(ctx.project),
+        TVar::Field(i) => rec.vals[i]
+            .as_deref()
+            .and_then(json_text)
+            .unwrap_or(Cow::Borrowed("")),
+    }
 }
 
 /// Writes a template as a JSON string, straight into the output.
@@ -204,18 +216,8 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, ctx: &Ctx) {
         match p {
             TPart::Lit(_, escaped) => out.extend_from_slice(escaped.as_bytes()),
             TPart::Var { var, segment } => {
-                let owned;
-                let text: &str = match var {
-                    TVar::Api => ctx.api,
-                    TVar::Upstream => ctx.upstream,
-                    TVar::Owner => ctx.owner,
-                    TVar::Repo => ctx.repo,
-                    TVar::Project => ctx.project,
-                    TVar::Field(i) => {
-                        owned = rec.vals[*i].as_deref().and_then(json_text);
-                        owned.as_deref().unwrap_or("")
-                    }
-                };
+                let text = var_text(*var, rec, ctx);
+                let text: &str = &text;
                 if *segment {
                     if text
                         .bytes()
@@ -259,18 +261,8 @@ pub fn render(t: &Template, rec: &Record, ctx: &Ctx) -> String {
         match p {
             TPart::Lit(l, _) => s.push_str(l),
             TPart::Var { var, segment } => {
-                let owned;
-                let text: &str = match var {
-                    TVar::Api => ctx.api,
-                    TVar::Upstream => ctx.upstream,
-                    TVar::Owner => ctx.owner,
-                    TVar::Repo => ctx.repo,
-                    TVar::Project => ctx.project,
-                    TVar::Field(i) => {
-                        owned = rec.vals[*i].as_deref().and_then(json_text);
-                        owned.as_deref().unwrap_or("")
-                    }
-                };
+                let text = var_text(*var, rec, ctx);
+                let text: &str = &text;
                 if *segment {
                     push_segment(&mut s, text);
                 } else {

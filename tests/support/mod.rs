@@ -6,3 +6,4 @@ pub mod fake;
 pub mod fixtures;
 pub mod gateway;
 pub mod schema;
+pub mod tmp;
