@@ -45,10 +45,10 @@ struct ServeArgs {
     /// Address to listen on, e.g. 127.0.0.1:8080
     #[arg(long)]
     listen: Option<String>,
-    /// Client dialects to accept, comma-separated, e.g. github
+    /// Client dialects to accept (mapping names), comma-separated
     #[arg(long)]
     accept: Option<String>,
-    /// Upstream as DIALECT=URL, e.g. gitlab=https://gitlab.example.com
+    /// Upstream as DIALECT=URL: a mapping name and the forge's base URL
     #[arg(long)]
     upstream: Option<String>,
     /// Base URL clients use to reach the gateway (for URLs in bodies and headers)
@@ -215,11 +215,7 @@ async fn serve(s: ServeArgs) -> ExitCode {
     run_gateway(cfg, &maps, None).await
 }
 
-async fn run_gateway(
-    cfg: Config,
-    maps: &Mappings,
-    ready: Option<OnReady>,
-) -> ExitCode {
+async fn run_gateway(cfg: Config, maps: &Mappings, ready: Option<OnReady>) -> ExitCode {
     let tls = match (&cfg.tls_cert, &cfg.tls_key) {
         (Some(c), Some(k)) => match server::tls_acceptor(c, k) {
             Ok(a) => Some(a),

@@ -12,8 +12,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -78,6 +80,7 @@ pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Upstream {
@@ -87,6 +90,7 @@ impl Upstream {
         connect_timeout: Duration,
         timeout: Duration,
         max_response_bytes: usize,
+        io_buffer_bytes: usize,
     ) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -102,6 +106,7 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(256)
             .pool_timer(TokioTimer::new())
+            .http1_max_buf_size(io_buffer_bytes)
             .build(https);
         Upstream {
             client,
@@ -112,12 +117,27 @@ impl Upstream {
         }
     }
 
-    /// Sends one request and reads the whole answer, within the timeout.
-    /// `idempotent` requests are tried once more when the connection could not
-    /// be made or was dropped before any answer; others never are.
-    pub async fn send(&self, req: Request<Body>, idempotent: bool) -> Result<Answer, GwError> {
+    /// Sends one request and reads the whole answer, within the timeout. With
+    /// a `gate`, the body is read only once a permit is free, and the permit
+    /// stays with the answer (bounding the bodies held in memory at once).
+    pub async fn send(
+        &self,
+        req: Request<Body>,
+        idempotent: bool,
+        gate: Option<&Arc<Semaphore>>,
+    ) -> Result<Answer, GwError> {
         let deadline = Instant::now() + self.timeout;
         let resp = self.head(req, idempotent, deadline).await?;
+        let permit = match gate {
+            Some(g) => {
+                match tokio::time::timeout_at(deadline.into(), g.clone().acquire_owned()).await {
+                    Ok(Ok(p)) => Some(p),
+                    Ok(Err(_)) => None,
+                    Err(_) => return Err(self.timeout_error()),
+                }
+            }
+            None => None,
+        };
         let (parts, body) = resp.into_parts();
         let limited = Limited::new(body, self.max_response_bytes);
         let body = match tokio::time::timeout_at(deadline.into(), limited.collect()).await {
@@ -142,6 +162,7 @@ impl Upstream {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body,
+            _permit: permit,
         })
     }
 

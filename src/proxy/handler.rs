@@ -27,6 +27,7 @@ pub struct Gateway {
     pub http: Upstream,
     pub ids: IdCache,
     pub public_base: String,
+    translations: Arc<tokio::sync::Semaphore>,
     seq: AtomicU64,
     id_prefix: u32,
 }
@@ -68,12 +69,14 @@ impl Gateway {
             cfg.connect_timeout,
             cfg.upstream_timeout,
             cfg.max_response_bytes,
+            cfg.io_buffer_bytes,
         );
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
         Ok(Gateway {
             ids: IdCache::new(cfg.id_cache_entries),
+            translations: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent_translations)),
             public_base: cfg.public_base(),
             cfg,
             clients,
@@ -364,29 +367,40 @@ impl Gateway {
             .head(req, m.route.op.idempotent(), self.http.deadline())
             .await?;
         log.upstream_status = resp.status().as_u16();
-        let (uparts, ubody) = resp.into_parts();
-        let mut out = Response::new(stream(ubody));
-        *out.status_mut() = uparts.status;
-        let from = format!(
-            "{}{}",
-            self.http.base,
-            up.roots.first().map_or("", String::as_str)
-        );
-        let to = format!("{}{}", self.public_base, m.root);
-        for (k, v) in &uparts.headers {
-            if is_hop_by_hop(k) {
+        let (mut uparts, ubody) = resp.into_parts();
+        for h in HOP_BY_HOP {
+            uparts.headers.remove(h);
+        }
+        uparts.headers.remove("keep-alive");
+        // URLs naming the upstream API are rewritten to the gateway's.
+        for name in [http::header::LINK, http::header::LOCATION] {
+            if !uparts.headers.contains_key(&name) {
                 continue;
             }
-            if k == http::header::LINK || k == http::header::LOCATION {
-                if let Ok(s) = v.to_str() {
-                    if let Ok(nv) = HeaderValue::from_str(&s.replace(&from, &to)) {
-                        out.headers_mut().append(k.clone(), nv);
-                        continue;
+            let from = format!(
+                "{}{}",
+                self.http.base,
+                up.roots.first().map_or("", String::as_str)
+            );
+            let to = format!("{}{}", self.public_base, m.root);
+            let values: Vec<HeaderValue> = uparts
+                .headers
+                .get_all(&name)
+                .iter()
+                .map(|v| match v.to_str() {
+                    Ok(s) if s.contains(&from) => {
+                        HeaderValue::from_str(&s.replace(&from, &to)).unwrap_or_else(|_| v.clone())
                     }
-                }
+                    _ => v.clone(),
+                })
+                .collect();
+            uparts.headers.remove(&name);
+            for v in values {
+                uparts.headers.append(name.clone(), v);
             }
-            out.headers_mut().append(k.clone(), v.clone());
         }
+        let mut out = Response::from_parts(uparts, stream(ubody));
+        *out.version_mut() = http::Version::HTTP_11;
         Ok(out)
     }
 
@@ -544,7 +558,9 @@ impl Gateway {
                 format!("cannot build the upstream request: {e}"),
             )
         })?;
-        self.http.send(req, idempotent).await
+        self.http
+            .send(req, idempotent, Some(&self.translations))
+            .await
     }
 }
 
@@ -580,20 +596,16 @@ fn forwardable(h: &http::HeaderName) -> bool {
     .contains(h)
 }
 
-fn is_hop_by_hop(h: &http::HeaderName) -> bool {
-    use http::header::*;
-    [
-        CONNECTION,
-        TRANSFER_ENCODING,
-        UPGRADE,
-        TE,
-        TRAILER,
-        PROXY_AUTHENTICATE,
-        PROXY_AUTHORIZATION,
-    ]
-    .contains(h)
-        || h.as_str() == "keep-alive"
-}
+/// Headers that describe one connection, never forwarded.
+const HOP_BY_HOP: [http::HeaderName; 7] = [
+    http::header::CONNECTION,
+    http::header::TRANSFER_ENCODING,
+    http::header::UPGRADE,
+    http::header::TE,
+    http::header::TRAILER,
+    http::header::PROXY_AUTHENTICATE,
+    http::header::PROXY_AUTHORIZATION,
+];
 
 /// Reads the request body, refusing more than `max` bytes.
 async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<Bytes, GwError> {
