@@ -168,7 +168,13 @@ impl<'de> Visitor<'de> for NodeSeed<'_, '_, 'de> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let Some(child) = self.node.children.iter().find(|c| c.key == key.0) else {
+            // Length and first byte first: most keys are not read at all.
+            let k = key.0.as_bytes();
+            let Some(child) = self.node.children.iter().find(|c| {
+                c.key.len() == k.len()
+                    && c.key.as_bytes().first() == k.first()
+                    && c.key.as_bytes() == k
+            }) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };

@@ -19,7 +19,45 @@ pub struct Ctx<'c> {
 }
 
 pub fn write_record(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, ctx: &Ctx) {
-    write_object(out, d, &d.shape(shape).write, rec, ctx);
+    write_rec(out, d, shape, rec, &Prep::new(ctx));
+}
+
+fn write_rec(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, p: &Prep) {
+    write_object(out, d, &d.shape(shape).write, rec, p);
+}
+
+/// The context variables, escaped once per response rather than once per use:
+/// as JSON string content, and percent-encoded as a path segment.
+struct Prep<'c> {
+    ctx: &'c Ctx<'c>,
+    plain: [String; 5],
+    segment: [String; 5],
+}
+
+impl<'c> Prep<'c> {
+    fn new(ctx: &'c Ctx<'c>) -> Self {
+        let vals = [ctx.api, ctx.upstream, ctx.owner, ctx.repo, ctx.project];
+        Prep {
+            ctx,
+            plain: vals.map(|v| {
+                let mut out = Vec::with_capacity(v.len());
+                push_escaped(&mut out, v);
+                String::from_utf8(out).unwrap_or_default()
+            }),
+            segment: vals.map(|v| segment_pieces(v).collect()),
+        }
+    }
+
+    fn slot(var: TVar) -> Option<usize> {
+        match var {
+            TVar::Api => Some(0),
+            TVar::Upstream => Some(1),
+            TVar::Owner => Some(2),
+            TVar::Repo => Some(3),
+            TVar::Project => Some(4),
+            TVar::Field(_) => None,
+        }
+    }
 }
 
 /// Writes `recs` as an array, nested at `path` inside an object carrying
@@ -33,8 +71,20 @@ pub fn write_list(
     path: &[String],
     envelope: &[(String, String)],
 ) {
+    write_list_at(out, d, shape, recs, &Prep::new(ctx), path, envelope);
+}
+
+fn write_list_at(
+    out: &mut Vec<u8>,
+    d: &Dialect,
+    shape: ShapeId,
+    recs: &[Record],
+    p: &Prep,
+    path: &[String],
+    envelope: &[(String, String)],
+) {
     let Some((head, tail)) = path.split_first() else {
-        write_array(out, d, shape, recs, ctx);
+        write_array(out, d, shape, recs, p);
         return;
     };
     out.push(b'{');
@@ -46,17 +96,17 @@ pub fn write_list(
     }
     escape_into(out, head);
     out.push(b':');
-    write_list(out, d, shape, recs, ctx, tail, &[]);
+    write_list_at(out, d, shape, recs, p, tail, &[]);
     out.push(b'}');
 }
 
-fn write_array(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, recs: &[Record], ctx: &Ctx) {
+fn write_array(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, recs: &[Record], p: &Prep) {
     out.push(b'[');
     for (i, r) in recs.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_record(out, d, shape, r, ctx);
+        write_rec(out, d, shape, r, p);
     }
     out.push(b']');
 }
@@ -67,7 +117,7 @@ fn write_object(
     d: &Dialect,
     members: &[WMember],
     rec: &Record,
-    ctx: &Ctx,
+    p: &Prep,
 ) -> bool {
     out.push(b'{');
     let mut first = true;
@@ -77,7 +127,7 @@ fn write_object(
             out.push(b',');
         }
         out.extend_from_slice(m.key.as_bytes());
-        if write_value(out, d, &m.value, rec, ctx) {
+        if write_value(out, d, &m.value, rec, p) {
             first = false;
         } else {
             out.truncate(mark);
@@ -88,11 +138,11 @@ fn write_object(
 }
 
 /// Writes one value; returns false (having written nothing useful) when it is omitted.
-fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &Ctx) -> bool {
+fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, p: &Prep) -> bool {
     match v {
         WValue::Object(members) => {
             let mark = out.len();
-            let any = write_object(out, d, members, rec, ctx);
+            let any = write_object(out, d, members, rec, p);
             if !any && members.iter().any(omittable) {
                 out.truncate(mark);
                 return false;
@@ -135,7 +185,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &C
             }
         }
         WValue::Template(t) => {
-            write_template(out, t, rec, ctx);
+            write_template(out, t, rec, p);
             true
         }
         WValue::Const(j) => {
@@ -144,7 +194,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &C
         }
         WValue::List { list, shape, omit } => match &rec.lists[*list] {
             Some(items) => {
-                write_array(out, d, *shape, items, ctx);
+                write_array(out, d, *shape, items, p);
                 true
             }
             None if *omit => false,
@@ -155,7 +205,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, ctx: &C
         },
         WValue::Array(shape) => {
             out.push(b'[');
-            write_record(out, d, *shape, rec, ctx);
+            write_rec(out, d, *shape, rec, p);
             out.push(b']');
             true
         }
@@ -210,30 +260,33 @@ fn var_text<'a>(var: TVar, rec: &'a Record, ctx: &Ctx<'a>) -> Cow<'a, str> {
 }
 
 /// Writes a template as a JSON string, straight into the output.
-fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, ctx: &Ctx) {
+fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
     out.push(b'"');
-    for p in &t.parts {
-        match p {
+    for part in &t.parts {
+        match part {
             TPart::Lit(_, escaped) => out.extend_from_slice(escaped.as_bytes()),
             TPart::Var { var, segment } => {
-                let text = var_text(*var, rec, ctx);
+                if let Some(i) = Prep::slot(*var) {
+                    let v = if *segment { &p.segment[i] } else { &p.plain[i] };
+                    out.extend_from_slice(v.as_bytes());
+                    continue;
+                }
+                let text = var_text(*var, rec, p.ctx);
                 let text: &str = &text;
-                if *segment {
-                    if text
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-                        && text != "."
-                        && text != ".."
-                    {
-                        out.extend_from_slice(text.as_bytes());
-                    } else {
-                        // Percent-encoded output is plain ASCII: nothing to escape.
-                        for piece in segment_pieces(text) {
-                            out.extend_from_slice(piece.as_bytes());
-                        }
-                    }
-                } else {
+                if !*segment {
                     push_escaped(out, text);
+                } else if text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+                    && text != "."
+                    && text != ".."
+                {
+                    out.extend_from_slice(text.as_bytes());
+                } else {
+                    // Percent-encoded output is plain ASCII: nothing to escape.
+                    for piece in segment_pieces(text) {
+                        out.extend_from_slice(piece.as_bytes());
+                    }
                 }
             }
         }
