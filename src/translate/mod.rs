@@ -288,7 +288,7 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
                 return Err(GwError::gateway(
                     ErrorKind::Unsupported,
                     format!(
-                        "the upstream ({}) cannot do this {}: {}",
+                        "the upstream ({}) cannot {} this release: {}",
                         u.title, route.op, r.reason
                     ),
                 )
