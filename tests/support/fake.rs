@@ -1,10 +1,10 @@
-//! A fake upstream forge for integration tests.
+//! A fake upstream forge for integration tests, written on hyper.
 //!
-//! It is written on raw tokio TCP with a small HTTP/1.1 parser rather than on hyper, because
-//! tests need replies that a well-behaved server library refuses to produce: a body cut short of
-//! its `Content-Length`, or a connection closed without any answer. It still speaks enough
-//! HTTP/1.1 for a pooled client: keep-alive with several sequential requests per connection,
-//! `Content-Length` and chunked request bodies, and `Expect: 100-continue`.
+//! Every request is recorded (method, raw target, headers, body, connection index) before its
+//! reply is chosen. Replies can be any status, headers and body, after a delay; and, for fault
+//! tests, a body cut short of its `Content-Length` or a connection closed without any answer.
+//! hyper's HTTP/1.1 server does the protocol work: keep-alive with several sequential requests
+//! per connection, `Content-Length` and chunked request bodies, and `Expect: 100-continue`.
 //!
 //! ```ignore
 //! let up = FakeUpstream::builder()
@@ -14,18 +14,27 @@
 //! // point the gateway at up.url(), then look at up.requests()
 //! ```
 
+use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
-
-/// Longest request head (request line plus headers) the fake accepts.
-const MAX_HEAD: usize = 64 * 1024;
 
 /// One request as the fake upstream received it.
 #[derive(Clone, Debug)]
@@ -101,15 +110,16 @@ pub enum Reply {
         body: Vec<u8>,
         delay: Duration,
     },
-    /// Headers with `content-length: body.len()`, then only `body[..cut_at]`, then the
-    /// connection is closed.
+    /// Headers with `content-length: body.len()` (replacing any framing header of `headers`),
+    /// then only `body[..cut_at]`, then the connection is closed.
     Truncate {
         status: u16,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
         cut_at: usize,
     },
-    /// Read the request, then close the connection without answering.
+    /// Read the request, then close the connection without answering (not even
+    /// `100 Continue`, unless the client waited for one before sending its body).
     Hangup,
 }
 
@@ -344,8 +354,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    conns.spawn(Conn::new(stream, next_id, Arc::clone(&shared)).run());
+                    conns.spawn(serve_connection(stream, next_id, Arc::clone(&shared)));
                     next_id += 1;
                 }
                 // Out of file descriptors or similar: back off instead of spinning.
@@ -356,326 +365,303 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    id: usize,
+/// Serves one accepted connection with hyper until the client closes it, a reply ends it
+/// (`connection: close`, [`Reply::Truncate`], [`Reply::Hangup`]) or the fake is dropped.
+async fn serve_connection(stream: TcpStream, connection: usize, shared: Arc<Shared>) {
+    let _ = stream.set_nodelay(true);
+    let flushes = Arc::new(Flushes::default());
+    let io = TokioIo::new(FlushTracked {
+        stream,
+        flushes: Arc::clone(&flushes),
+    });
+    let service =
+        service_fn(move |req| handle(req, connection, Arc::clone(&shared), Arc::clone(&flushes)));
+    // An error here is either the client going away or a Truncate/Hangup reply doing its job;
+    // either way the connection is over and the socket is closed when `io` drops.
+    let _ = http1::Builder::new()
+        .keep_alive(true)
+        // A client may shut down its write side while it waits for the answer.
+        .half_close(true)
+        // Send only the headers a reply asks for (plus the framing hyper adds).
+        .auto_date_header(false)
+        .serve_connection(io, service)
+        .await;
+}
+
+/// Returned by the service to make hyper drop the connection without writing any response.
+#[derive(Debug)]
+struct HangUp;
+
+impl std::fmt::Display for HangUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fake upstream hangs up on purpose")
+    }
+}
+
+impl std::error::Error for HangUp {}
+
+/// Records the request, then answers it as its route says.
+async fn handle(
+    req: Request<Incoming>,
+    connection: usize,
     shared: Arc<Shared>,
-}
-
-/// Why a connection stops being read.
-enum Stop {
-    /// The peer closed or the socket failed: nothing more to do.
-    Closed,
-    /// The request was malformed: answer 400 and close.
-    Bad(&'static str),
-}
-
-impl From<std::io::Error> for Stop {
-    fn from(_: std::io::Error) -> Self {
-        Stop::Closed
-    }
-}
-
-struct Head {
-    method: String,
-    target: String,
-    http10: bool,
-    headers: Vec<(String, String)>,
-}
-
-impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn has_token(&self, name: &str, token: &str) -> bool {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k == name)
-            .flat_map(|(_, v)| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    }
-
-    fn wants_close(&self) -> bool {
-        if self.http10 {
-            !self.has_token("connection", "keep-alive")
-        } else {
-            self.has_token("connection", "close")
-        }
-    }
-}
-
-impl Conn {
-    fn new(stream: TcpStream, id: usize, shared: Arc<Shared>) -> Self {
-        Conn {
-            stream,
-            buf: Vec::new(),
-            id,
-            shared,
-        }
-    }
-
-    async fn run(mut self) {
-        loop {
-            match self.one_exchange().await {
-                Ok(true) => {}
-                Ok(false) | Err(Stop::Closed) => return,
-                Err(Stop::Bad(why)) => {
-                    let body = format!("{{\"message\":\"fake upstream: {why}\"}}");
-                    let head = format!(
-                        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\
-                         content-length: {}\r\nconnection: close\r\n\r\n",
-                        body.len()
-                    );
-                    let _ = self.stream.write_all(head.as_bytes()).await;
-                    let _ = self.stream.write_all(body.as_bytes()).await;
-                    let _ = self.stream.shutdown().await;
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Reads one request, records it and answers it. `Ok(true)` keeps the connection open.
-    async fn one_exchange(&mut self) -> Result<bool, Stop> {
-        let Some(head) = self.read_head().await? else {
-            return Ok(false);
-        };
-        if head.has_token("expect", "100-continue") {
-            self.stream
-                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-                .await?;
-        }
-        let body = self.read_body(&head).await?;
-        let path = head.target.split('?').next().unwrap_or_default().to_owned();
-        self.shared
-            .requests
-            .lock()
-            .expect("requests lock")
-            .push(Recorded {
-                method: head.method.clone(),
-                path_and_query: head.target.clone(),
-                headers: head.headers.clone(),
-                body,
-                connection: self.id,
-            });
-        let reply = self.shared.choose(&head.method, &path);
-        let is_head = head.method.eq_ignore_ascii_case("HEAD");
-        match reply {
-            Reply::Hangup => {
-                let _ = self.stream.shutdown().await;
-                Ok(false)
-            }
-            Reply::Truncate {
-                status,
-                headers,
-                body,
-                cut_at,
-            } => {
-                let mut out = status_line(status);
-                push_headers(&mut out, &headers);
-                out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
-                out.extend_from_slice(&body[..cut_at.min(body.len())]);
-                self.stream.write_all(&out).await?;
-                self.stream.flush().await?;
-                let _ = self.stream.shutdown().await;
-                Ok(false)
-            }
-            Reply::Respond {
-                status,
-                headers,
-                body,
-                delay,
-            } => {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let bodiless = (100..200).contains(&status) || status == 204 || status == 304;
-                let framed = headers.iter().any(|(k, _)| {
-                    k.eq_ignore_ascii_case("content-length")
-                        || k.eq_ignore_ascii_case("transfer-encoding")
-                });
-                let close = head.wants_close()
-                    || headers.iter().any(|(k, v)| {
-                        k.eq_ignore_ascii_case("connection") && v.eq_ignore_ascii_case("close")
-                    });
-                let mut out = status_line(status);
-                push_headers(&mut out, &headers);
-                if !bodiless && !framed {
-                    out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
-                }
-                if close {
-                    out.extend_from_slice(b"connection: close\r\n");
-                }
-                out.extend_from_slice(b"\r\n");
-                if !bodiless && !is_head {
-                    out.extend_from_slice(&body);
-                }
-                self.stream.write_all(&out).await?;
-                self.stream.flush().await?;
-                if close {
-                    let _ = self.stream.shutdown().await;
-                }
-                Ok(!close)
-            }
-        }
-    }
-
-    /// Reads more bytes into the buffer; `false` at end of stream.
-    async fn fill(&mut self) -> Result<bool, Stop> {
-        let mut chunk = [0u8; 8192];
-        let n = self.stream.read(&mut chunk).await?;
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(n > 0)
-    }
-
-    /// Takes one CRLF-terminated line (without the CRLF) off the buffer.
-    async fn read_line(&mut self) -> Result<Option<Vec<u8>>, Stop> {
-        loop {
-            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
-                let line = self.buf[..i].to_vec();
-                self.buf.drain(..i + 2);
-                return Ok(Some(line));
-            }
-            if self.buf.len() > MAX_HEAD {
-                return Err(Stop::Bad("line too long"));
-            }
-            if !self.fill().await? {
-                return Ok(None);
-            }
-        }
-    }
-
-    async fn read_exact_n(&mut self, n: usize) -> Result<Vec<u8>, Stop> {
-        while self.buf.len() < n {
-            if !self.fill().await? {
-                return Err(Stop::Closed);
-            }
-        }
-        Ok(self.buf.drain(..n).collect())
-    }
-
-    async fn read_head(&mut self) -> Result<Option<Head>, Stop> {
-        // Tolerate stray empty lines between requests, as RFC 9112 asks servers to.
-        let request_line = loop {
-            match self.read_line().await? {
-                None => return Ok(None),
-                Some(l) if l.is_empty() => continue,
-                Some(l) => break l,
-            }
-        };
-        let request_line = String::from_utf8(request_line).map_err(|_| Stop::Bad("non-UTF-8"))?;
-        let mut parts = request_line.split(' ');
-        let (Some(method), Some(target), Some(version), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Stop::Bad("malformed request line"));
-        };
-        if !version.starts_with("HTTP/1.") {
-            return Err(Stop::Bad("only HTTP/1.x is supported"));
-        }
-        let mut headers = Vec::new();
-        let mut size = request_line.len();
-        loop {
-            let Some(line) = self.read_line().await? else {
-                return Err(Stop::Closed);
-            };
-            if line.is_empty() {
-                break;
-            }
-            size += line.len();
-            if size > MAX_HEAD {
-                return Err(Stop::Bad("request head too large"));
-            }
-            let line = String::from_utf8_lossy(&line);
-            let (name, value) = line
-                .split_once(':')
-                .ok_or(Stop::Bad("malformed header line"))?;
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-        Ok(Some(Head {
-            method: method.to_owned(),
-            target: target.to_owned(),
-            http10: version == "HTTP/1.0",
+    flushes: Arc<Flushes>,
+) -> Result<Response<ReplyBody>, HangUp> {
+    let (parts, body) = req.into_parts();
+    // hyper de-chunks the body and answers `Expect: 100-continue` when it is first read. A
+    // client that goes away mid-body leaves nothing to record or answer.
+    let body = body.collect().await.map_err(|_| HangUp)?.to_bytes();
+    // Origin-form targets print as path and query exactly as received (`%2F` stays `%2F`);
+    // absolute-form ones with their scheme and authority, as they came.
+    let path_and_query = parts.uri.to_string();
+    let path = path_and_query
+        .split_once('?')
+        .map_or(path_and_query.as_str(), |(p, _)| p)
+        .to_owned();
+    // hyper keeps names lowercased and the values of a repeated name in order, but groups them
+    // under the first occurrence of that name.
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    shared
+        .requests
+        .lock()
+        .expect("requests lock")
+        .push(Recorded {
+            method: parts.method.as_str().to_owned(),
+            path_and_query,
             headers,
-        }))
-    }
-
-    async fn read_body(&mut self, head: &Head) -> Result<Vec<u8>, Stop> {
-        if head.has_token("transfer-encoding", "chunked") {
-            return self.read_chunked().await;
+            body: body.to_vec(),
+            connection,
+        });
+    match shared.choose(parts.method.as_str(), &path) {
+        Reply::Hangup => Err(HangUp),
+        Reply::Truncate {
+            status,
+            headers,
+            body,
+            cut_at,
+        } => {
+            // hyper declares `content-length: body.len()` from the body's exact size hint; the
+            // reply's own framing headers would contradict it.
+            let headers = headers.into_iter().filter(|(k, _)| !is_framing(k));
+            let declared = body.len() as u64;
+            let mut part = body;
+            part.truncate(cut_at);
+            let body = ReplyBody::Cut {
+                part: (!part.is_empty()).then(|| Bytes::from(part)),
+                declared,
+                flushes,
+                mark: None,
+            };
+            Ok(response(status, headers, body))
         }
-        match head.header("content-length") {
-            None => Ok(Vec::new()),
-            Some(v) => {
-                let n: usize = v.parse().map_err(|_| Stop::Bad("bad content-length"))?;
-                self.read_exact_n(n).await
+        Reply::Respond {
+            status,
+            headers,
+            body,
+            delay,
+        } => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
             }
-        }
-    }
-
-    async fn read_chunked(&mut self) -> Result<Vec<u8>, Stop> {
-        let mut body = Vec::new();
-        loop {
-            let line = self.read_line().await?.ok_or(Stop::Closed)?;
-            let line = String::from_utf8_lossy(&line);
-            let size = line.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size, 16).map_err(|_| Stop::Bad("bad chunk size"))?;
-            if size == 0 {
-                // Trailers, up to the empty line.
-                while !self.read_line().await?.ok_or(Stop::Closed)?.is_empty() {}
-                return Ok(body);
-            }
-            body.extend(self.read_exact_n(size).await?);
-            if self.read_exact_n(2).await? != b"\r\n" {
-                return Err(Stop::Bad("chunk not followed by CRLF"));
-            }
+            // When the reply frames its body itself, hyper follows its headers; otherwise it adds
+            // `content-length` (none for 1xx, 204 and 304, and no body for those or for HEAD).
+            let framed = headers.iter().any(|(k, _)| is_framing(k));
+            let body = ReplyBody::Full {
+                data: (!body.is_empty()).then(|| Bytes::from(body)),
+                exact: !framed,
+            };
+            Ok(response(status, headers, body))
         }
     }
 }
 
-fn status_line(status: u16) -> Vec<u8> {
-    format!("HTTP/1.1 {status} {}\r\n", reason(status)).into_bytes()
+fn is_framing(name: &str) -> bool {
+    name.eq_ignore_ascii_case(CONTENT_LENGTH.as_str())
+        || name.eq_ignore_ascii_case(TRANSFER_ENCODING.as_str())
 }
 
-fn push_headers(out: &mut Vec<u8>, headers: &[(String, String)]) {
+fn response(
+    status: u16,
+    headers: impl IntoIterator<Item = (String, String)>,
+    body: ReplyBody,
+) -> Response<ReplyBody> {
+    let mut res = Response::new(body);
+    *res.status_mut() = StatusCode::from_u16(status)
+        .unwrap_or_else(|_| panic!("fake upstream: invalid status {status}"));
     for (k, v) in headers {
-        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .unwrap_or_else(|_| panic!("fake upstream: invalid header name {k:?}"));
+        let value = HeaderValue::from_str(&v)
+            .unwrap_or_else(|_| panic!("fake upstream: invalid value of {k}: {v:?}"));
+        res.headers_mut().append(name, value);
+    }
+    res
+}
+
+/// The body of a reply.
+enum ReplyBody {
+    /// The whole body at once. `exact` reports its length to hyper, which then sends it as
+    /// `content-length`; without it hyper frames the body by the reply's own headers.
+    Full { data: Option<Bytes>, exact: bool },
+    /// [`Reply::Truncate`]: claims `declared` bytes, yields `part`, then fails once everything
+    /// written so far has been flushed to the socket. The failure makes hyper drop the
+    /// connection, so the client sees the connection close short of `content-length`.
+    Cut {
+        part: Option<Bytes>,
+        declared: u64,
+        flushes: Arc<Flushes>,
+        /// Flush count when the last byte was handed to hyper; `None` until then.
+        mark: Option<u64>,
+    },
+}
+
+impl Body for ReplyBody {
+    type Data = Bytes;
+    type Error = CutShort;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, CutShort>>> {
+        match self.get_mut() {
+            ReplyBody::Full { data, .. } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            ReplyBody::Cut {
+                part,
+                flushes,
+                mark,
+                ..
+            } => {
+                // hyper buffers what it is given and writes it out when it flushes; failing the
+                // body right away would drop the connection with the head and `part` still
+                // unsent. So first hand over `part`, then wait for a flush that comes after.
+                let seen = *mark.get_or_insert_with(|| flushes.count());
+                if let Some(part) = part.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(part))));
+                }
+                if flushes.flushed_since(seen, cx.waker()) {
+                    Poll::Ready(Some(Err(CutShort)))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ReplyBody::Full { data, .. } => data.is_none(),
+            ReplyBody::Cut { .. } => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ReplyBody::Full { data, exact: true } => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
+            ReplyBody::Full { exact: false, .. } => SizeHint::default(),
+            ReplyBody::Cut { declared, .. } => SizeHint::with_exact(*declared),
+        }
     }
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        206 => "Partial Content",
-        208 => "Already Reported",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        410 => "Gone",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Content",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Unknown",
+/// The error a [`ReplyBody::Cut`] ends with.
+#[derive(Debug)]
+struct CutShort;
+
+impl std::fmt::Display for CutShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fake upstream cuts the body short on purpose")
+    }
+}
+
+impl std::error::Error for CutShort {}
+
+/// Counts completed flushes of one connection's socket, and wakes the body waiting for one.
+#[derive(Default)]
+struct Flushes {
+    count: AtomicU64,
+    waiter: Mutex<Option<Waker>>,
+}
+
+impl Flushes {
+    fn count(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Whether a flush completed after the count was `seen`; if not, `waker` is woken by the
+    /// next one.
+    fn flushed_since(&self, seen: u64, waker: &Waker) -> bool {
+        *self.waiter.lock().expect("flush waiter lock") = Some(waker.clone());
+        self.count() > seen
+    }
+
+    fn flushed(&self) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        if let Some(w) = self.waiter.lock().expect("flush waiter lock").take() {
+            w.wake();
+        }
+    }
+}
+
+/// The connection's socket, counting completed flushes. hyper's `poll_flush` reaches the socket
+/// only once its own write buffer is empty, so a completed flush means every byte hyper was
+/// given before it is in the kernel.
+struct FlushTracked {
+    stream: TcpStream,
+    flushes: Arc<Flushes>,
+}
+
+impl AsyncRead for FlushTracked {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for FlushTracked {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let flushed = Pin::new(&mut this.stream).poll_flush(cx);
+        if let Poll::Ready(Ok(())) = flushed {
+            this.flushes.flushed();
+        }
+        flushed
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
