@@ -102,6 +102,11 @@ impl Kind {
     }
 }
 
+/// Index of `id` in `RELEASE_FIELDS` (checked by a test).
+pub const RELEASE_ID: usize = 0;
+/// Index of `tag` in `RELEASE_FIELDS` (checked by a test).
+pub const RELEASE_TAG: usize = 1;
+
 /// Release fields. `id` is the numeric id where the dialect has one (or the
 /// synthesized one); `tag` is the git tag the release is attached to.
 pub const RELEASE_FIELDS: &[&str] = &[
@@ -288,6 +293,12 @@ mod tests {
             assert!(id > 0 && id < (1u64 << 53), "{id}");
         }
         assert_eq!(synthetic_id("demo/hello", "v1.0.0"), 2_313_986_270_339_378);
+    }
+
+    #[test]
+    fn field_constants_match_the_list() {
+        assert_eq!(Kind::Release.field_index("id"), Some(RELEASE_ID));
+        assert_eq!(Kind::Release.field_index("tag"), Some(RELEASE_TAG));
     }
 
     #[test]

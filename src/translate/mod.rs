@@ -7,7 +7,7 @@ pub mod record;
 pub mod url;
 pub mod write;
 
-use crate::canonical::{synthetic_id, ErrorKind, Kind, Op};
+use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
     CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route,
@@ -492,7 +492,7 @@ pub fn translate_success(
     } else {
         let mut rec =
             read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
-        if rec.vals[Kind::Release.field_index("tag").unwrap_or(0)].is_none() {
+        if rec.vals[RELEASE_TAG].is_none() {
             return Err(bad("a release without a tag".into()));
         }
         identify(a, &mut rec, &mut seen);
@@ -542,12 +542,16 @@ fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
             }
         }
     }
-    let Some(tag) = rec.text("tag").map(Cow::into_owned) else {
+    let Some(tag) = rec.vals[RELEASE_TAG]
+        .as_deref()
+        .and_then(json_text)
+        .map(Cow::into_owned)
+    else {
         return;
     };
     let id = if a.upstream.synthesized_ids {
         let id = synthetic_id(a.upstream_project, &tag);
-        rec.set_json("id", id.to_string());
+        rec.vals[RELEASE_ID] = Some(Cow::Owned(id.to_string()));
         Some(id)
     } else {
         rec.text("id").and_then(|t| t.parse::<u64>().ok())

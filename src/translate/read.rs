@@ -310,10 +310,7 @@ impl<'de> Visitor<'de> for SelectSeed<'_, '_, 'de> {
                         .map(|(_, v)| v.get())
                 };
                 let Some(v) = get(key) else { continue };
-                if v != equals
-                    && !(v.starts_with('"') == equals.starts_with('"')
-                        && json_text(v) == json_text(equals))
-                {
+                if !same_json_text(v, equals) {
                     continue;
                 }
                 let found = match path.split_first() {
@@ -330,6 +327,15 @@ impl<'de> Visitor<'de> for SelectSeed<'_, '_, 'de> {
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Ok(())
     }
+}
+
+/// Whether two JSON scalars are equal. Equal text is equal; different text
+/// can only be equal through escapes, so only then is anything unescaped.
+fn same_json_text(a: &str, b: &str) -> bool {
+    a == b
+        || ((a.contains('\\') || b.contains('\\'))
+            && a.starts_with('"') == b.starts_with('"')
+            && json_text(a) == json_text(b))
 }
 
 /// Collects the members of one object that some `Select` capture reads.

@@ -17,11 +17,12 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     pub fn new(kind: Kind) -> Self {
-        Record {
-            kind,
-            vals: vec![None; kind.fields().len()],
-            lists: vec![None; kind.lists().len()],
-        }
+        // `resize_with` writes `None` in place; `vec![None; n]` clones it n times.
+        let mut vals = Vec::with_capacity(kind.fields().len());
+        vals.resize_with(kind.fields().len(), || None);
+        let mut lists = Vec::with_capacity(kind.lists().len());
+        lists.resize_with(kind.lists().len(), || None);
+        Record { kind, vals, lists }
     }
 
     /// The JSON text of a field, by canonical name. Panics on a name that is

@@ -5,6 +5,7 @@ use super::record::{escape_into, json_text, Record};
 use super::url::{push_segment, segment_pieces};
 use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WValue};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 /// Values a template may name besides the record's own fields.
 #[derive(Clone, Copy, Debug, Default)]
@@ -30,8 +31,10 @@ fn write_rec(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, p: &P
 /// as JSON string content, and percent-encoded as a path segment.
 struct Prep<'c> {
     ctx: &'c Ctx<'c>,
-    plain: [String; 5],
-    segment: [String; 5],
+    raw: [&'c str; 5],
+    plain: [Cow<'c, str>; 5],
+    /// Filled on first use: most responses never encode most of these.
+    segment: [OnceCell<Cow<'c, str>>; 5],
 }
 
 impl<'c> Prep<'c> {
@@ -39,12 +42,18 @@ impl<'c> Prep<'c> {
         let vals = [ctx.api, ctx.upstream, ctx.owner, ctx.repo, ctx.project];
         Prep {
             ctx,
+            raw: vals,
+            // Borrowed unless escaping or encoding changes the text.
             plain: vals.map(|v| {
-                let mut out = Vec::with_capacity(v.len());
-                push_escaped(&mut out, v);
-                String::from_utf8(out).unwrap_or_default()
+                if needs_escape(v) {
+                    let mut out = Vec::with_capacity(v.len() + 8);
+                    push_escaped(&mut out, v);
+                    Cow::Owned(String::from_utf8(out).unwrap_or_default())
+                } else {
+                    Cow::Borrowed(v)
+                }
             }),
-            segment: vals.map(|v| segment_pieces(v).collect()),
+            segment: Default::default(),
         }
     }
 
@@ -267,7 +276,18 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
             TPart::Lit(_, escaped) => out.extend_from_slice(escaped.as_bytes()),
             TPart::Var { var, segment } => {
                 if let Some(i) = Prep::slot(*var) {
-                    let v = if *segment { &p.segment[i] } else { &p.plain[i] };
+                    let v = if *segment {
+                        p.segment[i].get_or_init(|| {
+                            let text = p.raw[i];
+                            if is_plain_segment(text) {
+                                Cow::Borrowed(text)
+                            } else {
+                                Cow::Owned(segment_pieces(text).collect())
+                            }
+                        })
+                    } else {
+                        &p.plain[i]
+                    };
                     out.extend_from_slice(v.as_bytes());
                     continue;
                 }
@@ -294,9 +314,21 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
     out.push(b'"');
 }
 
+/// Whether `s` is its own encoding as one path segment.
+fn is_plain_segment(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        && s != "."
+        && s != ".."
+}
+
+fn needs_escape(s: &str) -> bool {
+    !s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
 /// Appends `s` escaped as the inside of a JSON string.
 fn push_escaped(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !needs_escape(s) {
         out.extend_from_slice(s.as_bytes());
     } else {
         let start = out.len();
