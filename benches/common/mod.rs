@@ -78,7 +78,6 @@ impl Pair {
                 project: PROJECT,
             },
             upstream_project: PROJECT,
-            upstream_base: "http://127.0.0.1:9090",
             public_base: API,
             raw_path: "/repos/bench/repo/releases",
             raw_query: "per_page=100",

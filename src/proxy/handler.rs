@@ -4,7 +4,7 @@
 use super::client::{full, stream, Answer, Body, Upstream};
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
-use crate::error::{encode_error, side_name, GwError};
+use crate::error::{encode_error, GwError};
 use crate::identity::IdCache;
 use crate::mapping::model::{ReleaseKeyVar, Route};
 use crate::mapping::{Dialect, Mappings};
@@ -277,7 +277,6 @@ impl Gateway {
             upstream_route: uroute,
             ctx,
             upstream_project: &uproject,
-            upstream_base: &self.http.base,
             public_base: &self.public_base,
             raw_path: &raw_path,
             raw_query: &raw_query,
@@ -506,13 +505,8 @@ impl Gateway {
             let mut found = None;
             for r in &recs {
                 let Some(tag) = r.text("tag") else { continue };
-                let rid_ = if up.synthesized_ids {
-                    crate::canonical::synthetic_id(uproject, &tag)
-                } else {
-                    match r.text("id").and_then(|t| t.parse().ok()) {
-                        Some(i) => i,
-                        None => continue,
-                    }
+                let Some(rid_) = translate::release_id(up, uproject, &tag, r) else {
+                    continue;
                 };
                 self.ids.insert(uproject, rid_, &tag);
                 if rid_ == id {
@@ -645,8 +639,4 @@ async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<By
             format!("cannot read the request body: {e}"),
         )),
     }
-}
-
-pub fn describe(e: &GwError) -> String {
-    format!("{} ({})", e.message, side_name(e.side))
 }

@@ -408,8 +408,6 @@ pub struct ResponseArgs<'a> {
     pub ctx: Ctx<'a>,
     /// The upstream project path, for synthesized ids.
     pub upstream_project: &'a str,
-    /// The upstream's base URL, for derived fields.
-    pub upstream_base: &'a str,
     /// Public base of the gateway (scheme://host[:port]) and the request's raw
     /// path and query, for rebuilt `Link` headers.
     pub public_base: &'a str,
@@ -528,8 +526,8 @@ fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
         if !derive.is_empty() {
             let (owner, repo) = split_project(a.upstream_project);
             let ctx = Ctx {
-                api: a.upstream_base,
-                upstream: a.upstream_base,
+                api: a.ctx.upstream,
+                upstream: a.ctx.upstream,
                 owner,
                 repo,
                 project: a.upstream_project,
@@ -549,15 +547,22 @@ fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
     else {
         return;
     };
-    let id = if a.upstream.synthesized_ids {
-        let id = synthetic_id(a.upstream_project, &tag);
-        rec.vals[RELEASE_ID] = Some(Cow::Owned(id.to_string()));
-        Some(id)
+    let id = release_id(a.upstream, a.upstream_project, &tag, rec);
+    if let Some(id) = id {
+        if a.upstream.synthesized_ids {
+            rec.vals[RELEASE_ID] = Some(Cow::Owned(id.to_string()));
+        }
+        seen.push((id, tag));
+    }
+}
+
+/// The numeric id of an upstream release: synthesized from project + tag where
+/// the upstream dialect has none, else the one it sent.
+pub fn release_id(u: &Dialect, project: &str, tag: &str, rec: &Record) -> Option<u64> {
+    if u.synthesized_ids {
+        Some(synthetic_id(project, tag))
     } else {
         rec.text("id").and_then(|t| t.parse::<u64>().ok())
-    };
-    if let Some(id) = id {
-        seen.push((id, tag));
     }
 }
 
