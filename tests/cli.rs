@@ -162,7 +162,7 @@ fn free_addrs<const N: usize>() -> [SocketAddr; N] {
 }
 
 fn seed_list() -> Value {
-    fixtures::gitlab_as_current(fixtures::load("gitlab/list_releases.json"))
+    fixtures::gitlab_list()
 }
 
 async fn list_upstream(raw_path: &str) -> FakeUpstream {

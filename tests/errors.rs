@@ -19,9 +19,7 @@ const GET_V1: &str = "/api/v4/projects/o%2Fr/releases/v1.0.0";
 
 /// A GitLab release (the seed's "get a release" example, schema-current) with tag `tag`.
 fn gl_release(tag: &str) -> Value {
-    let mut v = fixtures::gitlab_as_current(fixtures::load("gitlab/get_release.json"));
-    v["tag_name"] = json!(tag);
-    v
+    fixtures::gitlab_release(tag)
 }
 
 fn id_of(tag: &str) -> u64 {

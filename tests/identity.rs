@@ -14,9 +14,7 @@ const LIST: &str = "/api/v4/projects/o%2Fr/releases";
 const MAX_SAFE: u64 = (1 << 53) - 1;
 
 fn gl_release(tag: &str) -> Value {
-    let mut v = fixtures::gitlab_as_current(fixtures::load("gitlab/get_release.json"));
-    v["tag_name"] = json!(tag);
-    v
+    fixtures::gitlab_release(tag)
 }
 
 fn gl_list(tags: &[&str]) -> Value {

@@ -161,7 +161,7 @@ fn free_port() -> u16 {
 }
 
 fn seed_list() -> Value {
-    fixtures::gitlab_as_current(fixtures::load("gitlab/list_releases.json"))
+    fixtures::gitlab_list()
 }
 
 async fn start_list_upstream(delay: Duration) -> FakeUpstream {

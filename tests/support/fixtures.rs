@@ -113,3 +113,15 @@ fn fill(obj: &mut Value, key: &str, value: Value) {
         m.entry(key).or_insert(value);
     }
 }
+
+/// The seed's get-by-tag release, completed to the current schema, under another tag.
+pub fn gitlab_release(tag: &str) -> Value {
+    let mut v = gitlab_as_current(load("gitlab/get_release.json"));
+    v["tag_name"] = json!(tag);
+    v
+}
+
+/// The seed's release list, completed to the current schema.
+pub fn gitlab_list() -> Value {
+    gitlab_as_current(load("gitlab/list_releases.json"))
+}
