@@ -513,7 +513,7 @@ pub fn translate_success(
 
 fn read_error_text(e: &ReadError) -> String {
     match e {
-        ReadError::Syntax(e) if e.eof => "truncated JSON".into(),
+        ReadError::Syntax(e) if e.is_eof() => "truncated JSON".into(),
         ReadError::Syntax(e) => format!("invalid JSON ({e})"),
         ReadError::Shape { expected, at } => format!("JSON without {expected} at {at}"),
     }

@@ -291,6 +291,20 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
                     out.extend_from_slice(v.as_bytes());
                     continue;
                 }
+                if !*segment {
+                    if let TVar::Field(i) = *var {
+                        // JSON text is already escaped for the inside of a
+                        // string: copy it without unescaping and re-escaping.
+                        match rec.vals[i].as_deref().map(str::as_bytes) {
+                            Some([b'"', inner @ .., b'"']) => out.extend_from_slice(inner),
+                            Some(j @ [b'-' | b'0'..=b'9' | b't' | b'f', ..]) => {
+                                out.extend_from_slice(j)
+                            }
+                            _ => {}
+                        }
+                        continue;
+                    }
+                }
                 let text = var_text(*var, rec, p.ctx);
                 let text: &str = &text;
                 if !*segment {
