@@ -491,6 +491,14 @@ async fn upstream_json_of_wrong_shape_is_502() {
     assert!(msg.contains("GitLab"), "{msg}");
     assert_eq!(upstream(&fake).len(), 1);
 
+    // A list whose elements are not objects is not a list of releases: refused,
+    // not answered with empty releases.
+    let (fake, gw) = one_route("GET", LIST, Reply::json(200, &json!([1, 2]))).await;
+    let r = send("GET", &gw, "/repos/o/r/releases", "").await;
+    let msg = basic_error(&r, 502);
+    assert!(msg.contains("an array of objects"), "{msg}");
+    assert_eq!(upstream(&fake).len(), 1);
+
     // A single release without a tag is no release either.
     let (fake, gw) = one_route("GET", GET_V1, Reply::json(200, &json!({"name": "x"}))).await;
     let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
