@@ -205,7 +205,6 @@ impl Gateway {
                 first_err.unwrap_or_else(|| (GwError::gateway(ErrorKind::NotFound, "no route"), 0))
             );
         };
-        let fail = |e: GwError| (e, ci);
         let client = &self.clients[ci];
         log.client = &client.name;
         log.op = m.route.op.name();
@@ -214,8 +213,27 @@ impl Gateway {
             return self
                 .pass_through(req, &m, raw_query, rid, log)
                 .await
-                .map_err(fail);
+                .map_err(|e| (e, ci));
         }
+        // Boxed: the translating path's state is large, and every request's
+        // future would otherwise carry (and move) it.
+        Box::pin(self.translated(req, ci, m, raw_path, raw_query, rid, log)).await
+    }
+
+    /// Different dialects: decode, resolve, encode, forward, translate back.
+    #[allow(clippy::too_many_arguments)]
+    async fn translated<'s>(
+        &'s self,
+        req: Request<hyper::body::Incoming>,
+        ci: usize,
+        m: Matched<'s>,
+        raw_path: &str,
+        raw_query: &str,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<Response<Body>, (GwError, usize)> {
+        let fail = |e: GwError| (e, ci);
+        let client = &self.clients[ci];
         let api = format!("{}{}", self.public_base, m.root);
 
         let token = translate::extract_token(client, req.headers(), raw_query);
