@@ -3,8 +3,8 @@
 use crate::canonical::ErrorKind;
 use crate::error::GwError;
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
-use http_body_util::combinators::BoxBody;
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderMap, HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
@@ -20,22 +20,18 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A body that is either built by the gateway or streamed through from a peer.
+/// A peer's body streams through as its own variant rather than boxed: that
+/// saves an allocation per request and a dynamic call per chunk.
 pub enum Body {
     Full(Full<Bytes>),
-    Stream(BoxBody<Bytes, BoxError>),
+    /// A peer's body, untouched.
+    Incoming(Incoming),
+    /// A peer's body, refused past a number of bytes.
+    Limited(Limited<Incoming>),
 }
 
 pub fn full(b: impl Into<Bytes>) -> Body {
     Body::Full(Full::new(b.into()))
-}
-
-/// Streams a peer's body through, untouched.
-pub fn stream<B>(b: B) -> Body
-where
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-    B::Error: Into<BoxError>,
-{
-    Body::Stream(b.map_err(|e| -> BoxError { e.into() }).boxed())
 }
 
 impl http_body::Body for Body {
@@ -48,21 +44,24 @@ impl http_body::Body for Body {
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
         match self.get_mut() {
             Body::Full(f) => Pin::new(f).poll_frame(cx).map_err(|never| match never {}),
-            Body::Stream(s) => Pin::new(s).poll_frame(cx),
+            Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BoxError::from),
+            Body::Limited(b) => Pin::new(b).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
             Body::Full(f) => f.is_end_stream(),
-            Body::Stream(s) => s.is_end_stream(),
+            Body::Incoming(b) => b.is_end_stream(),
+            Body::Limited(b) => b.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
         match self {
             Body::Full(f) => f.size_hint(),
-            Body::Stream(s) => s.size_hint(),
+            Body::Incoming(b) => b.size_hint(),
+            Body::Limited(b) => b.size_hint(),
         }
     }
 }
@@ -70,6 +69,14 @@ impl http_body::Body for Body {
 pub struct Upstream {
     client: Client<HttpsConnector<HttpConnector>, Body>,
     pub base: String,
+    /// `base` taken apart once, so that a request URI is assembled from parts
+    /// rather than formatted and parsed again on every request.
+    scheme: Option<Scheme>,
+    authority: Option<Authority>,
+    /// The path of `base` ("" or "/prefix"), which every upstream path follows.
+    base_path: String,
+    /// The Host header the client would derive from `base` for every request.
+    host: Option<HeaderValue>,
     pub title: String,
     pub timeout: Duration,
     pub max_response_bytes: usize,
@@ -108,9 +115,23 @@ impl Upstream {
             .pool_timer(TokioTimer::new())
             .http1_max_buf_size(io_buffer_bytes)
             .build(https);
+        let base = base.trim_end_matches('/').to_owned();
+        let parsed = base.parse::<Uri>().ok();
+        let (scheme, authority) = parsed.as_ref().map_or((None, None), |u| {
+            (u.scheme().cloned(), u.authority().cloned())
+        });
+        let base_path = parsed
+            .as_ref()
+            .map_or("", |u| u.path().trim_end_matches('/'))
+            .to_owned();
+        let host = parsed.as_ref().and_then(host_header);
         Upstream {
             client,
-            base: base.trim_end_matches('/').to_owned(),
+            base,
+            scheme,
+            authority,
+            base_path,
+            host,
             title: title.to_owned(),
             timeout,
             max_response_bytes,
@@ -176,18 +197,59 @@ impl Upstream {
         deadline: Instant,
     ) -> Result<Response<Incoming>, GwError> {
         // Only bodiless requests are retried, so the copy can drop the body.
-        let retry = if idempotent {
-            Some(clone_head(&req))
-        } else {
-            None
-        };
+        let again = idempotent.then(|| {
+            let r = clone_head(&req);
+            move || Ok(r)
+        });
+        self.head_or_again(req, again, deadline).await
+    }
+
+    /// As `head`, with the retry's request built by `again` only when a retry
+    /// happens (`None`: no retry), instead of copied up front.
+    pub async fn head_or_again(
+        &self,
+        req: Request<Body>,
+        again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, GwError> {
         match self.head_once(req, deadline).await {
-            Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match retry {
-                Some(r) => self.head_once(r, deadline).await,
+            Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match again {
+                Some(build) => self.head_once(build()?, deadline).await,
                 None => Err(e),
             },
             other => other,
         }
+    }
+
+    /// The upstream URI for `path_and_query` (which starts with '/'): the
+    /// base's scheme and authority, the base's path, then `path_and_query`.
+    pub fn uri(&self, path_and_query: String) -> Result<Uri, GwError> {
+        let bad = |e: &dyn std::fmt::Display| {
+            GwError::gateway(
+                ErrorKind::Internal,
+                format!("cannot build the upstream request: {e}"),
+            )
+        };
+        let (Some(scheme), Some(authority)) = (&self.scheme, &self.authority) else {
+            let uri = format!("{}{path_and_query}", self.base);
+            return uri.parse().map_err(|e| bad(&e));
+        };
+        let pq = if self.base_path.is_empty() {
+            path_and_query
+        } else {
+            format!("{}{path_and_query}", self.base_path)
+        };
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(scheme.clone());
+        parts.authority = Some(authority.clone());
+        parts.path_and_query =
+            Some(PathAndQuery::from_maybe_shared(Bytes::from(pq)).map_err(|e| bad(&e))?);
+        Uri::from_parts(parts).map_err(|e| bad(&e))
+    }
+
+    /// The Host header for requests to the upstream, as the client would set it.
+    pub fn host(&self) -> Option<&HeaderValue> {
+        self.host.as_ref()
     }
 
     pub fn deadline(&self) -> Instant {
@@ -242,6 +304,22 @@ fn clone_head(r: &Request<Body>) -> Request<Body> {
     }
     b.body(full(Bytes::new()))
         .unwrap_or_else(|_| Request::new(full(Bytes::new())))
+}
+
+/// For a plain-HTTP base (always HTTP/1), the Host header hyper-util's client
+/// would write into every request: "host", or "host:port" when the port is not
+/// 80. Over TLS the connection may turn out HTTP/2, which carries no Host
+/// header, so that is left to the client.
+fn host_header(u: &Uri) -> Option<HeaderValue> {
+    if u.scheme_str() != Some("http") {
+        return None;
+    }
+    let host = u.host()?;
+    let v = match u.port_u16() {
+        Some(p) if p != 80 => format!("{host}:{p}"),
+        _ => host.to_owned(),
+    };
+    HeaderValue::from_maybe_shared(Bytes::from(v)).ok()
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

@@ -1,7 +1,7 @@
 //! One request's life, phase by phase: route → read body → decode → resolve →
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
-use super::client::{full, stream, Answer, Body, Upstream};
+use super::client::{full, Answer, Body, Upstream};
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
@@ -14,7 +14,7 @@ use crate::translate::record::Record;
 use crate::translate::write::Ctx;
 use crate::translate::{self, Matched, OutboundArgs, ReleaseKey, ResponseArgs};
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Limited};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -87,18 +87,17 @@ impl Gateway {
         })
     }
 
-    fn request_id(&self, req: &Request<hyper::body::Incoming>) -> String {
-        if let Some(v) = req
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-        {
-            if !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    /// The client's X-Request-Id when it is a sane one, else a new id. Kept as
+    /// a header value: it goes into the upstream request and the response.
+    fn request_id(&self, req: &Request<hyper::body::Incoming>) -> HeaderValue {
+        if let Some(v) = req.headers().get(&X_REQUEST_ID) {
+            let b = v.as_bytes();
+            if !b.is_empty()
+                && b.len() <= 128
+                && b.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
             {
-                return v.to_owned();
+                return v.clone();
             }
         }
         // "{prefix:08x}-{seq:08x}", without the formatting machinery (every request pays for it).
@@ -106,7 +105,8 @@ impl Gateway {
         push_hex(&mut id, u64::from(self.id_prefix));
         id.push('-');
         push_hex(&mut id, self.seq.fetch_add(1, Ordering::Relaxed));
-        id
+        HeaderValue::from_maybe_shared(Bytes::from(id))
+            .unwrap_or_else(|_| HeaderValue::from_static("-"))
     }
 
     /// Serves one request; never fails, never panics on input.
@@ -114,9 +114,11 @@ impl Gateway {
         let start = Instant::now();
         let rid = self.request_id(&req);
         let method = req.method().clone();
-        let path = req.uri().path().to_owned();
+        // For the log line; a copy of the URI shares its bytes (no allocation).
+        let uri = req.uri().clone();
+        let path = uri.path();
         let mut log = LogLine::default();
-        let resp = match self.serve(req, &rid, &mut log).await {
+        let mut resp = match self.serve(req, &rid, &mut log).await {
             Ok(r) => r,
             Err((err, client)) => {
                 log.error = Some(err.to_string());
@@ -124,23 +126,21 @@ impl Gateway {
                 self.respond_error(client, &err, &api)
             }
         };
-        let mut resp = resp;
-        if let Ok(v) = HeaderValue::from_str(&rid) {
-            resp.headers_mut().insert("x-request-id", v);
-        }
         let status = resp.status().as_u16();
         let latency_us = start.elapsed().as_micros() as u64;
+        let rid_text = rid.to_str().unwrap_or("-");
         // The query is left out: some dialects carry credentials there.
         match &log.error {
             None => tracing::info!(
-                request_id = %rid, client = log.client, op = log.op, %method, path = %path,
+                request_id = %rid_text, client = log.client, op = log.op, %method, path = %path,
                 upstream_status = log.upstream_status, status, latency_us, "request"
             ),
             Some(e) => tracing::warn!(
-                request_id = %rid, client = log.client, op = log.op, %method, path = %path,
+                request_id = %rid_text, client = log.client, op = log.op, %method, path = %path,
                 upstream_status = log.upstream_status, status, latency_us, error = %e, "request failed"
             ),
         }
+        resp.headers_mut().insert(X_REQUEST_ID, rid);
         resp
     }
 
@@ -177,16 +177,18 @@ impl Gateway {
     async fn serve<'s>(
         &'s self,
         req: Request<hyper::body::Incoming>,
-        rid: &str,
+        rid: &HeaderValue,
         log: &mut LogLine<'s>,
     ) -> Result<Response<Body>, (GwError, usize)> {
         // Route: the first accepted dialect whose routes match the raw path.
-        let raw_path = req.uri().path().to_owned();
-        let raw_query = req.uri().query().unwrap_or("").to_owned();
+        // A copy of the URI shares its bytes: path and query are borrowed from it.
+        let raw_uri = req.uri().clone();
+        let raw_path = raw_uri.path();
+        let raw_query = raw_uri.query().unwrap_or("");
         let mut matched: Option<(usize, Matched)> = None;
         let mut first_err = None;
         for (i, d) in self.clients.iter().enumerate() {
-            match translate::match_route(d, req.method(), &raw_path) {
+            match translate::match_route(d, req.method(), raw_path) {
                 Ok(m) => {
                     matched = Some((i, m));
                     break;
@@ -203,26 +205,44 @@ impl Gateway {
                 first_err.unwrap_or_else(|| (GwError::gateway(ErrorKind::NotFound, "no route"), 0))
             );
         };
-        let fail = |e: GwError| (e, ci);
         let client = &self.clients[ci];
         log.client = &client.name;
         log.op = m.route.op.name();
         log.root = m.root;
         if client.name == self.upstream.name {
             return self
-                .pass_through(req, &m, &raw_query, rid, log)
+                .pass_through(req, &m, raw_query, rid, log)
                 .await
-                .map_err(fail);
+                .map_err(|e| (e, ci));
         }
+        // Boxed: the translating path's state is large, and every request's
+        // future would otherwise carry (and move) it.
+        Box::pin(self.translated(req, ci, m, raw_path, raw_query, rid, log)).await
+    }
+
+    /// Different dialects: decode, resolve, encode, forward, translate back.
+    #[allow(clippy::too_many_arguments)]
+    async fn translated<'s>(
+        &'s self,
+        req: Request<hyper::body::Incoming>,
+        ci: usize,
+        m: Matched<'s>,
+        raw_path: &str,
+        raw_query: &str,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<Response<Body>, (GwError, usize)> {
+        let fail = |e: GwError| (e, ci);
+        let client = &self.clients[ci];
         let api = format!("{}{}", self.public_base, m.root);
 
-        let token = translate::extract_token(client, req.headers(), &raw_query);
+        let token = translate::extract_token(client, req.headers(), raw_query);
         let body = read_body(req, self.cfg.max_body_bytes)
             .await
             .map_err(fail)?;
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
         let page = match &client.paging {
-            Some(p) if m.route.op == Op::List => paging::decode_request(p, &raw_query),
+            Some(p) if m.route.op == Op::List => paging::decode_request(p, raw_query),
             _ => PageReq::default(),
         };
 
@@ -278,8 +298,8 @@ impl Gateway {
             ctx,
             upstream_project: &uproject,
             public_base: &self.public_base,
-            raw_path: &raw_path,
-            raw_query: &raw_query,
+            raw_path,
+            raw_query,
             page: &page,
         };
         let cr =
@@ -309,29 +329,17 @@ impl Gateway {
 
     /// Same dialect on both sides: the path is rebuilt from the matched route
     /// (so only release endpoints are reachable and every parameter is
-    /// re-encoded), the query passes as is, and bodies stream through untouched.
+    /// re-encoded), the query passes as is, and bodies stream through untouched
+    /// (a response keeps its framing: Content-Length stays Content-Length).
     async fn pass_through(
         &self,
         req: Request<hyper::body::Incoming>,
         m: &Matched<'_>,
         raw_query: &str,
-        rid: &str,
+        rid: &HeaderValue,
         log: &mut LogLine<'_>,
     ) -> Result<Response<Body>, GwError> {
-        let up = &*self.upstream;
-        let uproject = self.cfg.upstream_project(&m.params.project);
-        let mut uri = self.http.base.clone();
-        uri.push_str(&translate::encode_path(
-            up,
-            m.route,
-            uproject,
-            m.params.tag.as_deref(),
-            m.params.id,
-        )?);
-        if !raw_query.is_empty() {
-            uri.push('?');
-            uri.push_str(raw_query);
-        }
+        let uri = self.pass_through_uri(m, raw_query)?;
         let (parts, body) = req.into_parts();
         let declared = parts
             .headers
@@ -341,51 +349,105 @@ impl Gateway {
         if declared.is_some_and(|n| n > self.cfg.max_body_bytes as u64) {
             return Err(too_large(self.cfg.max_body_bytes));
         }
-        let mut b = Request::builder().method(parts.method.clone()).uri(&uri);
-        if let Some(h) = b.headers_mut() {
-            for (k, v) in &parts.headers {
-                if forwardable(k) || up.auth_in.iter().any(|s| s.header.as_ref() == Some(k)) {
-                    h.append(k.clone(), v.clone());
-                }
-            }
-            if let Ok(v) = HeaderValue::from_str(rid) {
-                h.insert("x-request-id", v);
-            }
-        }
         let body = if declared == Some(0) || parts.method == http::Method::GET {
             full(Bytes::new())
         } else {
-            stream(Limited::new(body, self.cfg.max_body_bytes))
+            Body::Limited(Limited::new(body, self.cfg.max_body_bytes))
         };
-        let req = b.body(body).map_err(|e| {
-            GwError::gateway(
-                ErrorKind::Internal,
-                format!("cannot build the upstream request: {e}"),
-            )
-        })?;
+        let build = |uri: Uri, body: Body| {
+            let mut r = Request::new(body);
+            *r.method_mut() = parts.method.clone();
+            *r.uri_mut() = uri;
+            *r.headers_mut() = self.forwarded_headers(&parts.headers, rid);
+            r
+        };
+        let first = build(uri, body);
+        // The retry (bodiless requests only) is built again rather than copied
+        // up front: most requests never need it.
+        let again = m.route.op.idempotent().then_some(|| {
+            Ok(build(
+                self.pass_through_uri(m, raw_query)?,
+                full(Bytes::new()),
+            ))
+        });
         let resp = self
             .http
-            .head(req, m.route.op.idempotent(), self.http.deadline())
+            .head_or_again(first, again, self.http.deadline())
             .await?;
         log.upstream_status = resp.status().as_u16();
         let (mut uparts, ubody) = resp.into_parts();
-        for h in HOP_BY_HOP {
-            uparts.headers.remove(h);
+        self.strip_response_headers(&mut uparts.headers, m.root);
+        let mut out = Response::from_parts(uparts, Body::Incoming(ubody));
+        *out.version_mut() = http::Version::HTTP_11;
+        Ok(out)
+    }
+
+    fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
+        let uproject = self.cfg.upstream_project(&m.params.project);
+        let mut pq = translate::encode_path(
+            &self.upstream,
+            m.route,
+            uproject,
+            m.params.tag.as_deref(),
+            m.params.id,
+        )?;
+        if !raw_query.is_empty() {
+            pq.push('?');
+            pq.push_str(raw_query);
         }
-        uparts.headers.remove("keep-alive");
-        // URLs naming the upstream API are rewritten to the gateway's.
+        self.http.uri(pq)
+    }
+
+    /// The request headers a pass-through sends upstream: the forwardable ones
+    /// and the dialect's credentials, the request id, and the Host.
+    fn forwarded_headers(&self, from: &HeaderMap, rid: &HeaderValue) -> HeaderMap {
+        let up = &*self.upstream;
+        let mut h = HeaderMap::with_capacity(from.len() + 2);
+        for (k, v) in from {
+            if forwardable(k) || up.auth_in.iter().any(|s| s.header.as_ref() == Some(k)) {
+                h.append(k.clone(), v.clone());
+            }
+        }
+        h.insert(X_REQUEST_ID, rid.clone());
+        if let Some(host) = self.http.host() {
+            h.insert(http::header::HOST, host.clone());
+        }
+        h
+    }
+
+    /// Drops hop-by-hop headers from an upstream response and rewrites URLs
+    /// naming the upstream API to the gateway's. One pass finds what is there;
+    /// only those headers are touched.
+    fn strip_response_headers(&self, headers: &mut HeaderMap, root: &str) {
+        let mut hop = 0u32;
+        let mut urls = false;
+        for name in headers.keys() {
+            if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
+                hop |= 1 << i;
+            } else if name == http::header::LINK || name == http::header::LOCATION {
+                urls = true;
+            }
+        }
+        for (i, h) in HOP_BY_HOP.iter().enumerate() {
+            if hop & (1 << i) != 0 {
+                headers.remove(h);
+            }
+        }
+        if !urls {
+            return;
+        }
+        let up = &*self.upstream;
+        let from = format!(
+            "{}{}",
+            self.http.base,
+            up.roots.first().map_or("", String::as_str)
+        );
+        let to = format!("{}{}", self.public_base, root);
         for name in [http::header::LINK, http::header::LOCATION] {
-            if !uparts.headers.contains_key(&name) {
+            if !headers.contains_key(&name) {
                 continue;
             }
-            let from = format!(
-                "{}{}",
-                self.http.base,
-                up.roots.first().map_or("", String::as_str)
-            );
-            let to = format!("{}{}", self.public_base, m.root);
-            let values: Vec<HeaderValue> = uparts
-                .headers
+            let values: Vec<HeaderValue> = headers
                 .get_all(&name)
                 .iter()
                 .map(|v| match v.to_str() {
@@ -395,14 +457,11 @@ impl Gateway {
                     _ => v.clone(),
                 })
                 .collect();
-            uparts.headers.remove(&name);
+            headers.remove(&name);
             for v in values {
-                uparts.headers.append(name.clone(), v);
+                headers.append(name.clone(), v);
             }
         }
-        let mut out = Response::from_parts(uparts, stream(ubody));
-        *out.version_mut() = http::Version::HTTP_11;
-        Ok(out)
     }
 
     /// Finds what the upstream route needs to address the release.
@@ -412,7 +471,7 @@ impl Gateway {
         key: &ReleaseKey,
         uproject: &str,
         token: Option<&str>,
-        rid: &str,
+        rid: &HeaderValue,
     ) -> Result<(Option<String>, Option<u64>), GwError> {
         match (uroute.key, key) {
             (ReleaseKeyVar::Tag, ReleaseKey::Tag(t)) => Ok((Some(t.clone()), None)),
@@ -440,7 +499,7 @@ impl Gateway {
         uproject: &str,
         id: u64,
         token: Option<&str>,
-        rid: &str,
+        rid: &HeaderValue,
     ) -> Result<String, GwError> {
         if let Some(t) = self.ids.get(uproject, id) {
             return Ok(t);
@@ -532,7 +591,7 @@ impl Gateway {
         &self,
         out: translate::Outbound,
         idempotent: bool,
-        rid: &str,
+        rid: &HeaderValue,
     ) -> Result<Answer, GwError> {
         let uri = format!("{}{}", self.http.base, out.path_and_query);
         let mut b = Request::builder().method(out.method).uri(&uri);
@@ -540,9 +599,7 @@ impl Gateway {
             for (k, v) in out.headers {
                 h.append(k, v);
             }
-            if let Ok(v) = HeaderValue::from_str(rid) {
-                h.insert("x-request-id", v);
-            }
+            h.insert(X_REQUEST_ID, rid.clone());
             h.insert(
                 http::header::USER_AGENT,
                 HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
@@ -602,8 +659,10 @@ fn forwardable(h: &http::HeaderName) -> bool {
     .contains(h)
 }
 
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// Headers that describe one connection, never forwarded.
-const HOP_BY_HOP: [http::HeaderName; 7] = [
+const HOP_BY_HOP: [HeaderName; 8] = [
     http::header::CONNECTION,
     http::header::TRANSFER_ENCODING,
     http::header::UPGRADE,
@@ -611,6 +670,7 @@ const HOP_BY_HOP: [http::HeaderName; 7] = [
     http::header::TRAILER,
     http::header::PROXY_AUTHENTICATE,
     http::header::PROXY_AUTHORIZATION,
+    HeaderName::from_static("keep-alive"),
 ];
 
 /// Reads the request body, refusing more than `max` bytes.

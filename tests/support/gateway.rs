@@ -38,9 +38,19 @@ impl TestGateway {
 
     /// As `start`, with extra config file text (e.g. "[limits]\nmax_body_bytes = 10").
     pub async fn start_with(upstream_url: &str, config_toml: &str) -> TestGateway {
+        Self::start_accepting(upstream_url, "github", config_toml).await
+    }
+
+    /// A gateway accepting the client dialects `accept` (e.g. "gitlab", for the
+    /// same-dialect pass-through) in front of a GitLab upstream.
+    pub async fn start_accepting(
+        upstream_url: &str,
+        accept: &str,
+        config_toml: &str,
+    ) -> TestGateway {
         let flags = Flags {
             listen: Some("127.0.0.1:0".into()),
-            accept: Some("github".into()),
+            accept: Some(accept.into()),
             upstream: Some(format!("gitlab={upstream_url}")),
             mappings: Some(mappings_dir()),
             ..Flags::default()

@@ -1,0 +1,310 @@
+//! A GitLab client in front of a GitLab upstream: the same-dialect pass-through.
+//! Paths are rebuilt from the matched route, the query and bodies pass untouched,
+//! the response keeps its framing, and the limits (request body cap, upstream
+//! timeout, no retry of writes) hold as on the translating path.
+mod support;
+
+use std::time::{Duration, Instant};
+use support::fake::{FakeUpstream, Reply};
+use support::gateway::{call, TestGateway};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const LIST: &str = "/api/v4/projects/o%2Fr/releases";
+const GET_V1: &str = "/api/v4/projects/o%2Fr/releases/v1.0.0";
+
+async fn gateway(fake: &FakeUpstream, cfg: &str) -> TestGateway {
+    TestGateway::start_accepting(&fake.url(), "gitlab", cfg).await
+}
+
+/// A JSON array body of about `n` bytes.
+fn big_body(n: usize) -> Vec<u8> {
+    let mut b = b"[\"".to_vec();
+    b.resize(n - 2, b'x');
+    b.extend_from_slice(b"\"]");
+    b
+}
+
+#[tokio::test]
+async fn list_passes_through_with_query_headers_and_content_length() {
+    let body = big_body(300_000);
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            LIST,
+            Reply::raw(200, "application/json", body.clone())
+                .with_header("x-total", "100")
+                .with_header("x-next-page", "2")
+                .with_header("keep-alive", "timeout=5")
+                .with_header("connection", "keep-alive"),
+        )
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    let url = format!("{}{LIST}?page=1&per_page=20", gw.url);
+    let r = call(
+        "GET",
+        &url,
+        &[
+            ("PRIVATE-TOKEN", "t0k"),
+            ("Accept", "application/json"),
+            ("Cookie", "session=1"),
+            ("X-Request-Id", "client-id-1"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.as_ref(), body.as_slice());
+    // Passed through with its length, not re-chunked.
+    assert_eq!(r.header("content-length"), Some("300000"));
+    assert_eq!(r.header("transfer-encoding"), None);
+    assert_eq!(r.header("x-total"), Some("100"));
+    assert_eq!(r.header("x-next-page"), Some("2"));
+    assert_eq!(r.header("keep-alive"), None);
+    assert_eq!(r.header("x-request-id"), Some("client-id-1"));
+
+    let up = fake.last_request().expect("upstream request");
+    assert_eq!(up.path_and_query, format!("{LIST}?page=1&per_page=20"));
+    assert_eq!(up.header("private-token"), Some("t0k"));
+    assert_eq!(up.header("accept"), Some("application/json"));
+    assert_eq!(up.header("cookie"), None);
+    assert_eq!(up.header("x-request-id"), Some("client-id-1"));
+    let authority = fake.url().trim_start_matches("http://").to_owned();
+    assert_eq!(up.header("host"), Some(authority.as_str()));
+}
+
+#[tokio::test]
+async fn request_id_is_made_when_the_client_has_none() {
+    let fake = FakeUpstream::builder()
+        .route("GET", GET_V1, Reply::raw(200, "application/json", "{}"))
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    let r = call("GET", &format!("{}{GET_V1}", gw.url), &[], "").await;
+    assert_eq!(r.status, 200);
+    let id = r.header("x-request-id").expect("request id").to_owned();
+    assert_eq!(id.len(), 17, "{id}");
+    let up = fake.last_request().expect("upstream request");
+    assert_eq!(up.header("x-request-id"), Some(id.as_str()));
+}
+
+/// An upstream on a port known before it answers: every request on every
+/// connection gets `reply(base_url)`, raw.
+async fn raw_upstream(reply: impl Fn(&str) -> String + Send + 'static) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let answer = reply(&base);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = s.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    // Bodiless requests only: each head is answered once it is in.
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        buf.drain(..end + 4);
+                        if s.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn links_naming_the_upstream_are_rewritten_to_the_gateway() {
+    let upstream = raw_upstream(|base| {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\
+             link: <{base}{LIST}?page=2>; rel=\"next\", <https://elsewhere.example/x>; rel=\"help\"\r\n\
+             \r\n[]"
+        )
+    })
+    .await;
+    let gw = TestGateway::start_accepting(&upstream, "gitlab", "").await;
+    let r = call("GET", &format!("{}{LIST}", gw.url), &[], "").await;
+    assert_eq!(r.status, 200);
+    let want = format!(
+        "<{}{LIST}?page=2>; rel=\"next\", <https://elsewhere.example/x>; rel=\"help\"",
+        gw.url
+    );
+    assert_eq!(r.header("link"), Some(want.as_str()));
+    assert_eq!(r.body.as_ref(), b"[]");
+}
+
+#[tokio::test]
+async fn chunked_answer_passes_through_chunked_without_hop_by_hop_headers() {
+    let upstream = raw_upstream(|_| {
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\
+         connection: keep-alive, x-hop\r\nkeep-alive: timeout=5\r\nx-total: 3\r\n\r\n\
+         3\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n"
+            .to_owned()
+    })
+    .await;
+    let gw = TestGateway::start_accepting(&upstream, "gitlab", "").await;
+    let r = call("GET", &format!("{}{LIST}", gw.url), &[], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.as_ref(), b"[1,2]");
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(r.header("content-length"), None);
+    assert_eq!(r.header("keep-alive"), None);
+    assert_eq!(r.header("x-total"), Some("3"));
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_refused_before_the_upstream() {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::raw(201, "application/json", "{}"))
+        .start()
+        .await;
+    let gw = gateway(&fake, "[limits]\nmax_body_bytes = 64\n").await;
+    let big = format!(
+        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
+        "x".repeat(200)
+    );
+    let r = call(
+        "POST",
+        &format!("{}{LIST}", gw.url),
+        &[("Content-Type", "application/json")],
+        &big,
+    )
+    .await;
+    assert_eq!(r.status, 413);
+    assert_eq!(fake.request_count(), 0);
+    // Under the limit, the body goes through as sent.
+    let small = r#"{"tag_name":"v1.0.0"}"#;
+    let r = call(
+        "POST",
+        &format!("{}{LIST}", gw.url),
+        &[("Content-Type", "application/json")],
+        small,
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    let up = fake.last_request().expect("upstream request");
+    assert_eq!(up.body, small.as_bytes());
+}
+
+#[tokio::test]
+async fn chunked_body_over_the_limit_never_reaches_the_upstream_whole() {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::raw(201, "application/json", "{}"))
+        .start()
+        .await;
+    let gw = gateway(&fake, "[limits]\nmax_body_bytes = 64\n").await;
+    let json = format!(
+        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
+        "y".repeat(300)
+    );
+    let mut chunked = Vec::new();
+    for c in json.as_bytes().chunks(40) {
+        chunked.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+        chunked.extend_from_slice(c);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let mut s = tokio::net::TcpStream::connect(gw.addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST {LIST} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        gw.addr
+    );
+    s.write_all(head.as_bytes()).await.expect("write head");
+    let _ = s.write_all(&chunked).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("gateway answers within 5 s");
+    let out = String::from_utf8_lossy(&out);
+    assert!(!out.starts_with("HTTP/1.1 2"), "{out}");
+    assert!(
+        fake.requests().iter().all(|r| r.body.len() <= 64),
+        "the upstream got more than the limit"
+    );
+}
+
+#[tokio::test]
+async fn slow_upstream_is_504_at_the_timeout_and_not_retried() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            LIST,
+            Reply::raw(200, "application/json", "[]").with_delay(Duration::from_secs(3)),
+        )
+        .start()
+        .await;
+    let gw = gateway(&fake, "[limits]\nupstream_timeout_ms = 300\n").await;
+    let t = Instant::now();
+    let r = call("GET", &format!("{}{LIST}", gw.url), &[], "").await;
+    let took = t.elapsed();
+    assert_eq!(r.status, 504);
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[tokio::test]
+async fn get_is_retried_once_after_a_hangup_with_the_same_request() {
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            LIST,
+            vec![Reply::Hangup, Reply::raw(200, "application/json", "[]")],
+        )
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    let r = call(
+        "GET",
+        &format!("{}{LIST}?per_page=5", gw.url),
+        &[("PRIVATE-TOKEN", "t0k"), ("X-Request-Id", "again-1")],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    for up in &reqs {
+        assert_eq!(up.path_and_query, format!("{LIST}?per_page=5"));
+        assert_eq!(up.header("private-token"), Some("t0k"));
+        assert_eq!(up.header("x-request-id"), Some("again-1"));
+    }
+}
+
+#[tokio::test]
+async fn post_against_a_hangup_is_sent_once() {
+    let fake = FakeUpstream::builder()
+        .route("POST", LIST, Reply::Hangup)
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    let r = call(
+        "POST",
+        &format!("{}{LIST}", gw.url),
+        &[("Content-Type", "application/json")],
+        r#"{"tag_name":"v1.0.0"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 502);
+    assert_eq!(fake.request_count(), 1);
+}
