@@ -80,13 +80,66 @@ pub struct Upstream {
     pub title: String,
     pub timeout: Duration,
     pub max_response_bytes: usize,
+    bufs: BufPool,
+}
+
+/// Buffers for whole upstream bodies, kept for the next answer. Allocating
+/// and freeing a megabyte per answer lets the allocator hand the pages back
+/// to the kernel and fault them in again on the next one (about 230 page
+/// faults per 1 MB list); a few kept buffers avoid that. At most `KEEP` are
+/// kept, none larger than `KEEP_BYTES`, so the memory held stays bounded.
+#[derive(Clone, Default)]
+struct BufPool(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl BufPool {
+    const KEEP: usize = 4;
+    const KEEP_BYTES: usize = 2 << 20;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() == 0 || buf.capacity() > Self::KEEP_BYTES {
+            return;
+        }
+        buf.clear();
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < Self::KEEP {
+                v.push(buf);
+            }
+        }
+    }
+}
+
+/// A whole upstream body; its buffer goes back to the pool when dropped.
+pub struct PooledBuf {
+    buf: Vec<u8>,
+    pool: BufPool,
+}
+
+impl std::ops::Deref for PooledBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for PooledBuf {
+    fn drop(&mut self) {
+        self.pool.give(std::mem::take(&mut self.buf));
+    }
 }
 
 /// A complete upstream answer.
 pub struct Answer {
     pub status: u16,
     pub headers: HeaderMap,
-    pub body: Bytes,
+    pub body: PooledBuf,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -135,6 +188,7 @@ impl Upstream {
             title: title.to_owned(),
             timeout,
             max_response_bytes,
+            bufs: BufPool::default(),
         }
     }
 
@@ -160,8 +214,20 @@ impl Upstream {
             None => None,
         };
         let (parts, body) = resp.into_parts();
-        let limited = Limited::new(body, self.max_response_bytes);
-        let body = match tokio::time::timeout_at(deadline.into(), limited.collect()).await {
+        let mut buf = self.bufs.take();
+        if let Some(n) = http_body::Body::size_hint(&body).exact() {
+            buf.reserve(usize::try_from(n).unwrap_or(0).min(self.max_response_bytes));
+        }
+        let mut limited = Limited::new(body, self.max_response_bytes);
+        let read = async {
+            while let Some(frame) = limited.frame().await {
+                if let Ok(data) = frame?.into_data() {
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Ok::<_, BoxError>(())
+        };
+        match tokio::time::timeout_at(deadline.into(), read).await {
             Err(_) => return Err(self.timeout_error()),
             Ok(Err(e)) => {
                 let msg = if e
@@ -177,7 +243,11 @@ impl Upstream {
                 };
                 return Err(GwError::upstream(ErrorKind::BadUpstreamResponse, msg));
             }
-            Ok(Ok(c)) => c.to_bytes(),
+            Ok(Ok(())) => {}
+        }
+        let body = PooledBuf {
+            buf,
+            pool: self.bufs.clone(),
         };
         Ok(Answer {
             status: parts.status.as_u16(),
