@@ -52,13 +52,16 @@ pub fn read_list<'a>(
     path: &[String],
     json: &'a str,
 ) -> Result<Vec<Record<'a>>, ReadError> {
-    let at = find(json, path)?.ok_or_else(|| shape_error("an array", &display_path(path)))?;
+    // Named in errors only; written out once here (no allocation for the
+    // common empty path).
+    let at_path = display_path(path);
+    let at = find(json, path)?.ok_or_else(|| shape_error("an array", &at_path))?;
     let mut sc = Scan::new(at);
     if sc.peek() != Some(b'[') {
-        return Err(shape_error("an array", &display_path(path)));
+        return Err(shape_error("an array", &at_path));
     }
     let mut out = Vec::new();
-    read_items(&mut sc, d, shape, &display_path(path), &mut out)?;
+    read_items(&mut sc, d, shape, &at_path, &mut out)?;
     sc.end()?;
     Ok(out)
 }
@@ -96,11 +99,11 @@ pub fn member<'a>(json: &'a str, key: &str) -> Result<Option<&'a str>, ReadError
     Ok(found)
 }
 
-fn display_path(path: &[String]) -> String {
+fn display_path(path: &[String]) -> Cow<'static, str> {
     if path.is_empty() {
-        "$".into()
+        Cow::Borrowed("$")
     } else {
-        format!("$.{}", path.join("."))
+        Cow::Owned(format!("$.{}", path.join(".")))
     }
 }
 
