@@ -70,6 +70,7 @@ impl Gateway {
             cfg.upstream_timeout,
             cfg.max_response_bytes,
             cfg.io_buffer_bytes,
+            cfg.max_bulk_streams,
         );
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -339,6 +340,43 @@ impl Gateway {
         rid: &HeaderValue,
         log: &mut LogLine<'_>,
     ) -> Result<Response<Body>, GwError> {
+        // What is kept across the awaits below is kept small: it is every
+        // request's state, written and moved on every request.
+        let deadline = self.http.deadline();
+        // Lists are the large answers: they stream over the bulk connections
+        // (large buffers, few syscalls) when a permit is to be had.
+        let permit = if m.route.op == Op::List && req.method() == http::Method::GET {
+            self.http.bulk_permit(deadline).await
+        } else {
+            None
+        };
+        let (parts, first) = self.pass_through_request(req, m, raw_query, rid)?;
+        // The retry (bodiless requests only) is built again rather than copied
+        // up front: most requests never need it.
+        let again = m.route.op.idempotent().then_some(|| {
+            let uri = self.pass_through_uri(m, raw_query)?;
+            Ok(self.upstream_request(&parts, uri, full(Bytes::new()), rid))
+        });
+        let resp = self
+            .http
+            .head_or_again(first, again, deadline, permit.is_some())
+            .await?;
+        log.upstream_status = resp.status().as_u16();
+        let (mut uparts, ubody) = resp.into_parts();
+        self.strip_response_headers(&mut uparts.headers, m.root);
+        let mut out = Response::from_parts(uparts, Body::Incoming(ubody, permit));
+        *out.version_mut() = http::Version::HTTP_11;
+        Ok(out)
+    }
+
+    /// The client's request head (kept for a retry) and the upstream request.
+    fn pass_through_request(
+        &self,
+        req: Request<hyper::body::Incoming>,
+        m: &Matched<'_>,
+        raw_query: &str,
+        rid: &HeaderValue,
+    ) -> Result<(http::request::Parts, Request<Body>), GwError> {
         let uri = self.pass_through_uri(m, raw_query)?;
         let (parts, body) = req.into_parts();
         let declared = parts
@@ -354,32 +392,22 @@ impl Gateway {
         } else {
             Body::Limited(Limited::new(body, self.cfg.max_body_bytes))
         };
-        let build = |uri: Uri, body: Body| {
-            let mut r = Request::new(body);
-            *r.method_mut() = parts.method.clone();
-            *r.uri_mut() = uri;
-            *r.headers_mut() = self.forwarded_headers(&parts.headers, rid);
-            r
-        };
-        let first = build(uri, body);
-        // The retry (bodiless requests only) is built again rather than copied
-        // up front: most requests never need it.
-        let again = m.route.op.idempotent().then_some(|| {
-            Ok(build(
-                self.pass_through_uri(m, raw_query)?,
-                full(Bytes::new()),
-            ))
-        });
-        let resp = self
-            .http
-            .head_or_again(first, again, self.http.deadline())
-            .await?;
-        log.upstream_status = resp.status().as_u16();
-        let (mut uparts, ubody) = resp.into_parts();
-        self.strip_response_headers(&mut uparts.headers, m.root);
-        let mut out = Response::from_parts(uparts, Body::Incoming(ubody));
-        *out.version_mut() = http::Version::HTTP_11;
-        Ok(out)
+        let first = self.upstream_request(&parts, uri, body, rid);
+        Ok((parts, first))
+    }
+
+    fn upstream_request(
+        &self,
+        client: &http::request::Parts,
+        uri: Uri,
+        body: Body,
+        rid: &HeaderValue,
+    ) -> Request<Body> {
+        let mut r = Request::new(body);
+        *r.method_mut() = client.method.clone();
+        *r.uri_mut() = uri;
+        *r.headers_mut() = self.forwarded_headers(&client.headers, rid);
+        r
     }
 
     fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
