@@ -350,12 +350,23 @@ impl Gateway {
         } else {
             None
         };
-        let (parts, first) = self.pass_through_request(req, m, raw_query, rid)?;
+        let idempotent = m.route.op.idempotent();
+        let (retry, first) = self.pass_through_request(req, m, raw_query, rid, idempotent)?;
         // The retry (bodiless requests only) is built again rather than copied
         // up front: most requests never need it.
-        let again = m.route.op.idempotent().then_some(|| {
-            let uri = self.pass_through_uri(m, raw_query)?;
-            Ok(self.upstream_request(&parts, uri, full(Bytes::new()), rid))
+        let again = retry.map(|retry| {
+            move || {
+                let mut r = Request::new(full(Bytes::new()));
+                *r.method_mut() = retry.method;
+                *r.uri_mut() = self.pass_through_uri(m, raw_query)?;
+                let h = r.headers_mut();
+                h.reserve(retry.headers.len() + 2);
+                for (k, v) in retry.headers {
+                    h.append(k, v);
+                }
+                self.add_upstream_headers(h, rid);
+                Ok(r)
+            }
         });
         let resp = self
             .http
@@ -369,14 +380,15 @@ impl Gateway {
         Ok(out)
     }
 
-    /// The client's request head (kept for a retry) and the upstream request.
+    /// The upstream request, and what a retry needs to build it again.
     fn pass_through_request(
         &self,
         req: Request<hyper::body::Incoming>,
         m: &Matched<'_>,
         raw_query: &str,
         rid: &HeaderValue,
-    ) -> Result<(http::request::Parts, Request<Body>), GwError> {
+        retryable: bool,
+    ) -> Result<(Option<Retry>, Request<Body>), GwError> {
         let uri = self.pass_through_uri(m, raw_query)?;
         let (parts, body) = req.into_parts();
         let declared = parts
@@ -392,22 +404,30 @@ impl Gateway {
         } else {
             Body::Limited(Limited::new(body, self.cfg.max_body_bytes))
         };
-        let first = self.upstream_request(&parts, uri, body, rid);
-        Ok((parts, first))
-    }
-
-    fn upstream_request(
-        &self,
-        client: &http::request::Parts,
-        uri: Uri,
-        body: Body,
-        rid: &HeaderValue,
-    ) -> Request<Body> {
         let mut r = Request::new(body);
-        *r.method_mut() = client.method.clone();
+        *r.method_mut() = parts.method;
         *r.uri_mut() = uri;
-        *r.headers_mut() = self.forwarded_headers(&client.headers, rid);
-        r
+        // The client's header map itself goes upstream, cut down to what is
+        // forwarded: hyper parses into maps it keeps from the messages it
+        // wrote, so the same allocation serves request after request.
+        let h = r.headers_mut();
+        *h = parts.headers;
+        loop {
+            let Some(name) = h.keys().find(|k| !self.forwarded(k)).cloned() else {
+                break;
+            };
+            h.remove(&name);
+        }
+        let retry = retryable.then(|| Retry {
+            method: r.method().clone(),
+            headers: r
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        });
+        self.add_upstream_headers(r.headers_mut(), rid);
+        Ok((retry, r))
     }
 
     fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
@@ -426,21 +446,24 @@ impl Gateway {
         self.http.uri(pq)
     }
 
-    /// The request headers a pass-through sends upstream: the forwardable ones
-    /// and the dialect's credentials, the request id, and the Host.
-    fn forwarded_headers(&self, from: &HeaderMap, rid: &HeaderValue) -> HeaderMap {
-        let up = &*self.upstream;
-        let mut h = HeaderMap::with_capacity(from.len() + 2);
-        for (k, v) in from {
-            if forwardable(k) || up.auth_in.iter().any(|s| s.header.as_ref() == Some(k)) {
-                h.append(k.clone(), v.clone());
-            }
-        }
+    /// Whether a pass-through sends a client's request header upstream: the
+    /// forwardable ones and the dialect's credentials.
+    fn forwarded(&self, k: &HeaderName) -> bool {
+        forwardable(k)
+            || self
+                .upstream
+                .auth_in
+                .iter()
+                .any(|s| s.header.as_ref() == Some(k))
+    }
+
+    /// The headers the gateway adds to a pass-through request: the request id
+    /// and the Host.
+    fn add_upstream_headers(&self, h: &mut HeaderMap, rid: &HeaderValue) {
         h.insert(X_REQUEST_ID, rid.clone());
         if let Some(host) = self.http.host() {
             h.insert(http::header::HOST, host.clone());
         }
-        h
     }
 
     /// Drops hop-by-hop headers from an upstream response and rewrites URLs
@@ -643,6 +666,13 @@ impl Gateway {
             .send(req, idempotent, Some(&self.translations))
             .await
     }
+}
+
+/// What a pass-through retry needs to build its request again.
+struct Retry {
+    method: http::Method,
+    /// The forwarded client headers (empty, no allocation, when there are none).
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 #[derive(Default)]
