@@ -12,6 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -85,6 +86,11 @@ pub struct Upstream {
     /// one per permit of `bulk_gate`: large buffers, but a bounded number of them.
     bulk: HttpClient,
     bulk_gate: Arc<Semaphore>,
+    /// Whether the last answer that could go either way (a list) was larger
+    /// than an ordinary connection reads at once: only then is a bulk
+    /// connection worth waiting for.
+    large_answers: AtomicBool,
+    io_buffer_bytes: usize,
     pub base: String,
     /// `base` taken apart once, so that a request URI is assembled from parts
     /// rather than formatted and parsed again on every request.
@@ -152,6 +158,8 @@ impl Upstream {
             client,
             bulk,
             bulk_gate: Arc::new(Semaphore::new(bulk_streams)),
+            large_answers: AtomicBool::new(false),
+            io_buffer_bytes,
             base,
             scheme,
             authority,
@@ -250,6 +258,21 @@ impl Upstream {
                 },
                 other => return other,
             }
+        }
+    }
+
+    /// Whether recent answers of the kind that may be large were larger than
+    /// ordinary connections read at once.
+    pub fn answers_are_large(&self) -> bool {
+        self.large_answers.load(Ordering::Relaxed)
+    }
+
+    /// Records the length of such an answer (`None`: not known in advance).
+    pub fn note_answer_length(&self, len: Option<u64>) {
+        let large = len.is_none_or(|n| n > self.io_buffer_bytes as u64);
+        // Written only on a change: the flag is read by every request.
+        if self.large_answers.load(Ordering::Relaxed) != large {
+            self.large_answers.store(large, Ordering::Relaxed);
         }
     }
 

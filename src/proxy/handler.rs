@@ -343,9 +343,11 @@ impl Gateway {
         // What is kept across the awaits below is kept small: it is every
         // request's state, written and moved on every request.
         let deadline = self.http.deadline();
-        // Lists are the large answers: they stream over the bulk connections
-        // (large buffers, few syscalls) when a permit is to be had.
-        let permit = if m.route.op == Op::List && req.method() == http::Method::GET {
+        // Lists are the answers that may be large: while recent ones were,
+        // they stream over the bulk connections (large buffers, few syscalls)
+        // when a permit is to be had. Small ones do not queue for permits.
+        let list = m.route.op == Op::List && req.method() == http::Method::GET;
+        let permit = if list && self.http.answers_are_large() {
             self.http.bulk_permit(deadline).await
         } else {
             None
@@ -373,6 +375,10 @@ impl Gateway {
             .head_or_again(first, again, deadline, permit.is_some())
             .await?;
         log.upstream_status = resp.status().as_u16();
+        if list && resp.status().is_success() {
+            self.http
+                .note_answer_length(http_body::Body::size_hint(resp.body()).exact());
+        }
         let (mut uparts, ubody) = resp.into_parts();
         self.strip_response_headers(&mut uparts.headers, m.root);
         let mut out = Response::from_parts(uparts, Body::Incoming(ubody, permit));
