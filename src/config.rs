@@ -331,11 +331,13 @@ pub fn resolve(
             || 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| n.max(1) as usize,
         ),
-        // hyper's floor is 8 KiB. 128 KiB takes an 80 KB body in one read and a
-        // megabyte in eight; 64 connections streaming megabytes stay near 27 MiB.
-        io_buffer_bytes: l.io_buffer_bytes.unwrap_or(128 << 10).max(8 << 10) as usize,
+        // hyper's floor is 8 KiB. Large pass-through lists have bulk
+        // connections (`max_bulk_streams`); these buffers serve everything else.
+        io_buffer_bytes: l.io_buffer_bytes.unwrap_or(64 << 10).max(8 << 10) as usize,
+        // Each bulk stream may hold two 400 KiB buffers (one being read, one
+        // being written): four per CPU keep 64 megabyte streams under 32 MiB.
         max_bulk_streams: l.max_bulk_streams.map_or_else(
-            || 8 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            || 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| n.max(1) as usize,
         ),
         projects,
