@@ -62,6 +62,7 @@ struct LimitsSection {
     max_id_scan_pages: Option<u64>,
     max_concurrent_translations: Option<u64>,
     io_buffer_bytes: Option<u64>,
+    max_bulk_streams: Option<u64>,
 }
 
 /// Settings given on the command line (all optional).
@@ -101,6 +102,10 @@ pub struct Config {
     pub max_concurrent_translations: usize,
     /// Per-connection HTTP/1 buffer limit, both sides.
     pub io_buffer_bytes: usize,
+    /// Pass-through list answers streamed at once over upstream connections
+    /// with large (400 KiB) buffers; others wait briefly for a turn, then
+    /// stream over ordinary connections. Bounds the memory large buffers take.
+    pub max_bulk_streams: usize,
     pub projects: Vec<(String, String)>,
 }
 
@@ -326,9 +331,15 @@ pub fn resolve(
             || 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| n.max(1) as usize,
         ),
-        // hyper's floor is 8 KiB. 128 KiB takes an 80 KB body in one read and a
-        // megabyte in eight; 64 connections streaming megabytes stay near 27 MiB.
-        io_buffer_bytes: l.io_buffer_bytes.unwrap_or(128 << 10).max(8 << 10) as usize,
+        // hyper's floor is 8 KiB. Large pass-through lists have bulk
+        // connections (`max_bulk_streams`); these buffers serve everything else.
+        io_buffer_bytes: l.io_buffer_bytes.unwrap_or(64 << 10).max(8 << 10) as usize,
+        // Each bulk stream may hold two 400 KiB buffers (one being read, one
+        // being written): four per CPU keep 64 megabyte streams under 32 MiB.
+        max_bulk_streams: l.max_bulk_streams.map_or_else(
+            || 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| n.max(1) as usize,
+        ),
         projects,
     })
 }

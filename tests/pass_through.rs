@@ -308,3 +308,75 @@ async fn post_against_a_hangup_is_sent_once() {
     assert_eq!(r.status, 502);
     assert_eq!(fake.request_count(), 1);
 }
+
+// ------------------------------------------------------------ bulk connections
+
+#[tokio::test]
+async fn a_list_waits_briefly_for_a_bulk_stream_then_takes_an_ordinary_connection() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            LIST,
+            Reply::raw(200, "application/json", big_body(200_000))
+                .with_delay(Duration::from_millis(600)),
+        )
+        .start()
+        .await;
+    let gw = gateway(&fake, "[limits]\nmax_bulk_streams = 1\n").await;
+    let url = format!("{}{LIST}", gw.url);
+    // Lists are large here: from the second one on they go over bulk connections.
+    assert_eq!(call("GET", &url, &[], "").await.status, 200);
+    let t = Instant::now();
+    let (a, b) = tokio::join!(call("GET", &url, &[], ""), call("GET", &url, &[], ""));
+    let took = t.elapsed();
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!((a.body.len(), b.body.len()), (200_000, 200_000));
+    // Not one after the other (1.2 s): the second did not wait for the first.
+    assert!(took < Duration::from_millis(1100), "{took:?}");
+    assert_eq!(fake.request_count(), 3);
+}
+
+#[tokio::test]
+async fn bulk_streams_are_given_back_when_answers_end_or_clients_leave() {
+    const BIG: &str = "/api/v4/projects/big%2Fr/releases";
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            BIG,
+            Reply::raw(200, "application/json", big_body(32 << 20)),
+        )
+        .route(
+            "GET",
+            LIST,
+            Reply::raw(200, "application/json", big_body(300_000)),
+        )
+        .start()
+        .await;
+    let gw = gateway(&fake, "[limits]\nmax_bulk_streams = 1\n").await;
+    // Lists are large here: they go over bulk connections.
+    assert_eq!(
+        call("GET", &format!("{}{LIST}", gw.url), &[], "")
+            .await
+            .status,
+        200
+    );
+    // A client that leaves in the middle of a large list.
+    let mut s = tokio::net::TcpStream::connect(gw.addr)
+        .await
+        .expect("connect");
+    let head = format!("GET {BIG} HTTP/1.1\r\nHost: {}\r\n\r\n", gw.addr);
+    s.write_all(head.as_bytes()).await.expect("write head");
+    let mut first = [0u8; 4096];
+    let n = s.read(&mut first).await.expect("read");
+    assert!(first[..n].starts_with(b"HTTP/1.1 200"));
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Had a permit been kept, each of these would wait 250 ms for it.
+    let t = Instant::now();
+    for _ in 0..5 {
+        let r = call("GET", &format!("{}{LIST}", gw.url), &[], "").await;
+        assert_eq!(r.status, 200);
+    }
+    let took = t.elapsed();
+    assert!(took < Duration::from_millis(1000), "{took:?}");
+}

@@ -134,6 +134,7 @@ pub const CONFIG: Keys = Table(&[
             ("max_id_scan_pages", Leaf),
             ("max_concurrent_translations", Leaf),
             ("io_buffer_bytes", Leaf),
+            ("max_bulk_streams", Leaf),
         ]),
     ),
     ("projects", Any(&Leaf)),

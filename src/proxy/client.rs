@@ -12,6 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -24,8 +25,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// saves an allocation per request and a dynamic call per chunk.
 pub enum Body {
     Full(Full<Bytes>),
-    /// A peer's body, untouched.
-    Incoming(Incoming),
+    /// A peer's body, untouched; with the bulk permit it was read under, which
+    /// is given back when the body ends or is dropped.
+    Incoming(Incoming, Option<OwnedSemaphorePermit>),
     /// A peer's body, refused past a number of bytes.
     Limited(Limited<Incoming>),
 }
@@ -44,7 +46,7 @@ impl http_body::Body for Body {
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
         match self.get_mut() {
             Body::Full(f) => Pin::new(f).poll_frame(cx).map_err(|never| match never {}),
-            Body::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(BoxError::from),
+            Body::Incoming(b, _) => Pin::new(b).poll_frame(cx).map_err(BoxError::from),
             Body::Limited(b) => Pin::new(b).poll_frame(cx),
         }
     }
@@ -52,7 +54,7 @@ impl http_body::Body for Body {
     fn is_end_stream(&self) -> bool {
         match self {
             Body::Full(f) => f.is_end_stream(),
-            Body::Incoming(b) => b.is_end_stream(),
+            Body::Incoming(b, _) => b.is_end_stream(),
             Body::Limited(b) => b.is_end_stream(),
         }
     }
@@ -60,14 +62,35 @@ impl http_body::Body for Body {
     fn size_hint(&self) -> http_body::SizeHint {
         match self {
             Body::Full(f) => f.size_hint(),
-            Body::Incoming(b) => b.size_hint(),
+            Body::Incoming(b, _) => b.size_hint(),
             Body::Limited(b) => b.size_hint(),
         }
     }
 }
 
+/// How long a request waits for a bulk permit before it streams through the
+/// ordinary connections instead: long enough to queue behind other large
+/// answers under load, short enough that slow clients holding every permit
+/// cost the others little.
+const BULK_WAIT: Duration = Duration::from_millis(250);
+
+/// The HTTP/1 buffer limit of bulk connections: hyper's default, which reads a
+/// megabyte in three.
+const BULK_BUFFER_BYTES: usize = 400 << 10;
+
+type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
+
 pub struct Upstream {
-    client: Client<HttpsConnector<HttpConnector>, Body>,
+    client: HttpClient,
+    /// Connections with large buffers for answers likely to be large, at most
+    /// one per permit of `bulk_gate`: large buffers, but a bounded number of them.
+    bulk: HttpClient,
+    bulk_gate: Arc<Semaphore>,
+    /// Whether the last answer that could go either way (a list) was larger
+    /// than an ordinary connection reads at once: only then is a bulk
+    /// connection worth waiting for.
+    large_answers: AtomicBool,
+    io_buffer_bytes: usize,
     pub base: String,
     /// `base` taken apart once, so that a request URI is assembled from parts
     /// rather than formatted and parsed again on every request.
@@ -151,23 +174,29 @@ impl Upstream {
         timeout: Duration,
         max_response_bytes: usize,
         io_buffer_bytes: usize,
+        bulk_streams: usize,
     ) -> Self {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(connect_timeout));
-        http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .pool_timer(TokioTimer::new())
-            .http1_max_buf_size(io_buffer_bytes)
-            .build(https);
+        let build = |buffer: usize, idle: usize| -> HttpClient {
+            let mut http = HttpConnector::new();
+            http.enforce_http(false);
+            http.set_connect_timeout(Some(connect_timeout));
+            http.set_nodelay(true);
+            let https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_webpki_roots()
+                .https_or_http()
+                .enable_http1()
+                .enable_http2()
+                .wrap_connector(http);
+            Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(idle)
+                .pool_timer(TokioTimer::new())
+                .http1_max_buf_size(buffer)
+                .build(https)
+        };
+        let client = build(io_buffer_bytes, 256);
+        let bulk_streams = bulk_streams.max(1);
+        let bulk = build(BULK_BUFFER_BYTES.max(io_buffer_bytes), bulk_streams);
         let base = base.trim_end_matches('/').to_owned();
         let parsed = base.parse::<Uri>().ok();
         let (scheme, authority) = parsed.as_ref().map_or((None, None), |u| {
@@ -180,6 +209,10 @@ impl Upstream {
         let host = parsed.as_ref().and_then(host_header);
         Upstream {
             client,
+            bulk,
+            bulk_gate: Arc::new(Semaphore::new(bulk_streams)),
+            large_answers: AtomicBool::new(false),
+            io_buffer_bytes,
             base,
             scheme,
             authority,
@@ -271,23 +304,59 @@ impl Upstream {
             let r = clone_head(&req);
             move || Ok(r)
         });
-        self.head_or_again(req, again, deadline).await
+        self.head_or_again(req, again, deadline, false).await
     }
 
     /// As `head`, with the retry's request built by `again` only when a retry
-    /// happens (`None`: no retry), instead of copied up front.
+    /// happens (`None`: no retry), instead of copied up front. `bulk`: over the
+    /// bulk connections (the caller holds a bulk permit).
     pub async fn head_or_again(
         &self,
         req: Request<Body>,
         again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
         deadline: Instant,
+        bulk: bool,
     ) -> Result<Response<Incoming>, GwError> {
-        match self.head_once(req, deadline).await {
-            Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match again {
-                Some(build) => self.head_once(build()?, deadline).await,
-                None => Err(e),
-            },
-            other => other,
+        let client = if bulk { &self.bulk } else { &self.client };
+        // A loop rather than two calls: one exchange's state in the future, not two.
+        let (mut req, mut again) = (req, again);
+        loop {
+            match self.head_once(client, req, deadline).await {
+                Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match again.take() {
+                    Some(build) => req = build()?,
+                    None => return Err(e),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    /// Whether recent answers of the kind that may be large were larger than
+    /// ordinary connections read at once.
+    pub fn answers_are_large(&self) -> bool {
+        self.large_answers.load(Ordering::Relaxed)
+    }
+
+    /// Records the length of such an answer (`None`: not known in advance).
+    pub fn note_answer_length(&self, len: Option<u64>) {
+        let large = len.is_none_or(|n| n > self.io_buffer_bytes as u64);
+        // Written only on a change: the flag is read by every request.
+        if self.large_answers.load(Ordering::Relaxed) != large {
+            self.large_answers.store(large, Ordering::Relaxed);
+        }
+    }
+
+    /// A permit to use the bulk connections, if one is free or frees up soon
+    /// (within `BULK_WAIT`, and before `deadline`); else `None`, and the
+    /// request goes over the ordinary connections.
+    pub async fn bulk_permit(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+        if let Ok(p) = self.bulk_gate.clone().try_acquire_owned() {
+            return Some(p);
+        }
+        let until = deadline.min(Instant::now() + BULK_WAIT);
+        match tokio::time::timeout_at(until.into(), self.bulk_gate.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Some(p),
+            _ => None,
         }
     }
 
@@ -339,10 +408,11 @@ impl Upstream {
 
     async fn head_once(
         &self,
+        client: &HttpClient,
         req: Request<Body>,
         deadline: Instant,
     ) -> Result<Response<Incoming>, GwError> {
-        match tokio::time::timeout_at(deadline.into(), self.client.request(req)).await {
+        match tokio::time::timeout_at(deadline.into(), client.request(req)).await {
             Err(_) => Err(self.timeout_error()),
             Ok(Err(e)) => {
                 let msg = if e.is_connect() {

@@ -70,6 +70,7 @@ impl Gateway {
             cfg.upstream_timeout,
             cfg.max_response_bytes,
             cfg.io_buffer_bytes,
+            cfg.max_bulk_streams,
         );
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -339,6 +340,61 @@ impl Gateway {
         rid: &HeaderValue,
         log: &mut LogLine<'_>,
     ) -> Result<Response<Body>, GwError> {
+        // What is kept across the awaits below is kept small: it is every
+        // request's state, written and moved on every request.
+        let deadline = self.http.deadline();
+        // Lists are the answers that may be large: while recent ones were,
+        // they stream over the bulk connections (large buffers, few syscalls)
+        // when a permit is to be had. Small ones do not queue for permits.
+        let list = m.route.op == Op::List && req.method() == http::Method::GET;
+        let permit = if list && self.http.answers_are_large() {
+            self.http.bulk_permit(deadline).await
+        } else {
+            None
+        };
+        let idempotent = m.route.op.idempotent();
+        let (retry, first) = self.pass_through_request(req, m, raw_query, rid, idempotent)?;
+        // The retry (bodiless requests only) is built again rather than copied
+        // up front: most requests never need it.
+        let again = retry.map(|retry| {
+            move || {
+                let mut r = Request::new(full(Bytes::new()));
+                *r.method_mut() = retry.method;
+                *r.uri_mut() = self.pass_through_uri(m, raw_query)?;
+                let h = r.headers_mut();
+                h.reserve(retry.headers.len() + 2);
+                for (k, v) in retry.headers {
+                    h.append(k, v);
+                }
+                self.add_upstream_headers(h, rid);
+                Ok(r)
+            }
+        });
+        let resp = self
+            .http
+            .head_or_again(first, again, deadline, permit.is_some())
+            .await?;
+        log.upstream_status = resp.status().as_u16();
+        if list && resp.status().is_success() {
+            self.http
+                .note_answer_length(http_body::Body::size_hint(resp.body()).exact());
+        }
+        let (mut uparts, ubody) = resp.into_parts();
+        self.strip_response_headers(&mut uparts.headers, m.root);
+        let mut out = Response::from_parts(uparts, Body::Incoming(ubody, permit));
+        *out.version_mut() = http::Version::HTTP_11;
+        Ok(out)
+    }
+
+    /// The upstream request, and what a retry needs to build it again.
+    fn pass_through_request(
+        &self,
+        req: Request<hyper::body::Incoming>,
+        m: &Matched<'_>,
+        raw_query: &str,
+        rid: &HeaderValue,
+        retryable: bool,
+    ) -> Result<(Option<Retry>, Request<Body>), GwError> {
         let uri = self.pass_through_uri(m, raw_query)?;
         let (parts, body) = req.into_parts();
         let declared = parts
@@ -354,32 +410,30 @@ impl Gateway {
         } else {
             Body::Limited(Limited::new(body, self.cfg.max_body_bytes))
         };
-        let build = |uri: Uri, body: Body| {
-            let mut r = Request::new(body);
-            *r.method_mut() = parts.method.clone();
-            *r.uri_mut() = uri;
-            *r.headers_mut() = self.forwarded_headers(&parts.headers, rid);
-            r
-        };
-        let first = build(uri, body);
-        // The retry (bodiless requests only) is built again rather than copied
-        // up front: most requests never need it.
-        let again = m.route.op.idempotent().then_some(|| {
-            Ok(build(
-                self.pass_through_uri(m, raw_query)?,
-                full(Bytes::new()),
-            ))
+        let mut r = Request::new(body);
+        *r.method_mut() = parts.method;
+        *r.uri_mut() = uri;
+        // The client's header map itself goes upstream, cut down to what is
+        // forwarded: hyper parses into maps it keeps from the messages it
+        // wrote, so the same allocation serves request after request.
+        let h = r.headers_mut();
+        *h = parts.headers;
+        loop {
+            let Some(name) = h.keys().find(|k| !self.forwarded(k)).cloned() else {
+                break;
+            };
+            h.remove(&name);
+        }
+        let retry = retryable.then(|| Retry {
+            method: r.method().clone(),
+            headers: r
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         });
-        let resp = self
-            .http
-            .head_or_again(first, again, self.http.deadline())
-            .await?;
-        log.upstream_status = resp.status().as_u16();
-        let (mut uparts, ubody) = resp.into_parts();
-        self.strip_response_headers(&mut uparts.headers, m.root);
-        let mut out = Response::from_parts(uparts, Body::Incoming(ubody));
-        *out.version_mut() = http::Version::HTTP_11;
-        Ok(out)
+        self.add_upstream_headers(r.headers_mut(), rid);
+        Ok((retry, r))
     }
 
     fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
@@ -398,21 +452,24 @@ impl Gateway {
         self.http.uri(pq)
     }
 
-    /// The request headers a pass-through sends upstream: the forwardable ones
-    /// and the dialect's credentials, the request id, and the Host.
-    fn forwarded_headers(&self, from: &HeaderMap, rid: &HeaderValue) -> HeaderMap {
-        let up = &*self.upstream;
-        let mut h = HeaderMap::with_capacity(from.len() + 2);
-        for (k, v) in from {
-            if forwardable(k) || up.auth_in.iter().any(|s| s.header.as_ref() == Some(k)) {
-                h.append(k.clone(), v.clone());
-            }
-        }
+    /// Whether a pass-through sends a client's request header upstream: the
+    /// forwardable ones and the dialect's credentials.
+    fn forwarded(&self, k: &HeaderName) -> bool {
+        forwardable(k)
+            || self
+                .upstream
+                .auth_in
+                .iter()
+                .any(|s| s.header.as_ref() == Some(k))
+    }
+
+    /// The headers the gateway adds to a pass-through request: the request id
+    /// and the Host.
+    fn add_upstream_headers(&self, h: &mut HeaderMap, rid: &HeaderValue) {
         h.insert(X_REQUEST_ID, rid.clone());
         if let Some(host) = self.http.host() {
             h.insert(http::header::HOST, host.clone());
         }
-        h
     }
 
     /// Drops hop-by-hop headers from an upstream response and rewrites URLs
@@ -615,6 +672,13 @@ impl Gateway {
             .send(req, idempotent, Some(&self.translations))
             .await
     }
+}
+
+/// What a pass-through retry needs to build its request again.
+struct Retry {
+    method: http::Method,
+    /// The forwarded client headers (empty, no allocation, when there are none).
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 #[derive(Default)]
