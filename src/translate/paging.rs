@@ -4,6 +4,7 @@
 use super::url;
 use crate::mapping::model::{Paging, PagingStyle};
 use http::{HeaderMap, HeaderName, HeaderValue};
+use percent_encoding::utf8_percent_encode;
 
 /// What page the client asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -174,11 +175,12 @@ pub fn encode_headers(
     put(&p.total_header, info.total.as_deref());
     put(&p.last_header, info.last.as_deref());
     if p.style == PagingStyle::Page {
-        put(&p.page_header, Some(&req.page.to_string()));
-        put(
-            &p.per_page_header,
-            req.per_page.map(|n| n.to_string()).as_deref(),
-        );
+        if let Some(h) = &p.page_header {
+            out.push((h.clone(), HeaderValue::from(req.page)));
+        }
+        if let (Some(h), Some(n)) = (&p.per_page_header, req.per_page) {
+            out.push((h.clone(), HeaderValue::from(n)));
+        }
     }
     // A single page has no Link header, as on the forges themselves.
     if !p.link || (info.next.is_none() && info.prev.is_none() && req.page <= 1) {
@@ -189,43 +191,55 @@ pub fn encode_headers(
         _ => p.cursor_param.as_deref(),
     };
     let Some(param) = param else { return };
-    let link_to = |value: &str| {
-        let mut u = format!("{public_base}{raw_path}");
-        let mut has_per_page = false;
-        for (k, v) in url::query_pairs(raw_query) {
-            if k == param {
-                continue;
-            }
-            if p.per_page_param.as_deref() == Some(&*k) {
-                has_per_page = true;
-            }
-            url::push_query(&mut u, &k, &v);
+    // The links differ only in the paging parameter's value: the address and
+    // the client's other parameters are written once.
+    let mut base = String::with_capacity(public_base.len() + raw_path.len() + raw_query.len() + 16);
+    base.push_str(public_base);
+    base.push_str(raw_path);
+    let mut has_per_page = false;
+    for (k, v) in url::query_pairs(raw_query) {
+        if k == param {
+            continue;
         }
-        if !has_per_page {
-            if let (Some(k), Some(n)) = (&p.per_page_param, req.per_page) {
-                if Some(n) != p.default_per_page {
-                    url::push_query(&mut u, k, &n.to_string());
-                }
+        if p.per_page_param.as_deref() == Some(&*k) {
+            has_per_page = true;
+        }
+        url::push_query(&mut base, &k, &v);
+    }
+    if !has_per_page {
+        if let (Some(k), Some(n)) = (&p.per_page_param, req.per_page) {
+            if Some(n) != p.default_per_page {
+                url::push_query(&mut base, k, &n.to_string());
             }
         }
-        url::push_query(&mut u, param, value);
-        u
-    };
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(v) = &info.prev {
-        parts.push(format!("<{}>; rel=\"prev\"", link_to(v)));
     }
-    if let Some(v) = &info.next {
-        parts.push(format!("<{}>; rel=\"next\"", link_to(v)));
+    base.push(if base.contains('?') { '&' } else { '?' });
+    base.extend(utf8_percent_encode(param, url::SEGMENT));
+    base.push('=');
+    let rels = [
+        (info.prev.as_deref(), "prev"),
+        (info.next.as_deref(), "next"),
+        (info.last.as_deref(), "last"),
+        (
+            (p.style == PagingStyle::Page && req.page > 1).then_some("1"),
+            "first",
+        ),
+    ];
+    let mut link = String::with_capacity(4 * (base.len() + 32));
+    for (value, rel) in rels {
+        let Some(value) = value else { continue };
+        if !link.is_empty() {
+            link.push_str(", ");
+        }
+        link.push('<');
+        link.push_str(&base);
+        link.extend(utf8_percent_encode(value, url::SEGMENT));
+        link.push_str(">; rel=\"");
+        link.push_str(rel);
+        link.push('"');
     }
-    if let Some(v) = &info.last {
-        parts.push(format!("<{}>; rel=\"last\"", link_to(v)));
-    }
-    if p.style == PagingStyle::Page && req.page > 1 {
-        parts.push(format!("<{}>; rel=\"first\"", link_to("1")));
-    }
-    if !parts.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&parts.join(", ")) {
+    if !link.is_empty() {
+        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(link)) {
             out.push((http::header::LINK, v));
         }
     }
