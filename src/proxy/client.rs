@@ -469,3 +469,33 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
     cur.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upstream(base: &str) -> Upstream {
+        let t = Duration::from_secs(1);
+        Upstream::new(base, "Up", t, t, 1 << 20, 64 << 10, 1)
+    }
+
+    #[test]
+    fn uri_keeps_the_base_path() {
+        let u = upstream("http://127.0.0.1:9/gl/");
+        let got = u.uri("/api/v4/projects/a%2Fb/releases?page=2".into());
+        assert_eq!(
+            got.map(|u| u.to_string()).ok().as_deref(),
+            Some("http://127.0.0.1:9/gl/api/v4/projects/a%2Fb/releases?page=2")
+        );
+        let u = upstream("http://127.0.0.1:9");
+        let got = u.uri("/api/v4/x".into());
+        assert_eq!(
+            got.map(|u| u.to_string()).ok().as_deref(),
+            Some("http://127.0.0.1:9/api/v4/x")
+        );
+        assert_eq!(
+            u.host().map(HeaderValue::as_bytes),
+            Some(&b"127.0.0.1:9"[..])
+        );
+    }
+}

@@ -27,6 +27,9 @@ pub struct Gateway {
     pub http: Upstream,
     pub ids: IdCache,
     pub public_base: String,
+    /// The upstream's API address (base URL and its first API root), which
+    /// pass-through rewrites to the gateway's in `Link` and `Location`.
+    upstream_api: String,
     translations: Arc<tokio::sync::Semaphore>,
     seq: AtomicU64,
     id_prefix: u32,
@@ -75,7 +78,13 @@ impl Gateway {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
+        let upstream_api = format!(
+            "{}{}",
+            http.base,
+            upstream.roots.first().map_or("", String::as_str)
+        );
         Ok(Gateway {
+            upstream_api,
             ids: IdCache::new(cfg.id_cache_entries),
             translations: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent_translations)),
             public_base: cfg.public_base(),
@@ -418,10 +427,7 @@ impl Gateway {
         // wrote, so the same allocation serves request after request.
         let h = r.headers_mut();
         *h = parts.headers;
-        loop {
-            let Some(name) = h.keys().find(|k| !self.forwarded(k)).cloned() else {
-                break;
-            };
+        while let Some(name) = h.keys().find(|k| !self.forwarded(k)).cloned() {
             h.remove(&name);
         }
         let retry = retryable.then(|| Retry {
@@ -493,12 +499,7 @@ impl Gateway {
         if !urls {
             return;
         }
-        let up = &*self.upstream;
-        let from = format!(
-            "{}{}",
-            self.http.base,
-            up.roots.first().map_or("", String::as_str)
-        );
+        let from = self.upstream_api.as_str();
         let to = format!("{}{}", self.public_base, root);
         for name in [http::header::LINK, http::header::LOCATION] {
             if !headers.contains_key(&name) {
@@ -508,8 +509,8 @@ impl Gateway {
                 .get_all(&name)
                 .iter()
                 .map(|v| match v.to_str() {
-                    Ok(s) if s.contains(&from) => {
-                        HeaderValue::from_str(&s.replace(&from, &to)).unwrap_or_else(|_| v.clone())
+                    Ok(s) if s.contains(from) => {
+                        HeaderValue::from_str(&s.replace(from, &to)).unwrap_or_else(|_| v.clone())
                     }
                     _ => v.clone(),
                 })
@@ -650,24 +651,19 @@ impl Gateway {
         idempotent: bool,
         rid: &HeaderValue,
     ) -> Result<Answer, GwError> {
-        let uri = format!("{}{}", self.http.base, out.path_and_query);
-        let mut b = Request::builder().method(out.method).uri(&uri);
-        if let Some(h) = b.headers_mut() {
-            for (k, v) in out.headers {
-                h.append(k, v);
-            }
-            h.insert(X_REQUEST_ID, rid.clone());
-            h.insert(
-                http::header::USER_AGENT,
-                HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
-            );
+        let mut req = Request::new(full(out.body.unwrap_or_default()));
+        *req.method_mut() = out.method;
+        *req.uri_mut() = self.http.uri(out.path_and_query)?;
+        let h = req.headers_mut();
+        h.reserve(out.headers.len() + 2);
+        for (k, v) in out.headers {
+            h.append(k, v);
         }
-        let req = b.body(full(out.body.unwrap_or_default())).map_err(|e| {
-            GwError::gateway(
-                ErrorKind::Internal,
-                format!("cannot build the upstream request: {e}"),
-            )
-        })?;
+        h.insert(X_REQUEST_ID, rid.clone());
+        h.insert(
+            http::header::USER_AGENT,
+            HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
+        );
         self.http
             .send(req, idempotent, Some(&self.translations))
             .await
