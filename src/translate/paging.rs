@@ -213,9 +213,8 @@ pub fn encode_headers(
             }
         }
     }
-    base.push(if base.contains('?') { '&' } else { '?' });
-    base.extend(utf8_percent_encode(param, url::SEGMENT));
-    base.push('=');
+    // The paging parameter last, its value appended per link below.
+    url::push_query(&mut base, param, "");
     let rels = [
         (info.prev.as_deref(), "prev"),
         (info.next.as_deref(), "next"),
