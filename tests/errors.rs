@@ -7,9 +7,8 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use support::fake::{closed_port_url, FakeUpstream, Recorded, Reply};
 use support::fixtures;
-use support::gateway::{call, Resp, TestGateway};
+use support::gateway::{call, chunked, raw_exchange, Resp, TestGateway};
 use support::schema;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const TOKEN: &str = "glpat-s3cr3t-Token-0042";
 const AUTH: &str = "token glpat-s3cr3t-Token-0042";
@@ -367,15 +366,7 @@ async fn body_over_limit_with_content_length_is_413() {
 
 /// Sends a raw HTTP/1.1 request and reads the whole answer (the request asks to close).
 async fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    s.write_all(head.as_bytes()).await.expect("write head");
-    // The gateway may answer and close before the whole body is sent; that is fine.
-    let _ = s.write_all(body).await;
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
-        .await
-        .expect("gateway answers within 5 s");
-    let out = String::from_utf8_lossy(&out).into_owned();
+    let out = raw_exchange(addr, head, body).await;
     let status = out
         .split(' ')
         .nth(1)
@@ -393,13 +384,7 @@ async fn body_over_limit_chunked_is_413() {
         .await;
     let gw = gw_with(&fake, "[limits]\nmax_body_bytes = 64\n").await;
     let json = format!(r#"{{"tag_name":"v1.0.0","body":"{}"}}"#, "y".repeat(300));
-    let mut chunked = Vec::new();
-    for c in json.as_bytes().chunks(40) {
-        chunked.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
-        chunked.extend_from_slice(c);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
+    let chunked = chunked(json.as_bytes(), 40);
     let head = format!(
         "POST /repos/o/r/releases HTTP/1.1\r\nHost: {}\r\nAuthorization: {AUTH}\r\n\
          Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::fake::{FakeUpstream, Reply};
-use support::gateway::{call, TestGateway};
+use support::gateway::{call, chunked, raw_exchange, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const LIST: &str = "/api/v4/projects/o%2Fr/releases";
@@ -212,28 +212,13 @@ async fn chunked_body_over_the_limit_never_reaches_the_upstream_whole() {
         r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
         "y".repeat(300)
     );
-    let mut chunked = Vec::new();
-    for c in json.as_bytes().chunks(40) {
-        chunked.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
-        chunked.extend_from_slice(c);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
-    let mut s = tokio::net::TcpStream::connect(gw.addr)
-        .await
-        .expect("connect");
+    let chunked = chunked(json.as_bytes(), 40);
     let head = format!(
         "POST {LIST} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
         gw.addr
     );
-    s.write_all(head.as_bytes()).await.expect("write head");
-    let _ = s.write_all(&chunked).await;
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
-        .await
-        .expect("gateway answers within 5 s");
-    let out = String::from_utf8_lossy(&out);
+    let out = raw_exchange(gw.addr, &head, &chunked).await;
     assert!(!out.starts_with("HTTP/1.1 2"), "{out}");
     assert!(
         fake.requests().iter().all(|r| r.body.len() <= 64),

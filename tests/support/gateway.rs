@@ -154,3 +154,30 @@ pub async fn call(method: &str, url: &str, headers: &[(&str, &str)], body: &str)
 pub async fn get(url: &str) -> Resp {
     call("GET", url, &[], "").await
 }
+
+/// Sends a raw request head and body over a fresh connection and returns all
+/// the gateway answered before it closed. The gateway may answer and close
+/// before the whole body is sent; that is fine.
+pub async fn raw_exchange(addr: SocketAddr, head: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(head.as_bytes()).await.expect("write head");
+    let _ = s.write_all(body).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("gateway answers within 5 s");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `body` in HTTP/1.1 chunked framing, `piece` bytes per chunk.
+pub fn chunked(body: &[u8], piece: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in body.chunks(piece) {
+        out.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+        out.extend_from_slice(c);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
