@@ -137,15 +137,9 @@ fn read_node<'a>(
             {
                 select_items(sc, caps, rec)?
             }
-            [Capture::List { list, shape }] if child.children.is_empty() => match sc.peek() {
-                Some(b'[') => {
-                    let mut items = Vec::new();
-                    read_items(sc, d, *shape, &child.key, &mut items)?;
-                    rec.lists[*list] = Some(items);
-                }
-                Some(b'n') => sc.skip_value()?,
-                _ => return Err(shape_error("an array", &child.key)),
-            },
+            [Capture::List { list, shape }] if child.children.is_empty() => {
+                read_list_value(sc, d, *shape, &child.key, &mut rec.lists[*list])?
+            }
             _ => {
                 let raw = sc.raw_value()?;
                 apply(d, child, raw, rec)?;
@@ -176,6 +170,27 @@ fn read_items<'a>(
         out.push(rec);
     }
     Ok(())
+}
+
+/// Reads the list value at the cursor into `slot`: an array of objects, or
+/// `null` (the slot stays empty); anything else is an error naming `at`.
+fn read_list_value<'a>(
+    sc: &mut Scan<'a>,
+    d: &Dialect,
+    shape: ShapeId,
+    at: &str,
+    slot: &mut Option<Vec<Record<'a>>>,
+) -> Result<(), ReadError> {
+    match sc.peek() {
+        Some(b'[') => {
+            let mut items = Vec::new();
+            read_items(sc, d, shape, at, &mut items)?;
+            *slot = Some(items);
+            Ok(())
+        }
+        Some(b'n') => Ok(sc.skip_value()?),
+        _ => Err(shape_error("an array", at)),
+    }
 }
 
 /// Evaluates `Select` captures over the array at the cursor in one pass: each
@@ -275,18 +290,13 @@ fn apply<'a>(
             Capture::Select { .. } => {
                 select_items(&mut Scan::new(json), std::slice::from_ref(cap), rec)?;
             }
-            Capture::List { list, shape } => {
-                let mut sc = Scan::new(json);
-                match sc.peek() {
-                    Some(b'[') => {
-                        let mut out = Vec::new();
-                        read_items(&mut sc, d, *shape, &node.key, &mut out)?;
-                        rec.lists[*list] = Some(out);
-                    }
-                    Some(b'n') => {}
-                    _ => return Err(shape_error("an array", &node.key)),
-                }
-            }
+            Capture::List { list, shape } => read_list_value(
+                &mut Scan::new(json),
+                d,
+                *shape,
+                &node.key,
+                &mut rec.lists[*list],
+            )?,
         }
     }
     if !node.children.is_empty() {
