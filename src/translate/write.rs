@@ -309,12 +309,7 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
                 let text: &str = &text;
                 if !*segment {
                     push_escaped(out, text);
-                } else if text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-                    && text != "."
-                    && text != ".."
-                {
+                } else if is_plain_segment(text) {
                     out.extend_from_slice(text.as_bytes());
                 } else {
                     // Percent-encoded output is plain ASCII: nothing to escape.
