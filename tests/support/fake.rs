@@ -388,17 +388,22 @@ async fn serve_connection(stream: TcpStream, connection: usize, shared: Arc<Shar
         .await;
 }
 
-/// Returned by the service to make hyper drop the connection without writing any response.
+/// A failure the fake upstream causes on purpose, saying which. Returned by
+/// the service, it makes hyper drop the connection without writing any
+/// response ([`HANG_UP`]); from a body, it cuts the body short ([`CUT_SHORT`]).
 #[derive(Debug)]
-struct HangUp;
+struct OnPurpose(&'static str);
 
-impl std::fmt::Display for HangUp {
+const HANG_UP: OnPurpose = OnPurpose("fake upstream hangs up on purpose");
+const CUT_SHORT: OnPurpose = OnPurpose("fake upstream cuts the body short on purpose");
+
+impl std::fmt::Display for OnPurpose {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("fake upstream hangs up on purpose")
+        f.write_str(self.0)
     }
 }
 
-impl std::error::Error for HangUp {}
+impl std::error::Error for OnPurpose {}
 
 /// Records the request, then answers it as its route says.
 async fn handle(
@@ -406,11 +411,11 @@ async fn handle(
     connection: usize,
     shared: Arc<Shared>,
     flushes: Arc<Flushes>,
-) -> Result<Response<ReplyBody>, HangUp> {
+) -> Result<Response<ReplyBody>, OnPurpose> {
     let (parts, body) = req.into_parts();
     // hyper de-chunks the body and answers `Expect: 100-continue` when it is first read. A
     // client that goes away mid-body leaves nothing to record or answer.
-    let body = body.collect().await.map_err(|_| HangUp)?.to_bytes();
+    let body = body.collect().await.map_err(|_| HANG_UP)?.to_bytes();
     // Origin-form targets print as path and query exactly as received (`%2F` stays `%2F`);
     // absolute-form ones with their scheme and authority, as they came.
     let path_and_query = parts.uri.to_string();
@@ -442,7 +447,7 @@ async fn handle(
             connection,
         });
     match shared.choose(parts.method.as_str(), &path) {
-        Reply::Hangup => Err(HangUp),
+        Reply::Hangup => Err(HANG_UP),
         Reply::Truncate {
             status,
             headers,
@@ -526,12 +531,12 @@ enum ReplyBody {
 
 impl Body for ReplyBody {
     type Data = Bytes;
-    type Error = CutShort;
+    type Error = OnPurpose;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, CutShort>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, OnPurpose>>> {
         match self.get_mut() {
             ReplyBody::Full { data, .. } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
             ReplyBody::Cut {
@@ -548,7 +553,7 @@ impl Body for ReplyBody {
                     return Poll::Ready(Some(Ok(Frame::data(part))));
                 }
                 if flushes.flushed_since(seen, cx.waker()) {
-                    Poll::Ready(Some(Err(CutShort)))
+                    Poll::Ready(Some(Err(CUT_SHORT)))
                 } else {
                     Poll::Pending
                 }
@@ -573,18 +578,6 @@ impl Body for ReplyBody {
         }
     }
 }
-
-/// The error a [`ReplyBody::Cut`] ends with.
-#[derive(Debug)]
-struct CutShort;
-
-impl std::fmt::Display for CutShort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("fake upstream cuts the body short on purpose")
-    }
-}
-
-impl std::error::Error for CutShort {}
 
 /// Counts completed flushes of one connection's socket, and wakes the body waiting for one.
 #[derive(Default)]
