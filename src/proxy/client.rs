@@ -1,5 +1,6 @@
 //! The pooled upstream client: one per gateway, never a connection per request.
 
+use super::h1;
 use crate::canonical::ErrorKind;
 use crate::error::GwError;
 use bytes::Bytes;
@@ -25,9 +26,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// saves an allocation per request and a dynamic call per chunk.
 pub enum Body {
     Full(Full<Bytes>),
-    /// A peer's body, untouched; with the bulk permit it was read under, which
-    /// is given back when the body ends or is dropped.
-    Incoming(Incoming, Option<OwnedSemaphorePermit>),
+    /// An upstream's body, untouched; with the bulk permit it was read under,
+    /// which is given back when the body ends or is dropped.
+    Incoming(Upstreamed, Option<OwnedSemaphorePermit>),
     /// A peer's body, refused past a number of bytes.
     Limited(Limited<Incoming>),
 }
@@ -68,6 +69,43 @@ impl http_body::Body for Body {
     }
 }
 
+/// An upstream answer's body, as it streams in.
+pub enum Upstreamed {
+    /// From a plain-HTTP upstream, read by the request's own task.
+    Direct(h1::Streamed),
+    /// From hyper-util's client (TLS upstreams).
+    Hyper(Incoming),
+}
+
+impl http_body::Body for Upstreamed {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            Upstreamed::Direct(b) => Pin::new(b).poll_frame(cx).map_err(BoxError::from),
+            Upstreamed::Hyper(b) => Pin::new(b).poll_frame(cx).map_err(BoxError::from),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Upstreamed::Direct(b) => b.is_end_stream(),
+            Upstreamed::Hyper(b) => b.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            Upstreamed::Direct(b) => b.size_hint(),
+            Upstreamed::Hyper(b) => b.size_hint(),
+        }
+    }
+}
+
 /// How long a request waits for a bulk permit before it streams through the
 /// ordinary connections instead: long enough to queue behind other large
 /// answers under load, short enough that slow clients holding every permit
@@ -80,11 +118,29 @@ const BULK_BUFFER_BYTES: usize = 400 << 10;
 
 type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
 
-pub struct Upstream {
+/// A kept connection idle longer than this is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// At most this many idle connections are kept.
+const MAX_IDLE: usize = 256;
+
+/// How requests reach the upstream.
+enum Transport {
+    /// A plain-HTTP upstream: the gateway's own HTTP/1.1 client.
+    Direct(Arc<h1::Pool>),
+    /// A TLS upstream (HTTP/1.1 or HTTP/2 by ALPN): hyper-util's client.
+    Hyper(Box<HyperClients>),
+}
+
+struct HyperClients {
     client: HttpClient,
-    /// Connections with large buffers for answers likely to be large, at most
-    /// one per permit of `bulk_gate`: large buffers, but a bounded number of them.
+    /// Connections with large buffers for answers likely to be large, at
+    /// most one per permit of `bulk_gate`.
     bulk: HttpClient,
+}
+
+pub struct Upstream {
+    transport: Transport,
+    /// Bounds the bodies streamed with large buffers at once.
     bulk_gate: Arc<Semaphore>,
     /// Whether the last answer that could go either way (a list) was larger
     /// than an ordinary connection reads at once: only then is a bulk
@@ -188,17 +244,34 @@ impl Upstream {
                 .enable_http2()
                 .wrap_connector(http);
             Client::builder(TokioExecutor::new())
-                .pool_idle_timeout(Duration::from_secs(60))
+                .pool_idle_timeout(IDLE_TIMEOUT)
                 .pool_max_idle_per_host(idle)
                 .pool_timer(TokioTimer::new())
                 .http1_max_buf_size(buffer)
                 .build(https)
         };
-        let client = build(io_buffer_bytes, 256);
         let bulk_streams = bulk_streams.max(1);
-        let bulk = build(BULK_BUFFER_BYTES.max(io_buffer_bytes), bulk_streams);
         let base = base.trim_end_matches('/').to_owned();
         let parsed = base.parse::<Uri>().ok();
+        let plain = parsed.as_ref().and_then(|u| {
+            if u.scheme_str() != Some("http") {
+                return None;
+            }
+            let host = u.host()?;
+            Some(format!("{host}:{}", u.port_u16().unwrap_or(80)))
+        });
+        let transport = match plain {
+            Some(target) => Transport::Direct(Arc::new(h1::Pool::new(
+                target,
+                connect_timeout,
+                IDLE_TIMEOUT,
+                MAX_IDLE,
+            ))),
+            None => Transport::Hyper(Box::new(HyperClients {
+                client: build(io_buffer_bytes, MAX_IDLE),
+                bulk: build(BULK_BUFFER_BYTES.max(io_buffer_bytes), bulk_streams),
+            })),
+        };
         let (scheme, authority) = parsed.as_ref().map_or((None, None), |u| {
             (u.scheme().cloned(), u.authority().cloned())
         });
@@ -208,8 +281,7 @@ impl Upstream {
             .to_owned();
         let host = parsed.as_ref().and_then(host_header);
         Upstream {
-            client,
-            bulk,
+            transport,
             bulk_gate: Arc::new(Semaphore::new(bulk_streams)),
             large_answers: AtomicBool::new(false),
             io_buffer_bytes,
@@ -235,17 +307,67 @@ impl Upstream {
         gate: Option<&Arc<Semaphore>>,
     ) -> Result<Answer, GwError> {
         let deadline = Instant::now() + self.timeout;
-        let resp = self.head(req, idempotent, deadline).await?;
-        let permit = match gate {
-            Some(g) => {
-                match tokio::time::timeout_at(deadline.into(), g.clone().acquire_owned()).await {
-                    Ok(Ok(p)) => Some(p),
-                    Ok(Err(_)) => None,
-                    Err(_) => return Err(self.timeout_error()),
-                }
-            }
-            None => None,
+        let pool = match &self.transport {
+            Transport::Direct(pool) => pool,
+            Transport::Hyper(_) => return self.send_hyper(req, idempotent, gate, deadline).await,
         };
+        let again = idempotent.then(|| {
+            let r = clone_head(&req);
+            move || Ok(r)
+        });
+        let (mut conn, mut head) = self.direct_head(pool, req, again, deadline).await?;
+        let permit = self.permit(gate, deadline).await?;
+        let mut buf = self.bufs.take();
+        let read = conn.read_body(&mut head.framing, &mut buf, self.max_response_bytes);
+        match tokio::time::timeout_at(deadline.into(), read).await {
+            Err(_) => return Err(self.timeout_error()),
+            Ok(Err(e)) => return Err(self.direct_error(e)),
+            Ok(Ok(())) => {}
+        }
+        if head.keep {
+            pool.put(conn);
+        }
+        Ok(Answer {
+            status: head.status.as_u16(),
+            headers: head.headers,
+            body: PooledBuf {
+                buf,
+                pool: self.bufs.clone(),
+            },
+            _permit: permit,
+        })
+    }
+
+    /// A permit of `gate`, waited for until `deadline`.
+    async fn permit(
+        &self,
+        gate: Option<&Arc<Semaphore>>,
+        deadline: Instant,
+    ) -> Result<Option<OwnedSemaphorePermit>, GwError> {
+        let Some(g) = gate else {
+            return Ok(None);
+        };
+        match tokio::time::timeout_at(deadline.into(), g.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(Some(p)),
+            Ok(Err(_)) => Ok(None),
+            Err(_) => Err(self.timeout_error()),
+        }
+    }
+
+    /// `send` over hyper-util's client.
+    async fn send_hyper(
+        &self,
+        req: Request<Body>,
+        idempotent: bool,
+        gate: Option<&Arc<Semaphore>>,
+        deadline: Instant,
+    ) -> Result<Answer, GwError> {
+        let again = idempotent.then(|| {
+            let r = clone_head(&req);
+            move || Ok(r)
+        });
+        let resp = self.head_or_again(req, again, deadline, false).await?;
+        let permit = self.permit(gate, deadline).await?;
         let (parts, body) = resp.into_parts();
         let mut buf = self.bufs.take();
         if let Some(n) = http_body::Body::size_hint(&body).exact() {
@@ -267,10 +389,7 @@ impl Upstream {
                     .downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some()
                 {
-                    format!(
-                        "the upstream ({}) answered with more than {} bytes",
-                        self.title, self.max_response_bytes
-                    )
+                    self.too_large_message()
                 } else {
                     format!("the upstream ({}) answer was cut short: {e}", self.title)
                 };
@@ -290,34 +409,49 @@ impl Upstream {
         })
     }
 
-    /// Sends one request and returns as soon as the status and headers are in;
-    /// the body is left to stream. `idempotent` requests are tried once more
-    /// when the connection fails before any answer; others never are.
-    pub async fn head(
-        &self,
-        req: Request<Body>,
-        idempotent: bool,
-        deadline: Instant,
-    ) -> Result<Response<Incoming>, GwError> {
-        // Only bodiless requests are retried, so the copy can drop the body.
-        let again = idempotent.then(|| {
-            let r = clone_head(&req);
-            move || Ok(r)
-        });
-        self.head_or_again(req, again, deadline, false).await
+    fn too_large_message(&self) -> String {
+        format!(
+            "the upstream ({}) answered with more than {} bytes",
+            self.title, self.max_response_bytes
+        )
     }
 
-    /// As `head`, with the retry's request built by `again` only when a retry
-    /// happens (`None`: no retry), instead of copied up front. `bulk`: over the
-    /// bulk connections (the caller holds a bulk permit).
+    /// Sends one request and returns as soon as the status and headers are in;
+    /// the body is left to stream. The retry's request is built by `again`
+    /// only when a retry happens (`None`: no retry), instead of copied up
+    /// front: idempotent requests are tried once more when the connection
+    /// fails before any answer; others never are. `bulk`: the body is read
+    /// with large buffers (the caller holds a bulk permit).
     pub async fn head_or_again(
         &self,
         req: Request<Body>,
         again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
         deadline: Instant,
         bulk: bool,
-    ) -> Result<Response<Incoming>, GwError> {
-        let client = if bulk { &self.bulk } else { &self.client };
+    ) -> Result<Response<Upstreamed>, GwError> {
+        let client = match &self.transport {
+            Transport::Direct(pool) => {
+                let (conn, mut head) = self.direct_head(pool, req, again, deadline).await?;
+                let read = if bulk {
+                    BULK_BUFFER_BYTES.max(self.io_buffer_bytes)
+                } else {
+                    self.io_buffer_bytes
+                };
+                let body = h1::Streamed::new(conn, &mut head, pool.clone(), read);
+                let mut resp = Response::new(Upstreamed::Direct(body));
+                *resp.status_mut() = head.status;
+                *resp.version_mut() = head.version;
+                *resp.headers_mut() = head.headers;
+                return Ok(resp);
+            }
+            Transport::Hyper(h) => {
+                if bulk {
+                    &h.bulk
+                } else {
+                    &h.client
+                }
+            }
+        };
         // A loop rather than two calls: one exchange's state in the future, not two.
         let (mut req, mut again) = (req, again);
         loop {
@@ -326,7 +460,106 @@ impl Upstream {
                     Some(build) => req = build()?,
                     None => return Err(e),
                 },
+                other => return other.map(|r| r.map(Upstreamed::Hyper)),
+            }
+        }
+    }
+
+    /// Over the gateway's own client: a connection with the request written
+    /// and the answer's head read from it, tried once more on a new connection
+    /// (with the request `again` builds) if the first failed before any answer.
+    async fn direct_head(
+        &self,
+        pool: &h1::Pool,
+        req: Request<Body>,
+        again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
+        deadline: Instant,
+    ) -> Result<(h1::Conn, h1::Head), GwError> {
+        let (mut req, mut again) = (req, again);
+        let mut fresh = false;
+        loop {
+            // A request that is not tried again goes only on a connection
+            // known to be open.
+            let check = again.is_none();
+            match self.direct_once(pool, req, fresh, check, deadline).await {
+                Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match again.take() {
+                    Some(build) => {
+                        req = build()?;
+                        fresh = true;
+                    }
+                    None => return Err(e),
+                },
                 other => return other,
+            }
+        }
+    }
+
+    async fn direct_once(
+        &self,
+        pool: &h1::Pool,
+        req: Request<Body>,
+        fresh: bool,
+        check: bool,
+        deadline: Instant,
+    ) -> Result<(h1::Conn, h1::Head), GwError> {
+        let (parts, body) = req.into_parts();
+        let exchange = async {
+            let mut conn = if fresh {
+                pool.connect().await?
+            } else {
+                pool.get(check).await?
+            };
+            let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            conn.write_request(
+                &parts.method,
+                target,
+                &parts.headers,
+                self.host.as_ref(),
+                body,
+            )
+            .await?;
+            let head = conn.read_head(&parts.method).await?;
+            Ok::<_, h1::Error>((conn, head))
+        };
+        match tokio::time::timeout_at(deadline.into(), exchange).await {
+            Err(_) => Err(self.timeout_error()),
+            Ok(Err(e)) => Err(self.direct_error(e)),
+            Ok(Ok(x)) => Ok(x),
+        }
+    }
+
+    fn direct_error(&self, e: h1::Error) -> GwError {
+        let title = &self.title;
+        match e {
+            h1::Error::Connect(e) => GwError::upstream(
+                ErrorKind::UpstreamUnavailable,
+                format!("cannot connect to the upstream ({title}): {e}"),
+            ),
+            h1::Error::Closed(e) => GwError::upstream(
+                ErrorKind::UpstreamUnavailable,
+                format!("the upstream ({title}) closed the connection: {e}"),
+            ),
+            h1::Error::Protocol(m) => GwError::upstream(
+                ErrorKind::BadUpstreamResponse,
+                format!("the upstream ({title}) answer is broken: {m}"),
+            ),
+            h1::Error::TooLarge => {
+                GwError::upstream(ErrorKind::BadUpstreamResponse, self.too_large_message())
+            }
+            h1::Error::RequestBody(e) => {
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    GwError::client(
+                        ErrorKind::PayloadTooLarge,
+                        "request body is larger than the limit",
+                    )
+                } else {
+                    GwError::client(
+                        ErrorKind::BadRequest,
+                        format!("cannot read the request body: {e}"),
+                    )
+                }
             }
         }
     }

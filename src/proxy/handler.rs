@@ -382,7 +382,12 @@ impl Gateway {
         let resp = self
             .http
             .head_or_again(first, again, deadline, permit.is_some())
-            .await?;
+            .await
+            .map_err(|e| match e.kind {
+                // The client's body, streamed on, passed the limit.
+                ErrorKind::PayloadTooLarge => too_large(self.cfg.max_body_bytes),
+                _ => e,
+            })?;
         log.upstream_status = resp.status().as_u16();
         if list && resp.status().is_success() {
             self.http
