@@ -341,6 +341,10 @@ impl Conn {
         } else {
             Version::HTTP_11
         };
+        // The header values are slices of one copy of the head rather than a
+        // copy each.
+        let base = self.buf.as_ptr() as usize;
+        let copy = Bytes::copy_from_slice(&self.buf[..len]);
         let mut headers = HeaderMap::with_capacity(r.headers.len());
         let mut length: Option<u64> = None;
         let mut chunked = false;
@@ -349,7 +353,8 @@ impl Conn {
         for h in r.headers.iter() {
             let name = HeaderName::from_bytes(h.name.as_bytes())
                 .map_err(|_| Error::Protocol(format!("invalid header name {:?}", h.name)))?;
-            let value = HeaderValue::from_bytes(h.value)
+            let at = h.value.as_ptr() as usize - base;
+            let value = HeaderValue::from_maybe_shared(copy.slice(at..at + h.value.len()))
                 .map_err(|_| Error::Protocol(format!("invalid value of header {}", h.name)))?;
             if name == http::header::CONTENT_LENGTH {
                 let n = std::str::from_utf8(h.value)
