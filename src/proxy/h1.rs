@@ -76,6 +76,10 @@ pub struct Conn {
     buf: BytesMut,
     /// Where a request is assembled before it is written.
     out: Vec<u8>,
+    /// The header names of this connection's last answer, in order: an
+    /// upstream names the same headers answer after answer, so a name is
+    /// mostly found here instead of parsed (and allocated) again.
+    names: Vec<HeaderName>,
 }
 
 impl Pool {
@@ -142,6 +146,7 @@ impl Pool {
             io,
             buf: BytesMut::new(),
             out: Vec::new(),
+            names: Vec::new(),
         })
     }
 
@@ -350,9 +355,8 @@ impl Conn {
         let mut chunked = false;
         let mut coded = false;
         let mut close = version == Version::HTTP_10;
-        for h in r.headers.iter() {
-            let name = HeaderName::from_bytes(h.name.as_bytes())
-                .map_err(|_| Error::Protocol(format!("invalid header name {:?}", h.name)))?;
+        for (i, h) in r.headers.iter().enumerate() {
+            let name = known_name(&mut self.names, i, h.name)?;
             let at = h.value.as_ptr() as usize - base;
             let value = HeaderValue::from_maybe_shared(copy.slice(at..at + h.value.len()))
                 .map_err(|_| Error::Protocol(format!("invalid value of header {}", h.name)))?;
@@ -471,6 +475,24 @@ impl Conn {
             }
         }
     }
+}
+
+/// The header name `raw`, the `i`-th of an answer: the `i`-th of `names`
+/// (the last answer's) if it is the same, else parsed and remembered there.
+fn known_name(names: &mut Vec<HeaderName>, i: usize, raw: &str) -> Result<HeaderName, Error> {
+    if let Some(n) = names.get(i) {
+        if n.as_str().eq_ignore_ascii_case(raw) {
+            return Ok(n.clone());
+        }
+    }
+    let n = HeaderName::from_bytes(raw.as_bytes())
+        .map_err(|_| Error::Protocol(format!("invalid header name {raw:?}")))?;
+    if i < names.len() {
+        names[i] = n.clone();
+    } else if i == names.len() {
+        names.push(n.clone());
+    }
+    Ok(n)
 }
 
 /// A response head.
