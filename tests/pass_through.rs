@@ -227,6 +227,65 @@ async fn chunked_body_over_the_limit_never_reaches_the_upstream_whole() {
 }
 
 #[tokio::test]
+async fn bodies_under_the_limit_stream_to_the_upstream_whole_in_either_framing() {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::raw(201, "application/json", "{}"))
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    // Larger than one write, so the body goes up in several.
+    let json = format!(
+        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
+        "y".repeat(200_000)
+    );
+    let head = |framing: &str| {
+        format!(
+            "POST {LIST} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             {framing}\r\nConnection: close\r\n\r\n",
+            gw.addr
+        )
+    };
+    // A chunked body of unknown size goes up chunked.
+    let out = raw_exchange(
+        gw.addr,
+        &head("Transfer-Encoding: chunked"),
+        &chunked(json.as_bytes(), 7_000),
+    )
+    .await;
+    assert!(
+        out.starts_with("HTTP/1.1 201"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
+    let up = fake.last_request().expect("upstream request");
+    assert!(
+        up.body == json.as_bytes(),
+        "{} bytes upstream",
+        up.body.len()
+    );
+    assert_eq!(up.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(up.header("content-length"), None);
+    // A sized body keeps its size.
+    let sized = format!("Content-Length: {}", json.len());
+    let out = raw_exchange(gw.addr, &head(&sized), json.as_bytes()).await;
+    assert!(
+        out.starts_with("HTTP/1.1 201"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
+    let up = fake.last_request().expect("upstream request");
+    assert!(
+        up.body == json.as_bytes(),
+        "{} bytes upstream",
+        up.body.len()
+    );
+    let len = json.len().to_string();
+    assert_eq!(up.header("content-length"), Some(len.as_str()));
+    assert_eq!(up.header("transfer-encoding"), None);
+    assert_eq!(fake.request_count(), 2);
+}
+
+#[tokio::test]
 async fn slow_upstream_is_504_at_the_timeout_and_not_retried() {
     let fake = FakeUpstream::builder()
         .route(

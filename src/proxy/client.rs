@@ -261,12 +261,16 @@ impl Upstream {
             Some(format!("{host}:{}", u.port_u16().unwrap_or(80)))
         });
         let transport = match plain {
-            Some(target) => Transport::Direct(Arc::new(h1::Pool::new(
-                target,
-                connect_timeout,
-                IDLE_TIMEOUT,
-                MAX_IDLE,
-            ))),
+            Some(target) => {
+                let pool = Arc::new(h1::Pool::new(
+                    target,
+                    connect_timeout,
+                    IDLE_TIMEOUT,
+                    MAX_IDLE,
+                ));
+                pool.reap_every(IDLE_TIMEOUT / 4);
+                Transport::Direct(pool)
+            }
             None => Transport::Hyper(Box::new(HyperClients {
                 client: build(io_buffer_bytes, MAX_IDLE),
                 bulk: build(BULK_BUFFER_BYTES.max(io_buffer_bytes), bulk_streams),

@@ -110,6 +110,39 @@ impl Pool {
         self.connect().await
     }
 
+    /// From within a runtime: every `every`, for as long as the pool lives,
+    /// closes kept connections idle past the timeout or closed by the
+    /// upstream (rather than holding them until the next request meets them).
+    pub fn reap_every(self: &Arc<Self>, every: Duration) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let pool = Arc::downgrade(self);
+        rt.spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match pool.upgrade() {
+                    Some(p) => p.reap(),
+                    None => return,
+                }
+            }
+        });
+    }
+
+    fn reap(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.retain(|(c, since)| since.elapsed() < self.idle_timeout && c.still_open());
+        }
+    }
+
+    #[cfg(test)]
+    fn idle_count(&self) -> usize {
+        self.idle.lock().map_or(0, |v| v.len())
+    }
+
     fn take_idle(&self) -> Option<Conn> {
         let mut idle = self.idle.lock().ok()?;
         let (c, since) = idle.pop()?;
@@ -825,6 +858,31 @@ mod tests {
             Err(Error::Protocol(_))
         ));
         assert!(matches!(decode(b"3\r\nab", 64), Err(Error::Protocol(_))));
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_closed_after_the_timeout_or_when_the_upstream_closes() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let timeout = Duration::from_millis(400);
+        let pool = Arc::new(Pool::new(addr, Duration::from_secs(1), timeout, 8));
+        let a = pool.connect().await.expect("connect");
+        let (_kept, _) = listener.accept().await.expect("accept");
+        let b = pool.connect().await.expect("connect");
+        let (closed, _) = listener.accept().await.expect("accept");
+        pool.put(a);
+        pool.put(b);
+        assert_eq!(pool.idle_count(), 2);
+        pool.reap_every(Duration::from_millis(50));
+        // The upstream closes one: it goes at the next round.
+        drop(closed);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(pool.idle_count(), 1);
+        // The other goes once idle past the timeout.
+        tokio::time::sleep(timeout).await;
+        assert_eq!(pool.idle_count(), 0);
     }
 
     #[test]
