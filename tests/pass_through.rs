@@ -24,6 +24,34 @@ fn big_body(n: usize) -> Vec<u8> {
     b
 }
 
+/// A fake upstream that answers every request 201, and a GitLab gateway in
+/// front of it with extra config `cfg`.
+async fn creating_upstream(cfg: &str) -> (FakeUpstream, TestGateway) {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::raw(201, "application/json", "{}"))
+        .start()
+        .await;
+    let gw = gateway(&fake, cfg).await;
+    (fake, gw)
+}
+
+/// A release creation body with a description of `n` bytes.
+fn create_body(n: usize) -> String {
+    format!(
+        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
+        "y".repeat(n)
+    )
+}
+
+/// A raw POST head for the list, with the body framed by `framing`.
+fn post_head(gw: &TestGateway, framing: &str) -> String {
+    format!(
+        "POST {LIST} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         {framing}\r\nConnection: close\r\n\r\n",
+        gw.addr
+    )
+}
+
 #[tokio::test]
 async fn list_passes_through_with_query_headers_and_content_length() {
     let body = big_body(300_000);
@@ -169,15 +197,8 @@ async fn chunked_answer_passes_through_chunked_without_hop_by_hop_headers() {
 
 #[tokio::test]
 async fn body_over_the_limit_is_refused_before_the_upstream() {
-    let fake = FakeUpstream::builder()
-        .fallback(Reply::raw(201, "application/json", "{}"))
-        .start()
-        .await;
-    let gw = gateway(&fake, "[limits]\nmax_body_bytes = 64\n").await;
-    let big = format!(
-        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
-        "x".repeat(200)
-    );
+    let (fake, gw) = creating_upstream("[limits]\nmax_body_bytes = 64\n").await;
+    let big = create_body(200);
     let r = call(
         "POST",
         &format!("{}{LIST}", gw.url),
@@ -203,22 +224,10 @@ async fn body_over_the_limit_is_refused_before_the_upstream() {
 
 #[tokio::test]
 async fn chunked_body_over_the_limit_never_reaches_the_upstream_whole() {
-    let fake = FakeUpstream::builder()
-        .fallback(Reply::raw(201, "application/json", "{}"))
-        .start()
-        .await;
-    let gw = gateway(&fake, "[limits]\nmax_body_bytes = 64\n").await;
-    let json = format!(
-        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
-        "y".repeat(300)
-    );
-    let chunked = chunked(json.as_bytes(), 40);
-    let head = format!(
-        "POST {LIST} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-        gw.addr
-    );
-    let out = raw_exchange(gw.addr, &head, &chunked).await;
+    let (fake, gw) = creating_upstream("[limits]\nmax_body_bytes = 64\n").await;
+    let json = create_body(300);
+    let head = post_head(&gw, "Transfer-Encoding: chunked");
+    let out = raw_exchange(gw.addr, &head, &chunked(json.as_bytes(), 40)).await;
     assert!(!out.starts_with("HTTP/1.1 2"), "{out}");
     assert!(
         fake.requests().iter().all(|r| r.body.len() <= 64),
@@ -228,60 +237,36 @@ async fn chunked_body_over_the_limit_never_reaches_the_upstream_whole() {
 
 #[tokio::test]
 async fn bodies_under_the_limit_stream_to_the_upstream_whole_in_either_framing() {
-    let fake = FakeUpstream::builder()
-        .fallback(Reply::raw(201, "application/json", "{}"))
-        .start()
-        .await;
-    let gw = gateway(&fake, "").await;
+    let (fake, gw) = creating_upstream("").await;
     // Larger than one write, so the body goes up in several.
-    let json = format!(
-        r#"{{"tag_name":"v1.0.0","description":"{}"}}"#,
-        "y".repeat(200_000)
-    );
-    let head = |framing: &str| {
-        format!(
-            "POST {LIST} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-             {framing}\r\nConnection: close\r\n\r\n",
-            gw.addr
-        )
-    };
-    // A chunked body of unknown size goes up chunked.
-    let out = raw_exchange(
-        gw.addr,
-        &head("Transfer-Encoding: chunked"),
-        &chunked(json.as_bytes(), 7_000),
-    )
-    .await;
-    assert!(
-        out.starts_with("HTTP/1.1 201"),
-        "{}",
-        &out[..out.len().min(200)]
-    );
-    let up = fake.last_request().expect("upstream request");
-    assert!(
-        up.body == json.as_bytes(),
-        "{} bytes upstream",
-        up.body.len()
-    );
-    assert_eq!(up.header("transfer-encoding"), Some("chunked"));
-    assert_eq!(up.header("content-length"), None);
-    // A sized body keeps its size.
-    let sized = format!("Content-Length: {}", json.len());
-    let out = raw_exchange(gw.addr, &head(&sized), json.as_bytes()).await;
-    assert!(
-        out.starts_with("HTTP/1.1 201"),
-        "{}",
-        &out[..out.len().min(200)]
-    );
-    let up = fake.last_request().expect("upstream request");
-    assert!(
-        up.body == json.as_bytes(),
-        "{} bytes upstream",
-        up.body.len()
-    );
+    let json = create_body(200_000);
     let len = json.len().to_string();
-    assert_eq!(up.header("content-length"), Some(len.as_str()));
-    assert_eq!(up.header("transfer-encoding"), None);
+    // A chunked body of unknown size goes up chunked; a sized one keeps its size.
+    let cases = [
+        (
+            "Transfer-Encoding: chunked".to_owned(),
+            chunked(json.as_bytes(), 7_000),
+            (Some("chunked"), None),
+        ),
+        (
+            format!("Content-Length: {len}"),
+            json.as_bytes().to_vec(),
+            (None, Some(len.as_str())),
+        ),
+    ];
+    for (framing, body, (te, cl)) in &cases {
+        let out = raw_exchange(gw.addr, &post_head(&gw, framing), body).await;
+        let start = &out[..out.len().min(200)];
+        assert!(out.starts_with("HTTP/1.1 201"), "{framing}: {start}");
+        let up = fake.last_request().expect("upstream request");
+        assert!(
+            up.body == json.as_bytes(),
+            "{framing}: {} bytes",
+            up.body.len()
+        );
+        assert_eq!(up.header("transfer-encoding"), *te, "{framing}");
+        assert_eq!(up.header("content-length"), *cl, "{framing}");
+    }
     assert_eq!(fake.request_count(), 2);
 }
 
