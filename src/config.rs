@@ -42,6 +42,7 @@ struct ServerSection {
 struct UpstreamSection {
     dialect: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
+    ca_file: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +90,9 @@ pub struct Config {
     pub upstream_url: String,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// PEM certificates trusted for an `https://` upstream besides the
+    /// public roots (a self-hosted forge's private CA).
+    pub upstream_ca_file: Option<PathBuf>,
     pub mappings_dir: PathBuf,
     pub max_body_bytes: usize,
     pub max_response_bytes: usize,
@@ -296,6 +300,8 @@ pub fn resolve(
             Some("give --tls-cert and --tls-key together".into()),
         ));
     }
+    let upstream_ca_file =
+        path_setting("FORGEBRIDGE_UPSTREAM_CA_FILE", &None, &fc.upstream.ca_file);
     let mappings_dir = path_setting("FORGEBRIDGE_MAPPINGS", &flags.mappings, &fc.mappings.dir)
         .unwrap_or_else(|| PathBuf::from("mappings"));
 
@@ -319,6 +325,7 @@ pub fn resolve(
         upstream_url: url.trim_end_matches('/').to_owned(),
         tls_cert,
         tls_key,
+        upstream_ca_file,
         mappings_dir,
         max_body_bytes: l.max_body_bytes.unwrap_or(10 << 20) as usize,
         max_response_bytes: l.max_response_bytes.unwrap_or(64 << 20) as usize,

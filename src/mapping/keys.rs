@@ -120,7 +120,10 @@ pub const CONFIG: Keys = Table(&[
             ("tls_key", Leaf),
         ]),
     ),
-    ("upstream", Table(&[("dialect", Leaf), ("url", Leaf)])),
+    (
+        "upstream",
+        Table(&[("dialect", Leaf), ("url", Leaf), ("ca_file", Leaf)]),
+    ),
     ("mappings", Table(&[("dir", Leaf)])),
     (
         "limits",

@@ -12,6 +12,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -123,6 +125,55 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// At most this many idle connections are kept.
 const MAX_IDLE: usize = 256;
 
+/// How the upstream is reached, besides its URL.
+pub struct UpstreamOptions {
+    pub connect_timeout: Duration,
+    /// The whole exchange, from sending to the last byte of a whole answer.
+    pub timeout: Duration,
+    pub max_response_bytes: usize,
+    pub io_buffer_bytes: usize,
+    pub bulk_streams: usize,
+    /// Certificates trusted for a TLS upstream besides the public roots.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+}
+
+/// The certificates of a PEM file, each checked to be usable as a root.
+pub fn load_roots(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate found", path.display()));
+    }
+    let mut store = rustls::RootCertStore::empty();
+    for c in &certs {
+        store
+            .add(c.clone())
+            .map_err(|e| format!("{}: not a usable CA certificate: {e}", path.display()))?;
+    }
+    Ok(certs)
+}
+
+/// With extra roots: a TLS client config trusting them and the public roots.
+fn tls_config(extra: &[CertificateDer<'static>]) -> Option<rustls::ClientConfig> {
+    if extra.is_empty() {
+        return None;
+    }
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    roots.add_parsable_certificates(extra.iter().cloned());
+    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .ok()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Some(cfg)
+}
+
 /// How requests reach the upstream.
 enum Transport {
     /// A plain-HTTP upstream: the gateway's own HTTP/1.1 client.
@@ -223,22 +274,26 @@ pub struct Answer {
 }
 
 impl Upstream {
-    pub fn new(
-        base: &str,
-        title: &str,
-        connect_timeout: Duration,
-        timeout: Duration,
-        max_response_bytes: usize,
-        io_buffer_bytes: usize,
-        bulk_streams: usize,
-    ) -> Self {
+    pub fn new(base: &str, title: &str, opts: &UpstreamOptions) -> Self {
+        let UpstreamOptions {
+            connect_timeout,
+            timeout,
+            max_response_bytes,
+            io_buffer_bytes,
+            bulk_streams,
+            ref extra_roots,
+        } = *opts;
         let build = |buffer: usize, idle: usize| -> HttpClient {
             let mut http = HttpConnector::new();
             http.enforce_http(false);
             http.set_connect_timeout(Some(connect_timeout));
             http.set_nodelay(true);
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_webpki_roots()
+            let tls = hyper_rustls::HttpsConnectorBuilder::new();
+            let tls = match tls_config(extra_roots) {
+                Some(cfg) => tls.with_tls_config(cfg),
+                None => tls.with_webpki_roots(),
+            };
+            let https = tls
                 .https_or_http()
                 .enable_http1()
                 .enable_http2()
@@ -713,7 +768,15 @@ mod tests {
 
     fn upstream(base: &str) -> Upstream {
         let t = Duration::from_secs(1);
-        Upstream::new(base, "Up", t, t, 1 << 20, 64 << 10, 1)
+        let opts = UpstreamOptions {
+            connect_timeout: t,
+            timeout: t,
+            max_response_bytes: 1 << 20,
+            io_buffer_bytes: 64 << 10,
+            bulk_streams: 1,
+            extra_roots: Vec::new(),
+        };
+        Upstream::new(base, "Up", &opts)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! One request's life, phase by phase: route → read body → decode → resolve →
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
-use super::client::{full, Answer, Body, Upstream};
+use super::client::{self, full, Answer, Body, Upstream, UpstreamOptions};
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
@@ -43,6 +43,8 @@ pub enum SetupError {
     UnknownDialect(String, String),
     #[error("no upstream: give --upstream DIALECT=URL")]
     NoUpstream,
+    #[error("upstream.ca_file: {0}")]
+    UpstreamCa(String),
 }
 
 impl Gateway {
@@ -66,15 +68,19 @@ impl Gateway {
             .get(&cfg.upstream_dialect)
             .cloned()
             .ok_or_else(|| SetupError::UnknownDialect(cfg.upstream_dialect.clone(), known()))?;
-        let http = Upstream::new(
-            &cfg.upstream_url,
-            &upstream.title,
-            cfg.connect_timeout,
-            cfg.upstream_timeout,
-            cfg.max_response_bytes,
-            cfg.io_buffer_bytes,
-            cfg.max_bulk_streams,
-        );
+        let extra_roots = match &cfg.upstream_ca_file {
+            Some(path) => client::load_roots(path).map_err(SetupError::UpstreamCa)?,
+            None => Vec::new(),
+        };
+        let opts = UpstreamOptions {
+            connect_timeout: cfg.connect_timeout,
+            timeout: cfg.upstream_timeout,
+            max_response_bytes: cfg.max_response_bytes,
+            io_buffer_bytes: cfg.io_buffer_bytes,
+            bulk_streams: cfg.max_bulk_streams,
+            extra_roots,
+        };
+        let http = Upstream::new(&cfg.upstream_url, &upstream.title, &opts);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
