@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::fixtures;
-use support::gateway::{call, Resp, TestGateway};
+use support::gateway::{call, get_v1, Resp, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -143,16 +143,6 @@ fn chunked_answer(body: &str, piece: usize) -> Vec<u8> {
     out
 }
 
-async fn get_tag(gw: &TestGateway) -> Resp {
-    call(
-        "GET",
-        &format!("{}/repos/o/r/releases/tags/v1.0.0", gw.url),
-        &[],
-        "",
-    )
-    .await
-}
-
 fn tag_of(r: &Resp) -> Value {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()["tag_name"].clone()
@@ -177,7 +167,7 @@ async fn get_tag_times(acts: Vec<Act>, n: usize) -> Vec<usize> {
     let up = scripted(acts).await;
     let gw = TestGateway::start(&up.url).await;
     for _ in 0..n {
-        assert_eq!(tag_of(&get_tag(&gw).await), "v1.0.0");
+        assert_eq!(tag_of(&get_v1(&gw).await), "v1.0.0");
     }
     let seen = up.seen();
     let want = format!("GET {GET_V1}");
@@ -248,7 +238,7 @@ async fn create_after_the_upstream_closed_a_kept_connection_is_sent_once_on_a_ne
     ])
     .await;
     let gw = TestGateway::start(&up.url).await;
-    assert_eq!(tag_of(&get_tag(&gw).await), "v1.0.0");
+    assert_eq!(tag_of(&get_v1(&gw).await), "v1.0.0");
     tokio::time::sleep(Duration::from_millis(100)).await;
     let r = call(
         "POST",
@@ -271,7 +261,7 @@ async fn an_answer_that_is_not_http_is_502_and_not_sent_again() {
     ])
     .await;
     let gw = TestGateway::start(&up.url).await;
-    let msg = error_message(&get_tag(&gw).await, 502);
+    let msg = error_message(&get_v1(&gw).await, 502);
     assert!(msg.contains("GitLab") && msg.contains("HTTP"), "{msg}");
     assert_eq!(up.seen().len(), 1);
 }
@@ -282,7 +272,7 @@ async fn an_endless_head_is_502() {
     a.resize(200 << 10, b'a');
     let up = scripted(vec![Act::SendClose(a)]).await;
     let gw = TestGateway::start(&up.url).await;
-    let msg = error_message(&get_tag(&gw).await, 502);
+    let msg = error_message(&get_v1(&gw).await, 502);
     assert!(msg.contains("GitLab"), "{msg}");
 }
 
@@ -292,7 +282,7 @@ async fn a_chunked_answer_cut_short_is_502() {
     a.truncate(a.len() - 40);
     let up = scripted(vec![Act::SendClose(a)]).await;
     let gw = TestGateway::start(&up.url).await;
-    let msg = error_message(&get_tag(&gw).await, 502);
+    let msg = error_message(&get_v1(&gw).await, 502);
     assert!(msg.contains("GitLab"), "{msg}");
 }
 

@@ -10,7 +10,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use support::fixtures;
-use support::gateway::{call, Resp, TestGateway};
+use support::gateway::{get_v1, TestGateway};
 use support::tmp::TempDir;
 
 /// A GitLab-speaking upstream over TLS with a self-signed certificate for
@@ -73,16 +73,6 @@ async fn tls_upstream() -> TlsUpstream {
     }
 }
 
-async fn get_tag(gw: &TestGateway) -> Resp {
-    call(
-        "GET",
-        &format!("{}/repos/o/r/releases/tags/v1.0.0", gw.url),
-        &[],
-        "",
-    )
-    .await
-}
-
 #[tokio::test]
 async fn https_upstream_trusted_through_ca_file_is_reached_over_h2() {
     let up = tls_upstream().await;
@@ -91,7 +81,7 @@ async fn https_upstream_trusted_through_ca_file_is_reached_over_h2() {
     let cfg = format!("[upstream]\nca_file = {:?}\n", ca.display().to_string());
     let gw = TestGateway::start_with(&format!("https://localhost:{}", up.port), &cfg).await;
     for _ in 0..2 {
-        let r = get_tag(&gw).await;
+        let r = get_v1(&gw).await;
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         assert_eq!(r.json()["tag_name"], "v1.0.0");
     }
@@ -103,7 +93,7 @@ async fn https_upstream_trusted_through_ca_file_is_reached_over_h2() {
 async fn https_upstream_with_an_untrusted_certificate_is_502_naming_the_certificate() {
     let up = tls_upstream().await;
     let gw = TestGateway::start(&format!("https://localhost:{}", up.port)).await;
-    let r = get_tag(&gw).await;
+    let r = get_v1(&gw).await;
     assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
     let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
     assert!(

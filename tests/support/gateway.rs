@@ -155,6 +155,11 @@ pub async fn get(url: &str) -> Resp {
     call("GET", url, &[], "").await
 }
 
+/// A GitHub client's "get release v1.0.0 of o/r" through `gw`.
+pub async fn get_v1(gw: &TestGateway) -> Resp {
+    get(&format!("{}/repos/o/r/releases/tags/v1.0.0", gw.url)).await
+}
+
 /// Sends a raw request head and body over a fresh connection and returns all
 /// the gateway answered before it closed. The gateway may answer and close
 /// before the whole body is sent; that is fine.
