@@ -449,8 +449,9 @@ impl Conn {
         }))
     }
 
-    /// Reads the whole body framed by `head` into `out`, refusing more than
-    /// `max` bytes; whether the connection can be kept.
+    /// Reads the whole body framed by `framing` into `out`, refusing more
+    /// than `max` bytes. Whether the connection can be kept afterwards is the
+    /// head's `keep`.
     pub async fn read_body(
         &mut self,
         framing: &mut Framing,
