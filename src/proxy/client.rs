@@ -205,7 +205,7 @@ pub struct Upstream {
     authority: Option<Authority>,
     /// The path of `base` ("" or "/prefix"), which every upstream path follows.
     base_path: String,
-    /// The Host header the client would derive from `base` for every request.
+    /// The Host header written into every request to a plain-HTTP upstream.
     host: Option<HeaderValue>,
     pub title: String,
     pub timeout: Duration,
@@ -678,11 +678,6 @@ impl Upstream {
         Uri::from_parts(parts).map_err(|e| bad(&e))
     }
 
-    /// The Host header for requests to the upstream, as the client would set it.
-    pub fn host(&self) -> Option<&HeaderValue> {
-        self.host.as_ref()
-    }
-
     pub fn deadline(&self) -> Instant {
         Instant::now() + self.timeout
     }
@@ -738,10 +733,10 @@ fn clone_head(r: &Request<Body>) -> Request<Body> {
         .unwrap_or_else(|_| Request::new(full(Bytes::new())))
 }
 
-/// For a plain-HTTP base (always HTTP/1), the Host header hyper-util's client
-/// would write into every request: "host", or "host:port" when the port is not
-/// 80. Over TLS the connection may turn out HTTP/2, which carries no Host
-/// header, so that is left to the client.
+/// For a plain-HTTP base, the Host header the gateway's own client writes into
+/// every request: "host", or "host:port" when the port is not 80. A TLS
+/// upstream goes through hyper-util's client, which derives it (or, over
+/// HTTP/2, the authority) itself.
 fn host_header(u: &Uri) -> Option<HeaderValue> {
     if u.scheme_str() != Some("http") {
         return None;
@@ -794,7 +789,7 @@ mod tests {
             Some("http://127.0.0.1:9/api/v4/x")
         );
         assert_eq!(
-            u.host().map(HeaderValue::as_bytes),
+            u.host.as_ref().map(HeaderValue::as_bytes),
             Some(&b"127.0.0.1:9"[..])
         );
     }

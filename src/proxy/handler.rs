@@ -377,7 +377,7 @@ impl Gateway {
                 *r.method_mut() = retry.method;
                 *r.uri_mut() = self.pass_through_uri(m, raw_query)?;
                 let h = r.headers_mut();
-                h.reserve(retry.headers.len() + 2);
+                h.reserve(retry.headers.len() + 1);
                 for (k, v) in retry.headers {
                     h.append(k, v);
                 }
@@ -480,13 +480,10 @@ impl Gateway {
                 .any(|s| s.header.as_ref() == Some(k))
     }
 
-    /// The headers the gateway adds to a pass-through request: the request id
-    /// and the Host.
+    /// The header the gateway adds to a pass-through request: the request id.
+    /// (The upstream client writes the Host.)
     fn add_upstream_headers(&self, h: &mut HeaderMap, rid: &HeaderValue) {
         h.insert(X_REQUEST_ID, rid.clone());
-        if let Some(host) = self.http.host() {
-            h.insert(http::header::HOST, host.clone());
-        }
     }
 
     /// Drops hop-by-hop headers from an upstream response and rewrites URLs
