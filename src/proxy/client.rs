@@ -366,14 +366,15 @@ impl Upstream {
         gate: Option<&Arc<Semaphore>>,
     ) -> Result<Answer, GwError> {
         let deadline = Instant::now() + self.timeout;
-        let pool = match &self.transport {
-            Transport::Direct(pool) => pool,
-            Transport::Hyper(_) => return self.send_hyper(req, idempotent, gate, deadline).await,
-        };
+        // Only reads are retried, and they are bodiless: the copy drops the body.
         let again = idempotent.then(|| {
             let r = clone_head(&req);
             move || Ok(r)
         });
+        let pool = match &self.transport {
+            Transport::Direct(pool) => pool,
+            Transport::Hyper(_) => return self.send_hyper(req, again, gate, deadline).await,
+        };
         let (mut conn, mut head) = self.direct_head(pool, req, again, deadline).await?;
         let permit = self.permit(gate, deadline).await?;
         let mut buf = self.bufs.take();
@@ -417,14 +418,10 @@ impl Upstream {
     async fn send_hyper(
         &self,
         req: Request<Body>,
-        idempotent: bool,
+        again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
         gate: Option<&Arc<Semaphore>>,
         deadline: Instant,
     ) -> Result<Answer, GwError> {
-        let again = idempotent.then(|| {
-            let r = clone_head(&req);
-            move || Ok(r)
-        });
         let resp = self.head_or_again(req, again, deadline, false).await?;
         let permit = self.permit(gate, deadline).await?;
         let (parts, body) = resp.into_parts();
