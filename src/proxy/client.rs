@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use super::BoxError;
 
 /// A body that is either built by the gateway or streamed through from a peer.
 /// A peer's body streams through as its own variant rather than boxed: that

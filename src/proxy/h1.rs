@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use super::BoxError;
 
 /// A response head larger than this is refused.
 const MAX_HEAD_BYTES: usize = 64 << 10;
@@ -60,7 +60,8 @@ impl Error {
 }
 
 /// Kept connections to one address. Idle connections are reused most recent
-/// first; one idle longer than `idle_timeout` is closed when next met.
+/// first; one idle longer than `idle_timeout` is closed when next met, or by
+/// the sweep of `reap_every`.
 pub struct Pool {
     /// "host:port", resolved on every connect.
     target: String,
@@ -134,7 +135,7 @@ impl Pool {
 
     fn reap(&self) {
         if let Ok(mut idle) = self.idle.lock() {
-            idle.retain(|(c, since)| since.elapsed() < self.idle_timeout && c.still_open());
+            idle.retain(|(c, since)| self.fresh(*since) && c.still_open());
         }
     }
 
@@ -143,10 +144,15 @@ impl Pool {
         self.idle.lock().map_or(0, |v| v.len())
     }
 
+    /// Whether a connection idle since `since` may still be used.
+    fn fresh(&self, since: Instant) -> bool {
+        since.elapsed() < self.idle_timeout
+    }
+
     fn take_idle(&self) -> Option<Conn> {
         let mut idle = self.idle.lock().ok()?;
         let (c, since) = idle.pop()?;
-        if since.elapsed() < self.idle_timeout {
+        if self.fresh(since) {
             return Some(c);
         }
         // The others went idle earlier still.
@@ -306,7 +312,7 @@ impl Conn {
                 if data.is_empty() {
                     continue;
                 }
-                push_hex(head, data.len());
+                head.extend(super::hex_digits(data.len() as u64, 1));
                 head.extend_from_slice(b"\r\n");
             }
             if head.len() + data.len() <= WRITE_BYTES {
@@ -672,14 +678,6 @@ fn push_decimal(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(&digits[i..]);
 }
 
-fn push_hex(out: &mut Vec<u8>, n: usize) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let width = (usize::BITS - n.leading_zeros()).div_ceil(4).max(1) as usize;
-    for i in (0..width).rev() {
-        out.push(DIGITS[(n >> (i * 4)) & 0xf]);
-    }
-}
-
 /// An answer's body streamed from its connection, which goes back to the
 /// pool once the body has been read to its end (and is closed if the body is
 /// dropped before that).
@@ -893,9 +891,11 @@ mod tests {
         v.push(b' ');
         push_decimal(&mut v, 1_048_576);
         v.push(b' ');
-        push_hex(&mut v, 0);
+        v.extend(super::super::hex_digits(0, 1));
         v.push(b' ');
-        push_hex(&mut v, 0x1a2b);
-        assert_eq!(v, b"0 1048576 0 1a2b");
+        v.extend(super::super::hex_digits(0x1a2b, 1));
+        v.push(b' ');
+        v.extend(super::super::hex_digits(0x2a, 8));
+        assert_eq!(v, b"0 1048576 0 1a2b 0000002a");
     }
 }

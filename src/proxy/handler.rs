@@ -117,10 +117,13 @@ impl Gateway {
             }
         }
         // "{prefix:08x}-{seq:08x}", without the formatting machinery (every request pays for it).
-        let mut id = String::with_capacity(17);
-        push_hex(&mut id, u64::from(self.id_prefix));
-        id.push('-');
-        push_hex(&mut id, self.seq.fetch_add(1, Ordering::Relaxed));
+        let mut id = Vec::with_capacity(17);
+        id.extend(super::hex_digits(u64::from(self.id_prefix), 8));
+        id.push(b'-');
+        id.extend(super::hex_digits(
+            self.seq.fetch_add(1, Ordering::Relaxed),
+            8,
+        ));
         HeaderValue::from_maybe_shared(Bytes::from(id))
             .unwrap_or_else(|_| HeaderValue::from_static("-"))
     }
@@ -693,15 +696,6 @@ struct LogLine<'g> {
     /// The API root the request came in under, for URLs in error bodies.
     root: &'g str,
     error: Option<String>,
-}
-
-/// Appends `n` in lowercase hex, at least 8 digits.
-fn push_hex(out: &mut String, n: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let width = (16 - n.leading_zeros() as usize / 4).max(8);
-    for i in (0..width).rev() {
-        out.push(char::from(DIGITS[((n >> (i * 4)) & 0xf) as usize]));
-    }
 }
 
 fn too_large(max: usize) -> GwError {
