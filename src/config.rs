@@ -104,11 +104,13 @@ pub struct Config {
     /// Upstream answers held in memory for translation at once; others wait
     /// (their bodies stay unread upstream), which bounds memory.
     pub max_concurrent_translations: usize,
-    /// Per-connection HTTP/1 buffer limit, both sides.
+    /// Per-connection HTTP/1 buffer limit on the client side (and towards a
+    /// TLS upstream); the most read at once while a plain-HTTP upstream's
+    /// answer streams through.
     pub io_buffer_bytes: usize,
-    /// Pass-through list answers streamed at once over upstream connections
-    /// with large (400 KiB) buffers; others wait briefly for a turn, then
-    /// stream over ordinary connections. Bounds the memory large buffers take.
+    /// Pass-through list answers streamed at once with large (400 KiB) reads;
+    /// others wait briefly for a turn, then stream with ordinary ones. Bounds
+    /// the memory large buffers take.
     pub max_bulk_streams: usize,
     pub projects: Vec<(String, String)>,
 }
@@ -338,8 +340,8 @@ pub fn resolve(
             || 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| n.max(1) as usize,
         ),
-        // hyper's floor is 8 KiB. Large pass-through lists have bulk
-        // connections (`max_bulk_streams`); these buffers serve everything else.
+        // hyper's floor is 8 KiB. Large pass-through lists have bulk streams
+        // (`max_bulk_streams`); these buffers serve everything else.
         io_buffer_bytes: l.io_buffer_bytes.unwrap_or(64 << 10).max(8 << 10) as usize,
         // Each bulk stream may hold two 400 KiB buffers (one being read, one
         // being written): four per CPU keep 64 megabyte streams under 32 MiB.

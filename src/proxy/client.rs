@@ -114,7 +114,8 @@ impl http_body::Body for Upstreamed {
 /// cost the others little.
 const BULK_WAIT: Duration = Duration::from_millis(250);
 
-/// The HTTP/1 buffer limit of bulk connections: hyper's default, which reads a
+/// What a bulk stream reads at once (and, towards a TLS upstream, the HTTP/1
+/// buffer limit of the bulk connections): hyper's default, which reads a
 /// megabyte in three.
 const BULK_BUFFER_BYTES: usize = 400 << 10;
 
@@ -635,9 +636,9 @@ impl Upstream {
         }
     }
 
-    /// A permit to use the bulk connections, if one is free or frees up soon
-    /// (within `BULK_WAIT`, and before `deadline`); else `None`, and the
-    /// request goes over the ordinary connections.
+    /// A permit to stream in bulk, if one is free or frees up soon (within
+    /// `BULK_WAIT`, and before `deadline`); else `None`, and the answer
+    /// streams with ordinary reads.
     pub async fn bulk_permit(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
         if let Ok(p) = self.bulk_gate.clone().try_acquire_owned() {
             return Some(p);

@@ -362,7 +362,7 @@ impl Gateway {
         // request's state, written and moved on every request.
         let deadline = self.http.deadline();
         // Lists are the answers that may be large: while recent ones were,
-        // they stream over the bulk connections (large buffers, few syscalls)
+        // they stream in bulk (large reads, few syscalls)
         // when a permit is to be had. Small ones do not queue for permits.
         let list = m.route.op == Op::List && req.method() == http::Method::GET;
         let permit = if list && self.http.answers_are_large() {
