@@ -4,7 +4,6 @@
 use super::url;
 use crate::mapping::model::{Paging, PagingStyle};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use percent_encoding::utf8_percent_encode;
 
 /// What page the client asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -232,7 +231,7 @@ pub fn encode_headers(
         }
         link.push('<');
         link.push_str(&base);
-        link.extend(utf8_percent_encode(value, url::SEGMENT));
+        url::push_query_value(&mut link, value);
         link.push_str(">; rel=\"");
         link.push_str(rel);
         link.push('"');

@@ -74,6 +74,11 @@ pub fn push_query(out: &mut String, k: &str, v: &str) {
     out.push(if out.contains('?') { '&' } else { '?' });
     out.extend(utf8_percent_encode(k, SEGMENT));
     out.push('=');
+    push_query_value(out, v);
+}
+
+/// Appends a query parameter's value, encoded as `push_query` encodes it.
+pub fn push_query_value(out: &mut String, v: &str) {
     out.extend(utf8_percent_encode(v, SEGMENT));
 }
 
