@@ -80,7 +80,7 @@ pub struct Conn {
     /// The header names of this connection's last answer, in order: an
     /// upstream names the same headers answer after answer, so a name is
     /// mostly found here instead of parsed (and allocated) again.
-    names: Vec<HeaderName>,
+    names: Vec<(Box<str>, HeaderName)>,
 }
 
 impl Pool {
@@ -518,19 +518,26 @@ impl Conn {
 }
 
 /// The header name `raw`, the `i`-th of an answer: the `i`-th of `names`
-/// (the last answer's) if it is the same, else parsed and remembered there.
-fn known_name(names: &mut Vec<HeaderName>, i: usize, raw: &str) -> Result<HeaderName, Error> {
-    if let Some(n) = names.get(i) {
-        if n.as_str().eq_ignore_ascii_case(raw) {
+/// (the last answer's) if it is spelt the same, else parsed and remembered
+/// there. The spelling is compared byte for byte: an upstream writes its
+/// names the same way every time, and that compare is a `memcmp`.
+fn known_name(
+    names: &mut Vec<(Box<str>, HeaderName)>,
+    i: usize,
+    raw: &str,
+) -> Result<HeaderName, Error> {
+    if let Some((spelt, n)) = names.get(i) {
+        if **spelt == *raw {
             return Ok(n.clone());
         }
     }
     let n = HeaderName::from_bytes(raw.as_bytes())
         .map_err(|_| Error::Protocol(format!("invalid header name {raw:?}")))?;
+    let entry = (Box::from(raw), n.clone());
     if i < names.len() {
-        names[i] = n.clone();
+        names[i] = entry;
     } else if i == names.len() {
-        names.push(n.clone());
+        names.push(entry);
     }
     Ok(n)
 }
@@ -832,6 +839,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn header_names_are_remembered_by_spelling() {
+        let mut names = Vec::new();
+        let a = known_name(&mut names, 0, "X-Total").expect("valid");
+        assert_eq!(a.as_str(), "x-total");
+        // Same spelling at the same place: the remembered name.
+        assert_eq!(known_name(&mut names, 0, "X-Total").expect("valid"), a);
+        // Another spelling or another name there: parsed, and remembered instead.
+        let b = known_name(&mut names, 0, "x-TOTAL").expect("valid");
+        assert_eq!(b.as_str(), "x-total");
+        assert_eq!(&*names[0].0, "x-TOTAL");
+        let c = known_name(&mut names, 0, "Link").expect("valid");
+        assert_eq!(c, http::header::LINK);
+        assert_eq!(names.len(), 1);
+        assert!(known_name(&mut names, 1, "bad name").is_err());
+        assert_eq!(names.len(), 1);
     }
 
     #[test]
