@@ -530,11 +530,13 @@ impl Compiler<'_, '_> {
             }
             insert_member(&mut write, &simple, value);
         }
+        let program = lower_write(&write);
         Some(Shape {
             name: name.to_owned(),
             kind,
             read,
             write,
+            program,
             field_keys,
             checks,
             derive,

@@ -166,6 +166,9 @@ pub struct Shape {
     pub kind: Kind,
     pub read: ReadNode,
     pub write: Vec<WMember>,
+    /// `write` lowered to straight-line steps, when no member can be omitted
+    /// (so every comma is known at load): see [`lower_write`].
+    pub program: Option<Vec<WStep>>,
     /// JSON key (as written by this shape) for each canonical field of the kind,
     /// used to name fields in validation errors.
     pub field_keys: Vec<Option<String>>,
@@ -242,6 +245,112 @@ pub enum WValue {
     },
     /// A one-element array: the same record written with another shape.
     Array(ShapeId),
+}
+
+/// One step of a shape's lowered write program.
+#[derive(Debug)]
+pub enum WStep {
+    /// Constant bytes: keys, punctuation, constant values and template
+    /// literals, adjacent ones joined into one run.
+    Bytes(Box<[u8]>),
+    /// A field's value; never omitted.
+    Field {
+        field: usize,
+        fallback: Option<usize>,
+        default: Option<String>,
+        ty: Ty,
+        nullable: bool,
+    },
+    /// A template variable, inside the string its template is written as.
+    Var { var: TVar, segment: bool },
+    /// A list written as an array, `[]` when absent.
+    List { list: usize, shape: ShapeId },
+    /// The same record written with another shape.
+    Rec(ShapeId),
+}
+
+/// Lowers a member tree to a write program; `None` when some member may be
+/// omitted, so that whether a comma precedes a member is only known while writing.
+pub fn lower_write(members: &[WMember]) -> Option<Vec<WStep>> {
+    let mut steps = Vec::new();
+    let mut bytes = Vec::new();
+    lower_object(members, &mut steps, &mut bytes)?;
+    flush(&mut steps, &mut bytes);
+    Some(steps)
+}
+
+fn flush(steps: &mut Vec<WStep>, bytes: &mut Vec<u8>) {
+    if !bytes.is_empty() {
+        steps.push(WStep::Bytes(std::mem::take(bytes).into_boxed_slice()));
+    }
+}
+
+fn lower_object(members: &[WMember], steps: &mut Vec<WStep>, bytes: &mut Vec<u8>) -> Option<()> {
+    bytes.push(b'{');
+    for (i, m) in members.iter().enumerate() {
+        if i > 0 {
+            bytes.push(b',');
+        }
+        bytes.extend_from_slice(m.key.as_bytes());
+        match &m.value {
+            WValue::Object(ms) => lower_object(ms, steps, bytes)?,
+            WValue::Field {
+                field,
+                fallback,
+                default,
+                ty,
+                nullable,
+                omit,
+            } => {
+                if *omit && default.is_none() {
+                    return None;
+                }
+                flush(steps, bytes);
+                steps.push(WStep::Field {
+                    field: *field,
+                    fallback: *fallback,
+                    default: default.clone(),
+                    ty: *ty,
+                    nullable: *nullable,
+                });
+            }
+            WValue::Template(t) => {
+                bytes.push(b'"');
+                for part in &t.parts {
+                    match part {
+                        TPart::Lit(_, escaped) => bytes.extend_from_slice(escaped.as_bytes()),
+                        TPart::Var { var, segment } => {
+                            flush(steps, bytes);
+                            steps.push(WStep::Var {
+                                var: *var,
+                                segment: *segment,
+                            });
+                        }
+                    }
+                }
+                bytes.push(b'"');
+            }
+            WValue::Const(j) => bytes.extend_from_slice(j.as_bytes()),
+            WValue::List { list, shape, omit } => {
+                if *omit {
+                    return None;
+                }
+                flush(steps, bytes);
+                steps.push(WStep::List {
+                    list: *list,
+                    shape: *shape,
+                });
+            }
+            WValue::Array(shape) => {
+                bytes.push(b'[');
+                flush(steps, bytes);
+                steps.push(WStep::Rec(*shape));
+                bytes.push(b']');
+            }
+        }
+    }
+    bytes.push(b'}');
+    Some(())
 }
 
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 
 use super::record::{escape_into, json_text, Record};
 use super::url::{push_segment, segment_pieces};
-use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WValue};
+use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue};
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
@@ -24,7 +24,37 @@ pub fn write_record(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record
 }
 
 fn write_rec(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, p: &Prep) {
-    write_object(out, d, &d.shape(shape).write, rec, p);
+    let s = d.shape(shape);
+    match &s.program {
+        Some(steps) => run(out, d, steps, rec, p),
+        None => {
+            write_object(out, d, &s.write, rec, p);
+        }
+    }
+}
+
+/// Runs a lowered write program.
+fn run(out: &mut Vec<u8>, d: &Dialect, steps: &[WStep], rec: &Record, p: &Prep) {
+    for step in steps {
+        match step {
+            WStep::Bytes(b) => out.extend_from_slice(b),
+            WStep::Field {
+                field,
+                fallback,
+                default,
+                ty,
+                nullable,
+            } => {
+                write_field(out, rec, *field, *fallback, default, *ty, *nullable, false);
+            }
+            WStep::Var { var, segment } => write_var(out, *var, *segment, rec, p),
+            WStep::List { list, shape } => match &rec.lists[*list] {
+                Some(items) => write_array(out, d, *shape, items, p),
+                None => out.extend_from_slice(b"[]"),
+            },
+            WStep::Rec(shape) => write_rec(out, d, *shape, rec, p),
+        }
+    }
 }
 
 /// The context variables, escaped once per response rather than once per use:
@@ -165,34 +195,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, p: &Pre
             ty,
             nullable,
             omit,
-        } => {
-            let typed_non_null = *ty != Ty::Any && !*nullable;
-            let present = |i: usize| {
-                rec.vals[i]
-                    .as_deref()
-                    .filter(|v| !(typed_non_null && *v == "null"))
-            };
-            let val = present(*field).or_else(|| fallback.and_then(present));
-            match val {
-                Some(j) => {
-                    if !write_typed(out, j, *ty) {
-                        out.extend_from_slice(default.as_deref().unwrap_or("null").as_bytes());
-                    }
-                    true
-                }
-                None => match default {
-                    Some(dv) => {
-                        out.extend_from_slice(dv.as_bytes());
-                        true
-                    }
-                    None if *omit => false,
-                    None => {
-                        out.extend_from_slice(b"null");
-                        true
-                    }
-                },
-            }
-        }
+        } => write_field(out, rec, *field, *fallback, default, *ty, *nullable, *omit),
         WValue::Template(t) => {
             write_template(out, t, rec, p);
             true
@@ -227,6 +230,48 @@ fn omittable(m: &WMember) -> bool {
         WValue::List { omit, .. } => *omit,
         WValue::Object(ms) => ms.iter().all(omittable),
         _ => false,
+    }
+}
+
+/// Writes a field's value; returns false (having written nothing) when it is
+/// missing and omitted.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn write_field(
+    out: &mut Vec<u8>,
+    rec: &Record,
+    field: usize,
+    fallback: Option<usize>,
+    default: &Option<String>,
+    ty: Ty,
+    nullable: bool,
+    omit: bool,
+) -> bool {
+    let typed_non_null = ty != Ty::Any && !nullable;
+    let present = |i: usize| {
+        rec.vals[i]
+            .as_deref()
+            .filter(|v| !(typed_non_null && *v == "null"))
+    };
+    let val = present(field).or_else(|| fallback.and_then(present));
+    match val {
+        Some(j) => {
+            if !write_typed(out, j, ty) {
+                out.extend_from_slice(default.as_deref().unwrap_or("null").as_bytes());
+            }
+            true
+        }
+        None => match default {
+            Some(dv) => {
+                out.extend_from_slice(dv.as_bytes());
+                true
+            }
+            None if omit => false,
+            None => {
+                out.extend_from_slice(b"null");
+                true
+            }
+        },
     }
 }
 
@@ -274,53 +319,54 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
     for part in &t.parts {
         match part {
             TPart::Lit(_, escaped) => out.extend_from_slice(escaped.as_bytes()),
-            TPart::Var { var, segment } => {
-                if let Some(i) = Prep::slot(*var) {
-                    let v = if *segment {
-                        p.segment[i].get_or_init(|| {
-                            let text = p.raw[i];
-                            if is_plain_segment(text) {
-                                Cow::Borrowed(text)
-                            } else {
-                                Cow::Owned(segment_pieces(text).collect())
-                            }
-                        })
-                    } else {
-                        &p.plain[i]
-                    };
-                    out.extend_from_slice(v.as_bytes());
-                    continue;
-                }
-                if !*segment {
-                    if let TVar::Field(i) = *var {
-                        // JSON text is already escaped for the inside of a
-                        // string: copy it without unescaping and re-escaping.
-                        match rec.vals[i].as_deref().map(str::as_bytes) {
-                            Some([b'"', inner @ .., b'"']) => out.extend_from_slice(inner),
-                            Some(j @ [b'-' | b'0'..=b'9' | b't' | b'f', ..]) => {
-                                out.extend_from_slice(j)
-                            }
-                            _ => {}
-                        }
-                        continue;
-                    }
-                }
-                let text = var_text(*var, rec, p.ctx);
-                let text: &str = &text;
-                if !*segment {
-                    push_escaped(out, text);
-                } else if is_plain_segment(text) {
-                    out.extend_from_slice(text.as_bytes());
-                } else {
-                    // Percent-encoded output is plain ASCII: nothing to escape.
-                    for piece in segment_pieces(text) {
-                        out.extend_from_slice(piece.as_bytes());
-                    }
-                }
-            }
+            TPart::Var { var, segment } => write_var(out, *var, *segment, rec, p),
         }
     }
     out.push(b'"');
+}
+
+/// Writes one template variable as the inside of a JSON string.
+fn write_var(out: &mut Vec<u8>, var: TVar, segment: bool, rec: &Record, p: &Prep) {
+    if let Some(i) = Prep::slot(var) {
+        let v = if segment {
+            p.segment[i].get_or_init(|| {
+                let text = p.raw[i];
+                if is_plain_segment(text) {
+                    Cow::Borrowed(text)
+                } else {
+                    Cow::Owned(segment_pieces(text).collect())
+                }
+            })
+        } else {
+            &p.plain[i]
+        };
+        out.extend_from_slice(v.as_bytes());
+        return;
+    }
+    if !segment {
+        if let TVar::Field(i) = var {
+            // JSON text is already escaped for the inside of a
+            // string: copy it without unescaping and re-escaping.
+            match rec.vals[i].as_deref().map(str::as_bytes) {
+                Some([b'"', inner @ .., b'"']) => out.extend_from_slice(inner),
+                Some(j @ [b'-' | b'0'..=b'9' | b't' | b'f', ..]) => out.extend_from_slice(j),
+                _ => {}
+            }
+            return;
+        }
+    }
+    let text = var_text(var, rec, p.ctx);
+    let text: &str = &text;
+    if !segment {
+        push_escaped(out, text);
+    } else if is_plain_segment(text) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        // Percent-encoded output is plain ASCII: nothing to escape.
+        for piece in segment_pieces(text) {
+            out.extend_from_slice(piece.as_bytes());
+        }
+    }
 }
 
 /// Whether `s` is its own encoding as one path segment.
