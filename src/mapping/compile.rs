@@ -530,6 +530,7 @@ impl Compiler<'_, '_> {
             }
             insert_member(&mut write, &simple, value);
         }
+        read.index();
         let program = lower_write(&write);
         Some(Shape {
             name: name.to_owned(),

@@ -191,6 +191,71 @@ pub struct ReadNode {
     pub key: String,
     pub captures: Vec<Capture>,
     pub children: Vec<ReadNode>,
+    /// Set by [`ReadNode::index`]: for each key length, the range of
+    /// `children` (sorted by key length) whose keys are that long.
+    pub by_len: Vec<(u32, u32)>,
+    /// Set by [`ReadNode::index`]: how the member's value is read.
+    pub how: ReadHow,
+}
+
+/// How a member the trie names is read, decided once at load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadHow {
+    /// No captures: only members below it are read.
+    Descend,
+    /// Only `Select` captures, nothing below.
+    Select,
+    /// One `List` capture, nothing below.
+    List { list: usize, shape: ShapeId },
+    /// One `Field` capture, nothing below.
+    Field(usize),
+    /// Anything else: the captures in turn, then the members below.
+    #[default]
+    Apply,
+}
+
+impl ReadNode {
+    /// Sorts the children by key length and fills `by_len` and `how`, here
+    /// and below. Keys are distinct, so their order changes nothing read.
+    pub fn index(&mut self) {
+        self.how = match self.captures.as_slice() {
+            [] => ReadHow::Descend,
+            caps if self.children.is_empty()
+                && caps.iter().all(|c| matches!(c, Capture::Select { .. })) =>
+            {
+                ReadHow::Select
+            }
+            [Capture::List { list, shape }] if self.children.is_empty() => ReadHow::List {
+                list: *list,
+                shape: *shape,
+            },
+            [Capture::Field(i)] if self.children.is_empty() => ReadHow::Field(*i),
+            _ => ReadHow::Apply,
+        };
+        self.children.sort_by_key(|c| c.key.len());
+        let longest = self.children.last().map_or(0, |c| c.key.len());
+        self.by_len = vec![(0, 0); longest + 1];
+        for (i, c) in self.children.iter().enumerate() {
+            let r = &mut self.by_len[c.key.len()];
+            if r.0 == r.1 {
+                r.0 = i as u32;
+            }
+            r.1 = i as u32 + 1;
+        }
+        for c in &mut self.children {
+            c.index();
+        }
+    }
+
+    /// The child named `key`, if any.
+    #[inline]
+    pub fn child(&self, key: &[u8]) -> Option<&ReadNode> {
+        let &(lo, hi) = self.by_len.get(key.len())?;
+        self.children
+            .get(lo as usize..hi as usize)?
+            .iter()
+            .find(|c| c.key.as_bytes().first() == key.first() && c.key.as_bytes() == key)
+    }
 }
 
 #[derive(Debug)]

@@ -6,7 +6,7 @@
 
 use super::record::{json_text, Record};
 use super::scan::{Scan, SyntaxError};
-use crate::mapping::model::{Capture, Dialect, ReadNode, ShapeId, Ty};
+use crate::mapping::model::{Capture, Dialect, ReadHow, ReadNode, ShapeId, Ty};
 use std::borrow::Cow;
 
 #[derive(Debug, thiserror::Error)]
@@ -122,25 +122,19 @@ fn read_node<'a>(
     sc.open_object()?;
     let mut first = true;
     while let Some(key) = sc.next_key(&mut first)? {
-        // Length and first byte first: most keys are not read at all.
-        let k = key.as_bytes();
-        let Some(child) = node.children.iter().find(|c| {
-            c.key.len() == k.len() && c.key.as_bytes().first() == k.first() && c.key.as_bytes() == k
-        }) else {
+        // By length first: most keys are not read at all.
+        let Some(child) = node.child(key.as_bytes()) else {
             sc.skip_value()?;
             continue;
         };
-        match child.captures.as_slice() {
-            [] => read_node(sc, d, child, rec)?,
-            caps if child.children.is_empty()
-                && caps.iter().all(|c| matches!(c, Capture::Select { .. })) =>
-            {
-                select_items(sc, caps, rec)?
+        match child.how {
+            ReadHow::Descend => read_node(sc, d, child, rec)?,
+            ReadHow::Select => select_items(sc, &child.captures, rec)?,
+            ReadHow::List { list, shape } => {
+                read_list_value(sc, d, shape, &child.key, &mut rec.lists[list])?
             }
-            [Capture::List { list, shape }] if child.children.is_empty() => {
-                read_list_value(sc, d, *shape, &child.key, &mut rec.lists[*list])?
-            }
-            _ => {
+            ReadHow::Field(i) => rec.vals[i] = Some(Cow::Borrowed(sc.raw_value()?)),
+            ReadHow::Apply => {
                 let raw = sc.raw_value()?;
                 apply(d, child, raw, rec)?;
             }
