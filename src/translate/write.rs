@@ -5,7 +5,7 @@ use super::record::{escape_into, json_text, Record};
 use super::url::{push_segment, segment_pieces};
 use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue};
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 /// Values a template may name besides the record's own fields.
 #[derive(Clone, Copy, Debug, Default)]
@@ -20,58 +20,94 @@ pub struct Ctx<'c> {
 }
 
 pub fn write_record(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, ctx: &Ctx) {
-    write_rec(out, d, shape, rec, &Prep::new(ctx));
+    write_rec(out, d, shape, rec, &Prep::new(ctx, d));
 }
 
 fn write_rec(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, p: &Prep) {
-    let s = d.shape(shape);
-    match &s.program {
-        Some(steps) => run(out, d, steps, rec, p),
+    let Some(steps) = &d.shape(shape).program else {
+        write_object(out, d, &d.shape(shape).write, rec, p);
+        return;
+    };
+    match p.joined(shape) {
+        Some(prog) => {
+            for step in &prog.steps {
+                match step {
+                    PStep::Bytes(a, b) => out.extend_from_slice(&prog.bytes[*a..*b]),
+                    PStep::Step(step) => run_step(out, d, step, rec, p),
+                }
+            }
+        }
         None => {
-            write_object(out, d, &s.write, rec, p);
+            for step in steps {
+                run_step(out, d, step, rec, p);
+            }
         }
     }
 }
 
-/// Runs a lowered write program.
-fn run(out: &mut Vec<u8>, d: &Dialect, steps: &[WStep], rec: &Record, p: &Prep) {
-    for step in steps {
-        match step {
-            WStep::Bytes(b) => out.extend_from_slice(b),
-            WStep::Field {
-                field,
-                fallback,
-                default,
-                ty,
-                nullable,
-            } => {
-                write_field(out, rec, *field, *fallback, default, *ty, *nullable, false);
-            }
-            WStep::Var { var, segment } => write_var(out, *var, *segment, rec, p),
-            WStep::List { list, shape } => match &rec.lists[*list] {
-                Some(items) => write_array(out, d, *shape, items, p),
-                None => out.extend_from_slice(b"[]"),
-            },
-            WStep::Rec(shape) => write_rec(out, d, *shape, rec, p),
+/// Runs one step of a shape's write program.
+#[inline(always)]
+fn run_step(out: &mut Vec<u8>, d: &Dialect, step: &WStep, rec: &Record, p: &Prep) {
+    match step {
+        WStep::Bytes(b) => out.extend_from_slice(b),
+        WStep::Field {
+            field,
+            fallback,
+            default,
+            ty,
+            nullable,
+        } => {
+            write_field(out, rec, *field, *fallback, default, *ty, *nullable, false);
         }
+        WStep::Var { var, segment } => write_var(out, *var, *segment, rec, p),
+        WStep::List { list, shape } => match &rec.lists[*list] {
+            Some(items) => write_array(out, d, *shape, items, p),
+            None => out.extend_from_slice(b"[]"),
+        },
+        WStep::Rec(shape) => write_rec(out, d, *shape, rec, p),
     }
+}
+
+/// Records written in a response before the programs are joined with its
+/// context: joining costs about as much as writing a few records, so a
+/// response of one or two records does without.
+const JOIN_AFTER: u32 = 4;
+
+/// A shape's lowered program for one response: its context variables
+/// written in and joined with the constant bytes around them.
+struct Program<'c> {
+    bytes: Vec<u8>,
+    steps: Vec<PStep<'c>>,
+}
+
+enum PStep<'c> {
+    /// `bytes[a..b]`.
+    Bytes(usize, usize),
+    /// A step that depends on the record.
+    Step(&'c WStep),
 }
 
 /// The context variables, escaped once per response rather than once per use:
 /// as JSON string content, and percent-encoded as a path segment.
 struct Prep<'c> {
     ctx: &'c Ctx<'c>,
+    d: &'c Dialect,
     raw: [&'c str; 5],
     plain: [Cow<'c, str>; 5],
     /// Filled on first use: most responses never encode most of these.
     segment: [OnceCell<Cow<'c, str>>; 5],
+    /// Records written so far.
+    written: Cell<u32>,
+    /// Each shape's joined program, made on first use after `JOIN_AFTER`.
+    programs: OnceCell<Vec<OnceCell<Program<'c>>>>,
 }
 
 impl<'c> Prep<'c> {
-    fn new(ctx: &'c Ctx<'c>) -> Self {
+    fn new(ctx: &'c Ctx<'c>, d: &'c Dialect) -> Self {
         let vals = [ctx.api, ctx.upstream, ctx.owner, ctx.repo, ctx.project];
         Prep {
             ctx,
+            d,
             raw: vals,
             // Borrowed unless escaping or encoding changes the text.
             plain: vals.map(|v| {
@@ -84,7 +120,76 @@ impl<'c> Prep<'c> {
                 }
             }),
             segment: Default::default(),
+            written: Cell::new(0),
+            programs: OnceCell::new(),
         }
+    }
+
+    /// The text of context variable `i` inside a JSON string, as is or
+    /// encoded as a path segment.
+    fn ctx_text(&self, i: usize, segment: bool) -> &str {
+        if segment {
+            self.segment[i].get_or_init(|| {
+                let text = self.raw[i];
+                if is_plain_segment(text) {
+                    Cow::Borrowed(text)
+                } else {
+                    Cow::Owned(segment_pieces(text).collect())
+                }
+            })
+        } else {
+            &self.plain[i]
+        }
+    }
+
+    /// The shape's program joined with this response's context, once enough
+    /// records have been written for that to pay.
+    fn joined(&self, shape: ShapeId) -> Option<&Program<'c>> {
+        let n = self.written.get();
+        if n < JOIN_AFTER {
+            self.written.set(n + 1);
+            return None;
+        }
+        let steps = self.d.shape(shape).program.as_deref()?;
+        let programs = self
+            .programs
+            .get_or_init(|| self.d.shapes.iter().map(|_| OnceCell::new()).collect());
+        Some(programs[shape].get_or_init(|| self.resolve(steps)))
+    }
+
+    /// The bytes a step writes whatever the record.
+    fn const_text<'s>(&'s self, step: &'s WStep) -> Option<&'s [u8]> {
+        match step {
+            WStep::Bytes(b) => Some(b),
+            WStep::Var { var, segment } => {
+                Prep::slot(*var).map(|i| self.ctx_text(i, *segment).as_bytes())
+            }
+            _ => None,
+        }
+    }
+
+    fn resolve(&self, steps: &'c [WStep]) -> Program<'c> {
+        let text = |step| self.const_text(step);
+        let len = steps.iter().filter_map(text).map(<[u8]>::len).sum();
+        let mut bytes = Vec::with_capacity(len);
+        let mut out = Vec::with_capacity(steps.len());
+        let mut start = 0;
+        for step in steps {
+            match text(step) {
+                Some(t) => bytes.extend_from_slice(t),
+                None => {
+                    if bytes.len() > start {
+                        out.push(PStep::Bytes(start, bytes.len()));
+                        start = bytes.len();
+                    }
+                    out.push(PStep::Step(step));
+                }
+            }
+        }
+        if bytes.len() > start {
+            out.push(PStep::Bytes(start, bytes.len()));
+        }
+        Program { bytes, steps: out }
     }
 
     fn slot(var: TVar) -> Option<usize> {
@@ -110,7 +215,7 @@ pub fn write_list(
     path: &[String],
     envelope: &[(String, String)],
 ) {
-    write_list_at(out, d, shape, recs, &Prep::new(ctx), path, envelope);
+    write_list_at(out, d, shape, recs, &Prep::new(ctx, d), path, envelope);
 }
 
 fn write_list_at(
@@ -328,31 +433,28 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
 /// Writes one template variable as the inside of a JSON string.
 fn write_var(out: &mut Vec<u8>, var: TVar, segment: bool, rec: &Record, p: &Prep) {
     if let Some(i) = Prep::slot(var) {
-        let v = if segment {
-            p.segment[i].get_or_init(|| {
-                let text = p.raw[i];
-                if is_plain_segment(text) {
-                    Cow::Borrowed(text)
-                } else {
-                    Cow::Owned(segment_pieces(text).collect())
-                }
-            })
-        } else {
-            &p.plain[i]
-        };
-        out.extend_from_slice(v.as_bytes());
+        out.extend_from_slice(p.ctx_text(i, segment).as_bytes());
         return;
     }
-    if !segment {
-        if let TVar::Field(i) = var {
+    if let TVar::Field(i) = var {
+        let json = rec.vals[i].as_deref().map(str::as_bytes);
+        if !segment {
             // JSON text is already escaped for the inside of a
             // string: copy it without unescaping and re-escaping.
-            match rec.vals[i].as_deref().map(str::as_bytes) {
+            match json {
                 Some([b'"', inner @ .., b'"']) => out.extend_from_slice(inner),
                 Some(j @ [b'-' | b'0'..=b'9' | b't' | b'f', ..]) => out.extend_from_slice(j),
                 _ => {}
             }
             return;
+        }
+        // A string of unreserved bytes only (so no escapes) is its own
+        // encoding as a segment.
+        if let Some([b'"', inner @ .., b'"']) = json {
+            if is_plain_segment_bytes(inner) {
+                out.extend_from_slice(inner);
+                return;
+            }
         }
     }
     let text = var_text(var, rec, p.ctx);
@@ -371,10 +473,14 @@ fn write_var(out: &mut Vec<u8>, var: TVar, segment: bool, rec: &Record, p: &Prep
 
 /// Whether `s` is its own encoding as one path segment.
 fn is_plain_segment(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-        && s != "."
-        && s != ".."
+    is_plain_segment_bytes(s.as_bytes())
+}
+
+fn is_plain_segment_bytes(s: &[u8]) -> bool {
+    s.iter()
+        .all(|b| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~'))
+        && s != b"."
+        && s != b".."
 }
 
 fn needs_escape(s: &str) -> bool {
