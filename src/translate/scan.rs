@@ -79,6 +79,15 @@ impl<'a> Scan<'a> {
 
     #[inline]
     fn ws(&mut self) {
+        // Compact JSON: the next byte is most often a token.
+        if self.b.get(self.pos).is_some_and(|&c| c > b' ') {
+            return;
+        }
+        self.ws_slow();
+    }
+
+    #[inline(never)]
+    fn ws_slow(&mut self) {
         while let Some(&c) = self.b.get(self.pos) {
             if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                 break;
