@@ -138,7 +138,7 @@ impl<'a> Scan<'a> {
 
     /// The next key of an open object (cursor then on its value), or `None`
     /// once its `}` is consumed. `first` starts `true` for each object.
-    #[inline]
+    #[inline(always)]
     pub fn next_key(&mut self, first: &mut bool) -> Result<Option<Cow<'a, str>>> {
         match self.peek() {
             Some(b'"') if *first => *first = false,
