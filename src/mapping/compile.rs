@@ -454,11 +454,13 @@ impl Compiler<'_, '_> {
                     derive.push((idx, tpl));
                 }
                 WValue::Field {
-                    field: idx,
-                    fallback,
-                    default,
-                    ty,
-                    nullable: t.nullable,
+                    out: FieldOut {
+                        field: idx,
+                        fallback,
+                        default,
+                        ty,
+                        nullable: t.nullable,
+                    },
                     omit,
                 }
             } else if let Some(tpl) = &t.template {

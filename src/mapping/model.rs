@@ -288,17 +288,24 @@ pub struct WMember {
     pub value: WValue,
 }
 
+/// How a canonical field is written as a member's value.
+#[derive(Clone, Debug)]
+pub struct FieldOut {
+    pub field: usize,
+    pub fallback: Option<usize>,
+    /// JSON text written when the field is missing.
+    pub default: Option<String>,
+    pub ty: Ty,
+    /// A typed field that is not nullable treats `null` as missing.
+    pub nullable: bool,
+}
+
 #[derive(Debug)]
 pub enum WValue {
     Object(Vec<WMember>),
+    /// `omit`: a missing field without a default leaves the member out.
     Field {
-        field: usize,
-        fallback: Option<usize>,
-        /// JSON text written when the field is missing.
-        default: Option<String>,
-        ty: Ty,
-        /// A typed field that is not nullable treats `null` as missing.
-        nullable: bool,
+        out: FieldOut,
         omit: bool,
     },
     Template(Template),
@@ -319,13 +326,7 @@ pub enum WStep {
     /// literals, adjacent ones joined into one run.
     Bytes(Box<[u8]>),
     /// A field's value; never omitted.
-    Field {
-        field: usize,
-        fallback: Option<usize>,
-        default: Option<String>,
-        ty: Ty,
-        nullable: bool,
-    },
+    Field(FieldOut),
     /// A template variable, inside the string its template is written as.
     Var { var: TVar, segment: bool },
     /// A list written as an array, `[]` when absent.
@@ -359,25 +360,12 @@ fn lower_object(members: &[WMember], steps: &mut Vec<WStep>, bytes: &mut Vec<u8>
         bytes.extend_from_slice(m.key.as_bytes());
         match &m.value {
             WValue::Object(ms) => lower_object(ms, steps, bytes)?,
-            WValue::Field {
-                field,
-                fallback,
-                default,
-                ty,
-                nullable,
-                omit,
-            } => {
-                if *omit && default.is_none() {
+            WValue::Field { out, omit } => {
+                if *omit && out.default.is_none() {
                     return None;
                 }
                 flush(steps, bytes);
-                steps.push(WStep::Field {
-                    field: *field,
-                    fallback: *fallback,
-                    default: default.clone(),
-                    ty: *ty,
-                    nullable: *nullable,
-                });
+                steps.push(WStep::Field(out.clone()));
             }
             WValue::Template(t) => {
                 bytes.push(b'"');

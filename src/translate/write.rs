@@ -3,7 +3,9 @@
 
 use super::record::{escape_into, json_text, Record};
 use super::url::{push_segment, segment_pieces};
-use crate::mapping::model::{Dialect, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue};
+use crate::mapping::model::{
+    Dialect, FieldOut, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue,
+};
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 
@@ -50,14 +52,8 @@ fn write_rec(out: &mut Vec<u8>, d: &Dialect, shape: ShapeId, rec: &Record, p: &P
 fn run_step(out: &mut Vec<u8>, d: &Dialect, step: &WStep, rec: &Record, p: &Prep) {
     match step {
         WStep::Bytes(b) => out.extend_from_slice(b),
-        WStep::Field {
-            field,
-            fallback,
-            default,
-            ty,
-            nullable,
-        } => {
-            write_field(out, rec, *field, *fallback, default, *ty, *nullable, false);
+        WStep::Field(f) => {
+            write_field(out, rec, f, false);
         }
         WStep::Var { var, segment } => write_var(out, *var, *segment, rec, p),
         WStep::List { list, shape } => match &rec.lists[*list] {
@@ -293,14 +289,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, p: &Pre
             }
             true
         }
-        WValue::Field {
-            field,
-            fallback,
-            default,
-            ty,
-            nullable,
-            omit,
-        } => write_field(out, rec, *field, *fallback, default, *ty, *nullable, *omit),
+        WValue::Field { out: f, omit } => write_field(out, rec, f, *omit),
         WValue::Template(t) => {
             write_template(out, t, rec, p);
             true
@@ -331,7 +320,7 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, p: &Pre
 
 fn omittable(m: &WMember) -> bool {
     match &m.value {
-        WValue::Field { omit, default, .. } => *omit && default.is_none(),
+        WValue::Field { out, omit } => *omit && out.default.is_none(),
         WValue::List { omit, .. } => *omit,
         WValue::Object(ms) => ms.iter().all(omittable),
         _ => false,
@@ -340,18 +329,15 @@ fn omittable(m: &WMember) -> bool {
 
 /// Writes a field's value; returns false (having written nothing) when it is
 /// missing and omitted.
-#[allow(clippy::too_many_arguments)]
 #[inline]
-fn write_field(
-    out: &mut Vec<u8>,
-    rec: &Record,
-    field: usize,
-    fallback: Option<usize>,
-    default: &Option<String>,
-    ty: Ty,
-    nullable: bool,
-    omit: bool,
-) -> bool {
+fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> bool {
+    let FieldOut {
+        field,
+        fallback,
+        ref default,
+        ty,
+        nullable,
+    } = *f;
     let typed_non_null = ty != Ty::Any && !nullable;
     let present = |i: usize| {
         rec.vals[i]
