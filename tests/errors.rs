@@ -469,6 +469,20 @@ async fn upstream_truncated_json_is_502() {
 }
 
 #[tokio::test]
+async fn upstream_body_not_utf8_is_502() {
+    // Valid JSON but for one byte that is not UTF-8, inside a string value.
+    let mut body = serde_json::to_vec(&json!([gl_release("v1.0.0")])).unwrap();
+    let at = body.windows(6).position(|w| w == b"v1.0.0").unwrap() + 1;
+    body[at] = 0xff;
+    let (fake, gw) = one_route("GET", LIST, Reply::raw(200, "application/json", body)).await;
+    let r = send("GET", &gw, "/repos/o/r/releases", "").await;
+    let msg = basic_error(&r, 502);
+    assert!(msg.contains("GitLab"), "{msg}");
+    assert!(msg.contains("not UTF-8"), "{msg}");
+    assert_eq!(upstream(&fake).len(), 1);
+}
+
+#[tokio::test]
 async fn upstream_json_of_wrong_shape_is_502() {
     let (fake, gw) = one_route("GET", LIST, Reply::json(200, &json!({"a": 1}))).await;
     let r = send("GET", &gw, "/repos/o/r/releases", "").await;

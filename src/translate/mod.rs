@@ -159,7 +159,7 @@ pub fn decode_body<'a>(
     let Some(shape) = route.request else {
         return Ok(None);
     };
-    let text = std::str::from_utf8(body)
+    let text = simdutf8::basic::from_utf8(body)
         .map_err(|_| GwError::client(ErrorKind::BadRequest, "request body is not UTF-8"))?;
     let text = if text.trim().is_empty() { "{}" } else { text };
     let rec = read_record(d, shape, text).map_err(|e| match e {
@@ -457,7 +457,8 @@ pub fn translate_success(
             seen,
         });
     };
-    let text = std::str::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
+    let text =
+        simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
     let mut out = Vec::with_capacity(body.len() + body.len() / 2);
     if a.upstream_route.op == Op::List {
         let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
