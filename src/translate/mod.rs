@@ -464,6 +464,7 @@ pub fn translate_success(
         let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
         let mut recs =
             read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
+        seen.reserve(recs.len());
         for r in &mut recs {
             identify(a, r, &mut seen);
         }

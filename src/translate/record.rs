@@ -12,17 +12,24 @@ pub type Val<'a> = Option<Cow<'a, str>>;
 pub struct Record<'a> {
     pub kind: Kind,
     pub vals: Vec<Val<'a>>,
-    pub lists: Vec<Option<Vec<Record<'a>>>>,
+    /// One slot per `kind.lists()`, held in place: no kind has more than
+    /// [`MAX_LISTS`], and a release read does not pay an allocation for them.
+    pub lists: [Option<Vec<Record<'a>>>; MAX_LISTS],
 }
+
+/// The most child lists any kind has (checked by a test).
+pub const MAX_LISTS: usize = 1;
 
 impl<'a> Record<'a> {
     pub fn new(kind: Kind) -> Self {
         // `resize_with` writes `None` in place; `vec![None; n]` clones it n times.
         let mut vals = Vec::with_capacity(kind.fields().len());
         vals.resize_with(kind.fields().len(), || None);
-        let mut lists = Vec::with_capacity(kind.lists().len());
-        lists.resize_with(kind.lists().len(), || None);
-        Record { kind, vals, lists }
+        Record {
+            kind,
+            vals,
+            lists: Default::default(),
+        }
     }
 
     /// The JSON text of a field, by canonical name. Panics on a name that is
@@ -62,9 +69,7 @@ impl<'a> Record<'a> {
                 .collect(),
             lists: self
                 .lists
-                .into_iter()
-                .map(|l| l.map(|v| v.into_iter().map(Record::into_owned).collect()))
-                .collect(),
+                .map(|l| l.map(|v| v.into_iter().map(Record::into_owned).collect())),
         }
     }
 }
@@ -106,6 +111,13 @@ pub fn escape_into(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kinds_lists_fit() {
+        for k in [Kind::Release, Kind::Asset, Kind::Error] {
+            assert!(k.lists().len() <= MAX_LISTS, "{}", k.name());
+        }
+    }
 
     #[test]
     fn text_of_json_scalars() {
