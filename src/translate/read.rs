@@ -40,7 +40,7 @@ pub fn read_record<'a>(
     if sc.peek() != Some(b'{') {
         return Err(shape_error("an object", &s.read.key));
     }
-    read_node(&mut sc, d, &s.read, &mut rec)?;
+    read_node(&mut sc, d, &s.read, &mut rec, &mut Vec::new())?;
     sc.end()?;
     Ok(rec)
 }
@@ -61,7 +61,7 @@ pub fn read_list<'a>(
         return Err(shape_error("an array", &at_path));
     }
     let mut out = Vec::new();
-    read_items(&mut sc, d, shape, &at_path, &mut out)?;
+    read_items(&mut sc, d, shape, &at_path, &mut out, &mut Vec::new())?;
     sc.end()?;
     Ok(out)
 }
@@ -107,6 +107,10 @@ fn display_path(path: &[String]) -> Cow<'static, str> {
     }
 }
 
+/// Members of one array element kept by `select_items`: reused from element
+/// to element and from record to record, so that it is allocated once per read.
+type Members<'a> = Vec<(Cow<'a, str>, &'a str)>;
+
 /// Reads the object at the cursor, descending into the members the trie names
 /// in the same pass. A value that is not an object is passed over: it reads as
 /// absent.
@@ -115,6 +119,7 @@ fn read_node<'a>(
     d: &Dialect,
     node: &ReadNode,
     rec: &mut Record<'a>,
+    members: &mut Members<'a>,
 ) -> Result<(), ReadError> {
     if sc.peek() != Some(b'{') {
         return Ok(sc.skip_value()?);
@@ -128,15 +133,15 @@ fn read_node<'a>(
             continue;
         };
         match child.how {
-            ReadHow::Descend => read_node(sc, d, child, rec)?,
-            ReadHow::Select => select_items(sc, &child.captures, rec)?,
+            ReadHow::Descend => read_node(sc, d, child, rec, members)?,
+            ReadHow::Select => select_items(sc, &child.captures, rec, members)?,
             ReadHow::List { list, shape } => {
-                read_list_value(sc, d, shape, &child.key, &mut rec.lists[list])?
+                read_list_value(sc, d, shape, &child.key, &mut rec.lists[list], members)?
             }
             ReadHow::Field(i) => rec.vals[i] = Some(Cow::Borrowed(sc.raw_value()?)),
             ReadHow::Apply => {
                 let raw = sc.raw_value()?;
-                apply(d, child, raw, rec)?;
+                apply(d, child, raw, rec, members)?;
             }
         }
     }
@@ -151,6 +156,7 @@ fn read_items<'a>(
     shape: ShapeId,
     at: &str,
     out: &mut Vec<Record<'a>>,
+    members: &mut Members<'a>,
 ) -> Result<(), ReadError> {
     let s = d.shape(shape);
     sc.open_array()?;
@@ -160,7 +166,7 @@ fn read_items<'a>(
             return Err(shape_error("an array of objects", at));
         }
         let mut rec = Record::new(s.kind);
-        read_node(sc, d, &s.read, &mut rec)?;
+        read_node(sc, d, &s.read, &mut rec, members)?;
         out.push(rec);
     }
     Ok(())
@@ -174,11 +180,12 @@ fn read_list_value<'a>(
     shape: ShapeId,
     at: &str,
     slot: &mut Option<Vec<Record<'a>>>,
+    members: &mut Members<'a>,
 ) -> Result<(), ReadError> {
     match sc.peek() {
         Some(b'[') => {
             let mut items = Vec::new();
-            read_items(sc, d, shape, at, &mut items)?;
+            read_items(sc, d, shape, at, &mut items, members)?;
             *slot = Some(items);
             Ok(())
         }
@@ -194,16 +201,17 @@ fn select_items<'a>(
     sc: &mut Scan<'a>,
     caps: &[Capture],
     rec: &mut Record<'a>,
+    members: &mut Members<'a>,
 ) -> Result<(), ReadError> {
     if sc.peek() != Some(b'[') {
         return Ok(sc.skip_value()?);
     }
     sc.open_array()?;
-    let mut members: Vec<(Cow<'a, str>, &'a str)> = Vec::with_capacity(4);
     let mut first = true;
     while sc.next_element(&mut first)? {
         members.clear();
-        if sc.peek() != Some(b'{') {
+        // Once every capture has its field, the rest are only checked.
+        if sc.peek() != Some(b'{') || !pending(caps, rec) {
             sc.skip_value()?;
             continue;
         }
@@ -253,6 +261,12 @@ fn select_items<'a>(
     Ok(())
 }
 
+/// Whether some `Select` capture has no value yet.
+fn pending(caps: &[Capture], rec: &Record) -> bool {
+    caps.iter()
+        .any(|c| matches!(c, Capture::Select { field, .. } if rec.vals[*field].is_none()))
+}
+
 /// Whether two JSON scalars are equal. Equal text is equal; different text
 /// can only be equal through escapes, so only then is anything unescaped.
 fn same_json_text(a: &str, b: &str) -> bool {
@@ -269,6 +283,7 @@ fn apply<'a>(
     node: &ReadNode,
     json: &'a str,
     rec: &mut Record<'a>,
+    members: &mut Members<'a>,
 ) -> Result<(), ReadError> {
     for cap in &node.captures {
         match cap {
@@ -282,7 +297,12 @@ fn apply<'a>(
                 }
             }
             Capture::Select { .. } => {
-                select_items(&mut Scan::new(json), std::slice::from_ref(cap), rec)?;
+                select_items(
+                    &mut Scan::new(json),
+                    std::slice::from_ref(cap),
+                    rec,
+                    members,
+                )?;
             }
             Capture::List { list, shape } => read_list_value(
                 &mut Scan::new(json),
@@ -290,11 +310,12 @@ fn apply<'a>(
                 *shape,
                 &node.key,
                 &mut rec.lists[*list],
+                members,
             )?,
         }
     }
     if !node.children.is_empty() {
-        read_node(&mut Scan::new(json), d, node, rec)?;
+        read_node(&mut Scan::new(json), d, node, rec, members)?;
     }
     Ok(())
 }
