@@ -254,7 +254,64 @@ impl ReadNode {
         self.children
             .get(lo as usize..hi as usize)?
             .iter()
-            .find(|c| c.key.as_bytes().first() == key.first() && c.key.as_bytes() == key)
+            .find(|c| same_key(c.key.as_bytes(), key))
+    }
+}
+
+/// `a == b` for two keys of the same length, without a call to `memcmp` for
+/// the short keys JSON documents mostly have: four to sixteen bytes are two
+/// overlapping word compares.
+#[inline]
+pub fn same_key(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    fn w8(s: &[u8], last: bool) -> u64 {
+        let c = if last {
+            s.last_chunk()
+        } else {
+            s.first_chunk()
+        };
+        c.map_or(0, |c| u64::from_le_bytes(*c))
+    }
+    fn w4(s: &[u8], last: bool) -> u32 {
+        let c = if last {
+            s.last_chunk()
+        } else {
+            s.first_chunk()
+        };
+        c.map_or(0, |c| u32::from_le_bytes(*c))
+    }
+    match a.len() {
+        8..=16 => w8(a, false) == w8(b, false) && w8(a, true) == w8(b, true),
+        4..=7 => w4(a, false) == w4(b, false) && w4(a, true) == w4(b, true),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_key;
+
+    #[test]
+    fn same_key_is_equality() {
+        let keys = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+        ];
+        for k in keys {
+            assert!(same_key(k.as_bytes(), k.as_bytes()));
+            for i in 0..k.len() {
+                let mut other = k.as_bytes().to_vec();
+                other[i] ^= 1;
+                assert!(!same_key(k.as_bytes(), &other), "{k} at {i}");
+            }
+        }
     }
 }
 
