@@ -462,11 +462,20 @@ fn is_plain_segment(s: &str) -> bool {
     is_plain_segment_bytes(s.as_bytes())
 }
 
+/// Unreserved bytes (RFC 3986), by byte value.
+static UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] =
+            matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    t
+};
+
 fn is_plain_segment_bytes(s: &[u8]) -> bool {
-    s.iter()
-        .all(|b| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~'))
-        && s != b"."
-        && s != b".."
+    s.iter().all(|&b| UNRESERVED[usize::from(b)]) && s != b"." && s != b".."
 }
 
 fn needs_escape(s: &str) -> bool {
