@@ -366,14 +366,29 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
     }
 }
 
-/// Writes `j` converted to `ty`; false when it cannot be converted.
+/// Writes `j` converted to `ty`; false when it cannot be converted. In line
+/// for the common case, a value already of its type.
+#[inline(always)]
 fn write_typed(out: &mut Vec<u8>, j: &str, ty: Ty) -> bool {
     let first = j.as_bytes().first().copied().unwrap_or(b'n');
     match (ty, first) {
-        (Ty::Any, _) | (_, b'n') => out.extend_from_slice(j.as_bytes()),
-        (Ty::String, b'"') | (Ty::Bool, b't' | b'f') | (Ty::Int, b'-' | b'0'..=b'9') => {
-            out.extend_from_slice(j.as_bytes())
+        (Ty::Any, _)
+        | (_, b'n')
+        | (Ty::String, b'"')
+        | (Ty::Bool, b't' | b'f')
+        | (Ty::Int, b'-' | b'0'..=b'9') => {
+            out.extend_from_slice(j.as_bytes());
+            true
         }
+        _ => convert(out, j, ty),
+    }
+}
+
+/// `write_typed` for a value of another type than `ty`.
+#[inline(never)]
+fn convert(out: &mut Vec<u8>, j: &str, ty: Ty) -> bool {
+    let first = j.as_bytes().first().copied().unwrap_or(b'n');
+    match (ty, first) {
         (Ty::String, _) => escape_into(out, j),
         (Ty::Int, b'"') => match json_text(j).and_then(|t| t.parse::<i64>().ok()) {
             Some(n) => out.extend_from_slice(n.to_string().as_bytes()),
