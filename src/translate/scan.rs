@@ -217,7 +217,7 @@ impl<'a> Scan<'a> {
     }
 
     /// The JSON text of the value at the cursor, checked.
-    #[inline]
+    #[inline(always)]
     pub fn raw_value(&mut self) -> Result<&'a str> {
         self.ws();
         let start = self.pos;
