@@ -432,6 +432,7 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
 }
 
 /// Writes one template variable as the inside of a JSON string.
+#[inline(always)]
 fn write_var(out: &mut Vec<u8>, var: TVar, segment: bool, rec: &Record, p: &Prep) {
     if let Some(i) = Prep::slot(var) {
         out.extend_from_slice(p.ctx_text(i, segment).as_bytes());
