@@ -21,6 +21,7 @@ pub struct Record<'a> {
 pub const MAX_LISTS: usize = 1;
 
 impl<'a> Record<'a> {
+    #[inline]
     pub fn new(kind: Kind) -> Self {
         // `resize_with` writes `None` in place; `vec![None; n]` clones it n times.
         let mut vals = Vec::with_capacity(kind.fields().len());
