@@ -264,25 +264,16 @@ impl ReadNode {
 #[inline]
 pub fn same_key(a: &[u8], b: &[u8]) -> bool {
     debug_assert_eq!(a.len(), b.len());
-    fn w8(s: &[u8], last: bool) -> u64 {
-        let c = if last {
-            s.last_chunk()
-        } else {
-            s.first_chunk()
-        };
-        c.map_or(0, |c| u64::from_le_bytes(*c))
-    }
-    fn w4(s: &[u8], last: bool) -> u32 {
-        let c = if last {
-            s.last_chunk()
-        } else {
-            s.first_chunk()
-        };
-        c.map_or(0, |c| u32::from_le_bytes(*c))
-    }
+    // Fixed-size array compares: each is one load and compare per side.
     match a.len() {
-        8..=16 => w8(a, false) == w8(b, false) && w8(a, true) == w8(b, true),
-        4..=7 => w4(a, false) == w4(b, false) && w4(a, true) == w4(b, true),
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
         _ => a == b,
     }
 }
