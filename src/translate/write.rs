@@ -64,9 +64,10 @@ fn run_step(out: &mut Vec<u8>, d: &Dialect, step: &WStep, rec: &Record, p: &Prep
     }
 }
 
-/// Records written in a response before the programs are joined with its
-/// context: joining costs about as much as writing a few records, so a
-/// response of one or two records does without.
+/// Records a response writes through programs (nested ones counted, such as
+/// a release's assets) before the programs are joined with its context:
+/// joining costs about as much as writing a few records, so a response of
+/// one release with a couple of assets does without.
 const JOIN_AFTER: u32 = 4;
 
 /// A shape's lowered program for one response: its context variables
@@ -92,7 +93,7 @@ struct Prep<'c> {
     plain: [Cow<'c, str>; 5],
     /// Filled on first use: most responses never encode most of these.
     segment: [OnceCell<Cow<'c, str>>; 5],
-    /// Records written so far.
+    /// Records written through programs so far, counted up to `JOIN_AFTER`.
     written: Cell<u32>,
     /// Each shape's joined program, made on first use after `JOIN_AFTER`.
     programs: OnceCell<Vec<OnceCell<Program<'c>>>>,
