@@ -284,14 +284,16 @@ impl Upstream {
             bulk_streams,
             ref extra_roots,
         } = *opts;
+        // Made once for both clients: it copies the public roots.
+        let tls_cfg = tls_config(extra_roots);
         let build = |buffer: usize, idle: usize| -> HttpClient {
             let mut http = HttpConnector::new();
             http.enforce_http(false);
             http.set_connect_timeout(Some(connect_timeout));
             http.set_nodelay(true);
             let tls = hyper_rustls::HttpsConnectorBuilder::new();
-            let tls = match tls_config(extra_roots) {
-                Some(cfg) => tls.with_tls_config(cfg),
+            let tls = match &tls_cfg {
+                Some(cfg) => tls.with_tls_config(cfg.clone()),
                 None => tls.with_webpki_roots(),
             };
             let https = tls
