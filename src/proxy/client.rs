@@ -378,7 +378,7 @@ impl Upstream {
             Transport::Direct(pool) => pool,
             Transport::Hyper(_) => return self.send_hyper(req, again, gate, deadline).await,
         };
-        let (mut conn, mut head) = self.direct_head(pool, req, again, deadline).await?;
+        let (mut conn, mut head) = self.direct_head(pool, req, again, deadline, 0).await?;
         let permit = self.permit(gate, deadline).await?;
         let mut buf = self.bufs.take();
         let read = conn.read_body(&mut head.framing, &mut buf, self.max_response_bytes);
@@ -490,12 +490,15 @@ impl Upstream {
     ) -> Result<Response<Upstreamed>, GwError> {
         let client = match &self.transport {
             Transport::Direct(pool) => {
-                let (conn, mut head) = self.direct_head(pool, req, again, deadline).await?;
                 let read = if bulk {
                     BULK_BUFFER_BYTES.max(self.io_buffer_bytes)
                 } else {
                     self.io_buffer_bytes
                 };
+                // A large answer's head is read with the stream's own read
+                // size, so that its body mostly comes in the same read.
+                let first = if bulk { read } else { 0 };
+                let (conn, mut head) = self.direct_head(pool, req, again, deadline, first).await?;
                 let body = h1::Streamed::new(conn, &mut head, pool.clone(), read);
                 let mut resp = Response::new(Upstreamed::Direct(body));
                 *resp.status_mut() = head.status;
@@ -527,12 +530,14 @@ impl Upstream {
     /// Over the gateway's own client: a connection with the request written
     /// and the answer's head read from it, tried once more on a new connection
     /// (with the request `again` builds) if the first failed before any answer.
+    /// `room`: how much the first read of the answer takes at least.
     async fn direct_head(
         &self,
         pool: &h1::Pool,
         req: Request<Body>,
         again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
         deadline: Instant,
+        room: usize,
     ) -> Result<(h1::Conn, h1::Head), GwError> {
         let (mut req, mut again) = (req, again);
         let mut fresh = false;
@@ -540,7 +545,10 @@ impl Upstream {
             // A request that is not tried again goes only on a connection
             // known to be open.
             let check = again.is_none();
-            match self.direct_once(pool, req, fresh, check, deadline).await {
+            match self
+                .direct_once(pool, req, fresh, check, deadline, room)
+                .await
+            {
                 Err(e) if e.kind == ErrorKind::UpstreamUnavailable => match again.take() {
                     Some(build) => {
                         req = build()?;
@@ -560,6 +568,7 @@ impl Upstream {
         fresh: bool,
         check: bool,
         deadline: Instant,
+        room: usize,
     ) -> Result<(h1::Conn, h1::Head), GwError> {
         let (parts, body) = req.into_parts();
         let exchange = async {
@@ -577,7 +586,7 @@ impl Upstream {
                 body,
             )
             .await?;
-            let head = conn.read_head(&parts.method).await?;
+            let head = conn.read_head(&parts.method, room).await?;
             Ok::<_, h1::Error>((conn, head))
         };
         match tokio::time::timeout_at(deadline.into(), exchange).await {

@@ -332,8 +332,9 @@ impl Conn {
         self.io.write_all(head).await.map_err(closed)
     }
 
-    /// Reads the answer's head, passing over interim (1xx) answers.
-    pub async fn read_head(&mut self, method: &Method) -> Result<Head, Error> {
+    /// Reads the answer's head, passing over interim (1xx) answers; `room`:
+    /// how much to read at once at least, beyond the head's own minimum.
+    pub async fn read_head(&mut self, method: &Method, room: usize) -> Result<Head, Error> {
         let mut any = false;
         loop {
             if let Some(head) = self.parse_head(method)? {
@@ -349,7 +350,7 @@ impl Conn {
                     MAX_HEAD_BYTES >> 10
                 )));
             }
-            match self.fill(HEAD_READ_BYTES).await {
+            match self.fill(room.max(HEAD_READ_BYTES)).await {
                 Ok(0) if !any && self.buf.is_empty() => {
                     return Err(Error::Closed(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
