@@ -323,9 +323,10 @@ impl Gateway {
         };
         let cr =
             translate::translate_success(&args, &answer.headers, &answer.body).map_err(fail)?;
-        for (id, tag) in &cr.seen {
-            self.ids.insert(&uproject, *id, tag);
-        }
+        self.ids.insert_all(
+            &uproject,
+            cr.seen.iter().map(|(id, tag)| (*id, tag.as_ref())),
+        );
         if m.route.op == Op::Delete {
             if let Some(id) = id.or(m.params.id) {
                 self.ids.remove(&uproject, id);

@@ -418,20 +418,21 @@ pub struct ResponseArgs<'a> {
 }
 
 #[derive(Debug)]
-pub struct ClientResponse {
+pub struct ClientResponse<'b> {
     pub status: u16,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Vec<u8>,
-    /// (id, tag) of every release seen, for the identity cache.
-    pub seen: Vec<(u64, String)>,
+    /// (id, tag) of every release seen, for the identity cache; a tag is
+    /// borrowed from the upstream body unless it had escapes.
+    pub seen: Vec<(u64, Cow<'b, str>)>,
 }
 
 /// Translates a successful upstream answer (2xx) into the client's dialect.
-pub fn translate_success(
+pub fn translate_success<'b>(
     a: &ResponseArgs,
     headers: &HeaderMap,
-    body: &[u8],
-) -> Result<ClientResponse, GwError> {
+    body: &'b [u8],
+) -> Result<ClientResponse<'b>, GwError> {
     let bad = |what: String| {
         GwError::upstream(
             ErrorKind::BadUpstreamResponse,
@@ -465,8 +466,9 @@ pub fn translate_success(
         let mut recs =
             read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
         seen.reserve(recs.len());
+        let up = upstream_ctx(a);
         for r in &mut recs {
-            identify(a, r, &mut seen);
+            identify(a, &up, r, &mut seen);
         }
         let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
         write_list(
@@ -496,7 +498,7 @@ pub fn translate_success(
         if rec.vals[RELEASE_TAG].is_none() {
             return Err(bad("a release without a tag".into()));
         }
-        identify(a, &mut rec, &mut seen);
+        identify(a, &upstream_ctx(a), &mut rec, &mut seen);
         write_record(&mut out, a.client, cshape, &rec, &a.ctx);
         if let Some(loc) = &a.client_route.location {
             let l = render(loc, &rec, &a.ctx);
@@ -521,33 +523,43 @@ fn read_error_text(e: &ReadError) -> String {
     }
 }
 
+/// The context the upstream mapping's derived fields are rendered in: the
+/// upstream's URL and project, made once per answer.
+fn upstream_ctx<'c>(a: &ResponseArgs<'c>) -> Ctx<'c> {
+    let (owner, repo) = split_project(a.upstream_project);
+    Ctx {
+        api: a.ctx.upstream,
+        upstream: a.ctx.upstream,
+        owner,
+        repo,
+        project: a.upstream_project,
+    }
+}
+
 /// Gives the release the id clients of numeric-id dialects use, and fills
 /// fields the upstream left out but its mapping can derive.
-fn identify(a: &ResponseArgs, rec: &mut Record, seen: &mut Vec<(u64, String)>) {
+/// `up`: the context of the upstream's own values (see `upstream_ctx`).
+fn identify<'b>(
+    a: &ResponseArgs,
+    up: &Ctx,
+    rec: &mut Record<'b>,
+    seen: &mut Vec<(u64, Cow<'b, str>)>,
+) {
     if let Some(shape) = a.upstream_route.response {
-        let derive = &a.upstream.shape(shape).derive;
-        if !derive.is_empty() {
-            let (owner, repo) = split_project(a.upstream_project);
-            let ctx = Ctx {
-                api: a.ctx.upstream,
-                upstream: a.ctx.upstream,
-                owner,
-                repo,
-                project: a.upstream_project,
-            };
-            for (field, tpl) in derive {
-                if rec.vals[*field].is_none() {
-                    let v = render(tpl, rec, &ctx);
-                    rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
-                }
+        for (field, tpl) in &a.upstream.shape(shape).derive {
+            if rec.vals[*field].is_none() {
+                let v = render(tpl, rec, up);
+                rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
             }
         }
     }
-    let Some(tag) = rec.vals[RELEASE_TAG]
-        .as_deref()
-        .and_then(json_text)
-        .map(Cow::into_owned)
-    else {
+    // The tag's text, borrowed from the body where the value is.
+    let tag = match &rec.vals[RELEASE_TAG] {
+        Some(Cow::Borrowed(json)) => json_text(json),
+        Some(Cow::Owned(json)) => json_text(json).map(|t| Cow::Owned(t.into_owned())),
+        None => None,
+    };
+    let Some(tag) = tag else {
         return;
     };
     let id = release_id(a.upstream, a.upstream_project, &tag, rec);
