@@ -686,6 +686,12 @@ async fn get_succeeding_on_second_try_is_200() {
         summary(&reqs),
         [format!("GET {GET_V1}"), format!("GET {GET_V1}")]
     );
+    // The retry is built again, not copied: it carries the same token,
+    // request id and other headers as the first try, on a new connection.
+    assert_eq!(reqs[1].header("private-token"), Some(TOKEN));
+    assert!(reqs[0].header("x-request-id").is_some());
+    assert_eq!(reqs[0].headers, reqs[1].headers);
+    assert_ne!(reqs[0].connection, reqs[1].connection);
 }
 
 // ------------------------------------------------------------ tokens

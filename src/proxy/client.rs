@@ -362,18 +362,15 @@ impl Upstream {
     /// Sends one request and reads the whole answer, within the timeout. With
     /// a `gate`, the body is read only once a permit is free, and the permit
     /// stays with the answer (bounding the bodies held in memory at once).
+    /// `again` builds the request once more for a retry (`None`: no retry);
+    /// only idempotent requests are tried again.
     pub async fn send(
         &self,
         req: Request<Body>,
-        idempotent: bool,
+        again: Option<impl FnOnce() -> Result<Request<Body>, GwError>>,
         gate: Option<&Arc<Semaphore>>,
     ) -> Result<Answer, GwError> {
         let deadline = Instant::now() + self.timeout;
-        // Only reads are retried, and they are bodiless: the copy drops the body.
-        let again = idempotent.then(|| {
-            let r = clone_head(&req);
-            move || Ok(r)
-        });
         let pool = match &self.transport {
             Transport::Direct(pool) => pool,
             Transport::Hyper(_) => return self.send_hyper(req, again, gate, deadline).await,
@@ -729,17 +726,6 @@ impl Upstream {
             Ok(Ok(r)) => Ok(r),
         }
     }
-}
-
-fn clone_head(r: &Request<Body>) -> Request<Body> {
-    let mut b = Request::builder()
-        .method(r.method().clone())
-        .uri(r.uri().clone());
-    if let Some(h) = b.headers_mut() {
-        *h = r.headers().clone();
-    }
-    b.body(full(Bytes::new()))
-        .unwrap_or_else(|_| Request::new(full(Bytes::new())))
 }
 
 /// For a plain-HTTP base, the Host header the gateway's own client writes into

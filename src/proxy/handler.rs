@@ -274,21 +274,17 @@ impl Gateway {
             .await
             .map_err(fail)?;
 
-        let out = translate::encode_request(
-            up,
-            uroute,
-            &OutboundArgs {
-                project: &uproject,
-                tag: tag.as_deref(),
-                id,
-                page: &page,
-                body: record.as_ref(),
-                token: token.as_deref(),
-            },
-        )
-        .map_err(fail)?;
+        let args = OutboundArgs {
+            project: &uproject,
+            tag: tag.as_deref(),
+            id,
+            page: &page,
+            body: record.as_ref(),
+            token: token.as_deref(),
+        };
+        let make = || translate::encode_request(up, uroute, &args);
         let answer = self
-            .forward(out, uroute.op.idempotent(), rid)
+            .forward(make, uroute.op.idempotent(), rid)
             .await
             .map_err(fail)?;
         log.upstream_status = answer.status;
@@ -598,19 +594,16 @@ impl Gateway {
             cursor: None,
         };
         for _ in 0..self.cfg.max_id_scan_pages {
-            let out = translate::encode_request(
-                up,
-                list,
-                &OutboundArgs {
-                    project: uproject,
-                    tag: None,
-                    id: None,
-                    page: &page,
-                    body: None,
-                    token,
-                },
-            )?;
-            let answer = self.forward(out, true, rid).await?;
+            let args = OutboundArgs {
+                project: uproject,
+                tag: None,
+                id: None,
+                page: &page,
+                body: None,
+                token,
+            };
+            let make = || translate::encode_request(up, list, &args);
+            let answer = self.forward(make, true, rid).await?;
             if !(200..300).contains(&answer.status) {
                 return Err(translate::decode_upstream_error(
                     up,
@@ -657,27 +650,34 @@ impl Gateway {
         Err(not_found())
     }
 
+    /// Sends the request `make` builds. An idempotent one is built again,
+    /// only if it has to be sent again (see `Upstream::send`).
     async fn forward(
         &self,
-        out: translate::Outbound,
+        make: impl Fn() -> Result<translate::Outbound, GwError>,
         idempotent: bool,
         rid: &HeaderValue,
     ) -> Result<Answer, GwError> {
-        let mut req = Request::new(full(out.body.unwrap_or_default()));
-        *req.method_mut() = out.method;
-        *req.uri_mut() = self.http.uri(out.path_and_query)?;
-        let h = req.headers_mut();
-        h.reserve(out.headers.len() + 2);
-        for (k, v) in out.headers {
-            h.append(k, v);
-        }
-        h.insert(X_REQUEST_ID, rid.clone());
-        h.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
-        );
+        let build = || -> Result<Request<Body>, GwError> {
+            let out = make()?;
+            let mut req = Request::new(full(out.body.unwrap_or_default()));
+            *req.method_mut() = out.method;
+            *req.uri_mut() = self.http.uri(out.path_and_query)?;
+            let h = req.headers_mut();
+            h.reserve(out.headers.len() + 2);
+            for (k, v) in out.headers {
+                h.append(k, v);
+            }
+            h.insert(X_REQUEST_ID, rid.clone());
+            h.insert(
+                http::header::USER_AGENT,
+                HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
+            );
+            Ok(req)
+        };
+        let req = build()?;
         self.http
-            .send(req, idempotent, Some(&self.translations))
+            .send(req, idempotent.then_some(build), Some(&self.translations))
             .await
     }
 }
