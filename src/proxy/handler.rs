@@ -253,7 +253,7 @@ impl Gateway {
     ) -> Result<Response<Body>, (GwError, usize)> {
         let fail = |e: GwError| (e, ci);
         let client = &self.clients[ci];
-        let api = format!("{}{}", self.public_base, m.root);
+        let api = [self.public_base.as_str(), m.root].concat();
 
         let token = translate::extract_token(client, req.headers(), raw_query);
         let body = read_body(req, self.cfg.max_body_bytes)
@@ -508,7 +508,7 @@ impl Gateway {
             return;
         }
         let from = self.upstream_api.as_str();
-        let to = format!("{}{}", self.public_base, root);
+        let to = [self.public_base.as_str(), root].concat();
         for name in [http::header::LINK, http::header::LOCATION] {
             if !headers.contains_key(&name) {
                 continue;

@@ -104,7 +104,7 @@ pub fn match_route<'d>(
         }
     }
     if p.project.is_empty() {
-        p.project = format!("{}/{}", p.owner, p.repo);
+        p.project = [p.owner.as_str(), "/", p.repo.as_str()].concat();
     } else if p.owner.is_empty() {
         let (o, r) = split_project(&p.project);
         p.owner = o.to_owned();
