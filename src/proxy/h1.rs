@@ -81,6 +81,10 @@ pub struct Conn {
     /// upstream names the same headers answer after answer, so a name is
     /// mostly found here instead of parsed (and allocated) again.
     names: Vec<(Box<str>, HeaderName)>,
+    /// The header values of the last answer, in order: many (`Server`,
+    /// `Content-Type`, paging totals) come back byte for byte the same, and
+    /// such a value is shared instead of checked and sliced again.
+    values: Vec<HeaderValue>,
 }
 
 impl Pool {
@@ -186,6 +190,7 @@ impl Pool {
             buf: BytesMut::new(),
             out: Vec::new(),
             names: Vec::new(),
+            values: Vec::new(),
         })
     }
 
@@ -386,10 +391,10 @@ impl Conn {
         } else {
             Version::HTTP_11
         };
-        // The header values are slices of one copy of the head rather than a
-        // copy each.
+        // New header values are slices of one copy of the head rather than a
+        // copy each; the copy is made only if one is needed.
         let base = self.buf.as_ptr() as usize;
-        let copy = Bytes::copy_from_slice(&self.buf[..len]);
+        let mut copy: Option<Bytes> = None;
         let mut headers = HeaderMap::with_capacity(r.headers.len());
         let mut length: Option<u64> = None;
         let mut chunked = false;
@@ -397,9 +402,19 @@ impl Conn {
         let mut close = version == Version::HTTP_10;
         for (i, h) in r.headers.iter().enumerate() {
             let name = known_name(&mut self.names, i, h.name)?;
-            let at = h.value.as_ptr() as usize - base;
-            let value = HeaderValue::from_maybe_shared(copy.slice(at..at + h.value.len()))
-                .map_err(|_| Error::Protocol(format!("invalid value of header {}", h.name)))?;
+            let value = match self.values.get(i) {
+                Some(v) if v.as_bytes() == h.value => v.clone(),
+                _ => {
+                    let copy = copy.get_or_insert_with(|| Bytes::copy_from_slice(&self.buf[..len]));
+                    let at = h.value.as_ptr() as usize - base;
+                    let v = HeaderValue::from_maybe_shared(copy.slice(at..at + h.value.len()))
+                        .map_err(|_| {
+                            Error::Protocol(format!("invalid value of header {}", h.name))
+                        })?;
+                    remember(&mut self.values, i, v.clone());
+                    v
+                }
+            };
             if name == http::header::CONTENT_LENGTH {
                 let n = std::str::from_utf8(h.value)
                     .ok()
@@ -534,13 +549,17 @@ fn known_name(
     }
     let n = HeaderName::from_bytes(raw.as_bytes())
         .map_err(|_| Error::Protocol(format!("invalid header name {raw:?}")))?;
-    let entry = (Box::from(raw), n.clone());
-    if i < names.len() {
-        names[i] = entry;
-    } else if i == names.len() {
-        names.push(entry);
-    }
+    remember(names, i, (Box::from(raw), n.clone()));
     Ok(n)
+}
+
+/// Puts `v` in the `i`-th place of `at` (the next one, or one already there).
+fn remember<T>(at: &mut Vec<T>, i: usize, v: T) {
+    if i < at.len() {
+        at[i] = v;
+    } else if i == at.len() {
+        at.push(v);
+    }
 }
 
 /// A response head.
@@ -908,6 +927,39 @@ mod tests {
         // The other goes once idle past the timeout.
         tokio::time::sleep(timeout).await;
         assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn header_values_are_shared_only_when_the_same() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let pool = Pool::new(addr, Duration::from_secs(1), Duration::from_secs(5), 8);
+        let mut c = pool.connect().await.expect("connect");
+        let (mut up, _) = listener.accept().await.expect("accept");
+        let answers: [&[u8]; 3] = [
+            b"HTTP/1.1 200 OK\r\nServer: s\r\nX-Page: 1\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nServer: s\r\nX-Page: 2\r\nContent-Length: 0\r\n\r\n",
+            // Fewer headers, in another order.
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nServer: t\r\n\r\n",
+        ];
+        let mut heads = Vec::new();
+        for a in answers {
+            up.write_all(a).await.expect("write");
+            heads.push(c.read_head(&Method::GET, 0).await.expect("head"));
+        }
+        let get = |h: &Head, n: &str| h.headers.get(n).map(|v| v.as_bytes().to_vec());
+        assert_eq!(get(&heads[0], "x-page").as_deref(), Some(&b"1"[..]));
+        assert_eq!(get(&heads[1], "x-page").as_deref(), Some(&b"2"[..]));
+        assert_eq!(get(&heads[1], "server").as_deref(), Some(&b"s"[..]));
+        assert_eq!(get(&heads[2], "x-page"), None);
+        assert_eq!(get(&heads[2], "server").as_deref(), Some(&b"t"[..]));
+        assert_eq!(get(&heads[2], "content-length").as_deref(), Some(&b"0"[..]));
+        // The unchanged value is the last answer's, not a new slice.
+        let ptr = |h: &Head, n: &str| h.headers.get(n).map(|v| v.as_bytes().as_ptr());
+        assert_eq!(ptr(&heads[0], "server"), ptr(&heads[1], "server"));
+        assert_ne!(ptr(&heads[0], "x-page"), ptr(&heads[1], "x-page"));
     }
 
     #[test]
