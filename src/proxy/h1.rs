@@ -904,14 +904,21 @@ mod tests {
         assert!(matches!(decode(b"3\r\nab", 64), Err(Error::Protocol(_))));
     }
 
-    #[tokio::test]
-    async fn idle_connections_are_closed_after_the_timeout_or_when_the_upstream_closes() {
+    /// A listener on loopback and a pool of connections to it.
+    async fn listener_and_pool(idle_timeout: Duration) -> (tokio::net::TcpListener, Pool) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
+        let pool = Pool::new(addr, Duration::from_secs(1), idle_timeout, 8);
+        (listener, pool)
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_closed_after_the_timeout_or_when_the_upstream_closes() {
         let timeout = Duration::from_millis(400);
-        let pool = Arc::new(Pool::new(addr, Duration::from_secs(1), timeout, 8));
+        let (listener, pool) = listener_and_pool(timeout).await;
+        let pool = Arc::new(pool);
         let a = pool.connect().await.expect("connect");
         let (_kept, _) = listener.accept().await.expect("accept");
         let b = pool.connect().await.expect("connect");
@@ -931,11 +938,7 @@ mod tests {
 
     #[tokio::test]
     async fn header_values_are_shared_only_when_the_same() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr").to_string();
-        let pool = Pool::new(addr, Duration::from_secs(1), Duration::from_secs(5), 8);
+        let (listener, pool) = listener_and_pool(Duration::from_secs(5)).await;
         let mut c = pool.connect().await.expect("connect");
         let (mut up, _) = listener.accept().await.expect("accept");
         let answers: [&[u8]; 3] = [
