@@ -30,6 +30,30 @@ pub fn segment_pieces(s: &str) -> impl Iterator<Item = &str> {
     dots.into_iter().chain(utf8_percent_encode(rest, SEGMENT))
 }
 
+/// Whether `s` is its own encoding as one path segment (see `segment_pieces`).
+pub fn is_plain_segment(s: &str) -> bool {
+    is_plain_segment_bytes(s.as_bytes())
+}
+
+/// `is_plain_segment` for bytes: only bytes `SEGMENT` leaves as they are,
+/// and not a dot segment.
+pub fn is_plain_segment_bytes(s: &[u8]) -> bool {
+    s.iter().all(|&b| UNRESERVED[usize::from(b)]) && s != b"." && s != b".."
+}
+
+/// The bytes `SEGMENT` does not encode (RFC 3986 unreserved), by byte value:
+/// one lookup per byte (a test checks the two agree).
+static UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] =
+            matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    t
+};
+
 /// Appends `s` as several segments: '/' stays a separator, each piece is encoded.
 pub fn push_segments(out: &mut String, s: &str) {
     for (i, piece) in s.split('/').enumerate() {
@@ -85,6 +109,21 @@ pub fn push_query_value(out: &mut String, v: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_segments_are_what_segment_pieces_leaves_alone() {
+        for b in 0u8..128 {
+            let s = char::from(b).to_string();
+            let encoded: String = segment_pieces(&s).collect();
+            assert_eq!(is_plain_segment(&s), encoded == s, "byte {b:#04x}");
+        }
+        assert!(!is_plain_segment_bytes(&[0xc3, 0xa9]));
+        for s in [".", "..", "a/b", "a b"] {
+            assert!(!is_plain_segment(s), "{s}");
+            assert_ne!(segment_pieces(s).collect::<String>(), s);
+        }
+        assert!(is_plain_segment("v1.0.0-rc_1~x"));
+    }
 
     #[test]
     fn segments_cannot_escape() {

@@ -2,7 +2,7 @@
 //! compiled member tree. Values that arrived as JSON text are copied verbatim.
 
 use super::record::{escape_into, json_text, Record};
-use super::url::{push_segment, segment_pieces};
+use super::url::{is_plain_segment, is_plain_segment_bytes, push_segment, segment_pieces};
 use crate::mapping::model::{
     Dialect, FieldOut, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue,
 };
@@ -472,27 +472,6 @@ fn write_var(out: &mut Vec<u8>, var: TVar, segment: bool, rec: &Record, p: &Prep
             out.extend_from_slice(piece.as_bytes());
         }
     }
-}
-
-/// Whether `s` is its own encoding as one path segment.
-fn is_plain_segment(s: &str) -> bool {
-    is_plain_segment_bytes(s.as_bytes())
-}
-
-/// Unreserved bytes (RFC 3986), by byte value.
-static UNRESERVED: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] =
-            matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~');
-        b += 1;
-    }
-    t
-};
-
-fn is_plain_segment_bytes(s: &[u8]) -> bool {
-    s.iter().all(|&b| UNRESERVED[usize::from(b)]) && s != b"." && s != b".."
 }
 
 fn needs_escape(s: &str) -> bool {
