@@ -103,6 +103,11 @@ impl Gateway {
         })
     }
 
+    /// The base URL of the API a client sees under `root` ("" or "/api/v3", …).
+    fn public_api(&self, root: &str) -> String {
+        [self.public_base.as_str(), root].concat()
+    }
+
     /// The client's X-Request-Id when it is a sane one, else a new id. Kept as
     /// a header value: it goes into the upstream request and the response.
     fn request_id(&self, req: &Request<hyper::body::Incoming>) -> HeaderValue {
@@ -141,7 +146,7 @@ impl Gateway {
             Ok(r) => r,
             Err((err, client)) => {
                 log.error = Some(err.to_string());
-                let api = format!("{}{}", self.public_base, log.root);
+                let api = self.public_api(log.root);
                 self.respond_error(client, &err, &api)
             }
         };
@@ -253,7 +258,7 @@ impl Gateway {
     ) -> Result<Response<Body>, (GwError, usize)> {
         let fail = |e: GwError| (e, ci);
         let client = &self.clients[ci];
-        let api = [self.public_base.as_str(), m.root].concat();
+        let api = self.public_api(m.root);
 
         let token = translate::extract_token(client, req.headers(), raw_query);
         let body = read_body(req, self.cfg.max_body_bytes)
@@ -508,7 +513,7 @@ impl Gateway {
             return;
         }
         let from = self.upstream_api.as_str();
-        let to = [self.public_base.as_str(), root].concat();
+        let to = self.public_api(root);
         for name in [http::header::LINK, http::header::LOCATION] {
             if !headers.contains_key(&name) {
                 continue;
