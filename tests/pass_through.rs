@@ -340,29 +340,50 @@ async fn post_against_a_hangup_is_sent_once() {
 
 // ------------------------------------------------------------ bulk connections
 
-#[tokio::test]
-async fn a_list_waits_briefly_for_a_bulk_stream_then_takes_an_ordinary_connection() {
+/// Two lists of `len` bytes at once, through a gateway with one bulk stream,
+/// after one that tells it lists are that large; the upstream answers each
+/// after 600 ms. Gives how long the pair took, and how far apart the two
+/// requests reached the upstream.
+async fn two_lists_with_one_bulk_stream(len: usize) -> (Duration, Duration) {
     let fake = FakeUpstream::builder()
         .route(
             "GET",
             LIST,
-            Reply::raw(200, "application/json", big_body(200_000))
+            Reply::raw(200, "application/json", big_body(len))
                 .with_delay(Duration::from_millis(600)),
         )
         .start()
         .await;
     let gw = gateway(&fake, "[limits]\nmax_bulk_streams = 1\n").await;
     let url = format!("{}{LIST}", gw.url);
-    // Lists are large here: from the second one on they go over bulk connections.
     assert_eq!(call("GET", &url, &[], "").await.status, 200);
     let t = Instant::now();
     let (a, b) = tokio::join!(call("GET", &url, &[], ""), call("GET", &url, &[], ""));
     let took = t.elapsed();
     assert_eq!((a.status, b.status), (200, 200));
-    assert_eq!((a.body.len(), b.body.len()), (200_000, 200_000));
-    // Not one after the other (1.2 s): the second did not wait for the first.
+    assert_eq!((a.body.len(), b.body.len()), (len, len));
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 3);
+    let apart = seen[2].received.duration_since(seen[1].received);
+    (took, apart)
+}
+
+#[tokio::test]
+async fn a_large_list_waits_briefly_for_a_bulk_stream_then_takes_an_ordinary_connection() {
+    // Larger than half a bulk read (200 KiB): worth waiting for one.
+    let (took, apart) = two_lists_with_one_bulk_stream(300_000).await;
+    // The second waited for the bulk stream (250 ms), then went on its own ...
+    assert!(apart >= Duration::from_millis(240), "{apart:?}");
+    // ... not after the first (1.2 s).
     assert!(took < Duration::from_millis(1100), "{took:?}");
-    assert_eq!(fake.request_count(), 3);
+}
+
+#[tokio::test]
+async fn a_mid_size_list_does_not_wait_for_a_bulk_stream() {
+    // Larger than an ordinary read (64 KiB), smaller than half a bulk read.
+    let (took, apart) = two_lists_with_one_bulk_stream(100_000).await;
+    assert!(apart < Duration::from_millis(200), "{apart:?}");
+    assert!(took < Duration::from_millis(1100), "{took:?}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::pki_types::CertificateDer;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -114,6 +114,14 @@ impl http_body::Body for Upstreamed {
 /// cost the others little.
 const BULK_WAIT: Duration = Duration::from_millis(250);
 
+/// Sizes of answers that may be large, as `Upstream::list_size` keeps them:
+/// read at once by an ordinary connection; up to half a bulk read, where
+/// ordinary reads take a few more syscalls than one bulk read; larger, or of a
+/// length not known in advance.
+const ORDINARY: u8 = 0;
+const MIDDLE: u8 = 1;
+const LARGE: u8 = 2;
+
 /// What a bulk stream reads at once (and, towards a TLS upstream, the HTTP/1
 /// buffer limit of the bulk connections): hyper's default, which reads a
 /// megabyte in three.
@@ -194,10 +202,10 @@ pub struct Upstream {
     transport: Transport,
     /// Bounds the bodies streamed with large buffers at once.
     bulk_gate: Arc<Semaphore>,
-    /// Whether the last answer that could go either way (a list) was larger
-    /// than an ordinary connection reads at once: only then is a bulk
-    /// connection worth waiting for.
-    large_answers: AtomicBool,
+    /// How large the last answer that could go either way (a list) was: one
+    /// of `ORDINARY`, `MIDDLE`, `LARGE`. It decides whether the next one
+    /// streams in bulk, and whether a bulk permit is worth waiting for.
+    list_size: AtomicU8,
     io_buffer_bytes: usize,
     pub base: String,
     /// `base` taken apart once, so that a request URI is assembled from parts
@@ -345,7 +353,7 @@ impl Upstream {
         Upstream {
             transport,
             bulk_gate: Arc::new(Semaphore::new(bulk_streams)),
-            large_answers: AtomicBool::new(false),
+            list_size: AtomicU8::new(ORDINARY),
             io_buffer_bytes,
             base,
             scheme,
@@ -629,27 +637,39 @@ impl Upstream {
         }
     }
 
-    /// Whether recent answers of the kind that may be large were larger than
-    /// ordinary connections read at once.
-    pub fn answers_are_large(&self) -> bool {
-        self.large_answers.load(Ordering::Relaxed)
-    }
-
-    /// Records the length of such an answer (`None`: not known in advance).
+    /// Records the length of an answer of the kind that may be large (`None`:
+    /// not known in advance).
     pub fn note_answer_length(&self, len: Option<u64>) {
-        let large = len.is_none_or(|n| n > self.io_buffer_bytes as u64);
-        // Written only on a change: the flag is read by every request.
-        if self.large_answers.load(Ordering::Relaxed) != large {
-            self.large_answers.store(large, Ordering::Relaxed);
+        let size = match len {
+            Some(n) if n <= self.io_buffer_bytes as u64 => ORDINARY,
+            Some(n) if n <= (BULK_BUFFER_BYTES / 2) as u64 => MIDDLE,
+            _ => LARGE,
+        };
+        // Written only on a change: the value is read by every such request.
+        if self.list_size.load(Ordering::Relaxed) != size {
+            self.list_size.store(size, Ordering::Relaxed);
         }
     }
 
-    /// A permit to stream in bulk, if one is free or frees up soon (within
-    /// `BULK_WAIT`, and before `deadline`); else `None`, and the answer
-    /// streams with ordinary reads.
+    /// A permit to stream the next answer of the kind that may be large in
+    /// bulk, or `None`: it streams with ordinary reads. Only while the last
+    /// such answer was larger than an ordinary connection reads at once; a
+    /// permit that is not free at once is waited for (within `BULK_WAIT` and
+    /// before `deadline`) only while those answers were `LARGE`. For
+    /// `MIDDLE` ones, ordinary reads cost less than the wait:
+    /// requests held back reach the upstream a few at a time, and it wakes for
+    /// each (on a shared CPU, 80 KB lists: 0.78 against 0.33 sleeps of the
+    /// upstream per request, 49 against 41 µs of its CPU).
     pub async fn bulk_permit(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+        let size = self.list_size.load(Ordering::Relaxed);
+        if size == ORDINARY {
+            return None;
+        }
         if let Ok(p) = self.bulk_gate.clone().try_acquire_owned() {
             return Some(p);
+        }
+        if size == MIDDLE {
+            return None;
         }
         let until = deadline.min(Instant::now() + BULK_WAIT);
         match tokio::time::timeout_at(until.into(), self.bulk_gate.clone().acquire_owned()).await {

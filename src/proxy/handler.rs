@@ -364,10 +364,10 @@ impl Gateway {
         // request's state, written and moved on every request.
         let deadline = self.http.deadline();
         // Lists are the answers that may be large: while recent ones were,
-        // they stream in bulk (large reads, few syscalls)
-        // when a permit is to be had. Small ones do not queue for permits.
+        // they stream in bulk (large reads, few syscalls) when a permit is to
+        // be had.
         let list = m.route.op == Op::List && req.method() == http::Method::GET;
-        let permit = if list && self.http.answers_are_large() {
+        let permit = if list {
             self.http.bulk_permit(deadline).await
         } else {
             None

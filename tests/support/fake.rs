@@ -20,7 +20,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -49,6 +49,8 @@ pub struct Recorded {
     /// Index of the TCP connection it came on (0 for the first accepted connection), so tests can
     /// tell whether a client reused a pooled connection.
     pub connection: usize,
+    /// When it had been read in full.
+    pub received: Instant,
 }
 
 impl Recorded {
@@ -445,6 +447,7 @@ async fn handle(
             headers,
             body: body.to_vec(),
             connection,
+            received: Instant::now(),
         });
     match shared.choose(parts.method.as_str(), &path) {
         Reply::Hangup => Err(HANG_UP),
