@@ -658,8 +658,8 @@ impl Upstream {
     /// before `deadline`) only while those answers were `LARGE`. For
     /// `MIDDLE` ones, ordinary reads cost less than the wait:
     /// requests held back reach the upstream a few at a time, and it wakes for
-    /// each (on a shared CPU, 80 KB lists: 0.78 against 0.33 sleeps of the
-    /// upstream per request, 49 against 41 µs of its CPU).
+    /// each (on a shared CPU, 80 KB lists: 0.72–0.87 against 0.24–0.25 sleeps
+    /// of the upstream per request, 48–65 against 40–47 µs of its CPU).
     pub async fn bulk_permit(&self, deadline: Instant) -> Option<OwnedSemaphorePermit> {
         let size = self.list_size.load(Ordering::Relaxed);
         if size == ORDINARY {
