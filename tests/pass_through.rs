@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::fake::{FakeUpstream, Reply};
-use support::gateway::{call, chunked, raw_exchange, TestGateway};
+use support::gateway::{call, chunked, head_then_get, raw_exchange, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const LIST: &str = "/api/v4/projects/o%2Fr/releases";
@@ -50,6 +50,45 @@ fn post_head(gw: &TestGateway, framing: &str) -> String {
          {framing}\r\nConnection: close\r\n\r\n",
         gw.addr
     )
+}
+
+#[tokio::test]
+async fn head_goes_upstream_as_head_and_comes_back_without_a_body() {
+    let body = big_body(100_000);
+    let reply = || {
+        Reply::raw(200, "application/json", body.clone())
+            .with_header("X-Total-Pages", "4")
+            .with_header("ETag", "\"v7\"")
+    };
+    let fake = FakeUpstream::builder()
+        .route("HEAD", LIST, reply())
+        .route("GET", LIST, reply())
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    let path = format!("{LIST}?per_page=20");
+    let (head, get) = head_then_get(gw.addr, &path, &[("Private-Token", "glpat-abc")]).await;
+    assert_eq!(get.status, 200, "{get:?}");
+    assert_eq!(get.body, body);
+    assert_eq!(head.status, 200, "{head:?}");
+    assert!(
+        head.body.is_empty(),
+        "HEAD answer carried {} body bytes",
+        head.body.len()
+    );
+    // The upstream's own answer to HEAD: its length, its headers.
+    assert_eq!(head.header("content-length"), Some("100000"));
+    assert_eq!(head.header("x-total-pages"), Some("4"));
+    assert_eq!(head.header("etag"), Some("\"v7\""));
+    let reqs = fake.requests();
+    assert_eq!(
+        reqs.iter()
+            .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
+            .collect::<Vec<_>>(),
+        [("HEAD", path.as_str()), ("GET", path.as_str())]
+    );
+    assert!(reqs[0].body.is_empty());
+    assert_eq!(reqs[0].header("private-token"), Some("glpat-abc"));
 }
 
 #[tokio::test]

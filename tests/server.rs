@@ -5,7 +5,7 @@
 mod support;
 
 use bytes::Bytes;
-use http::{Request, Version};
+use http::{Method, Request, Version};
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -424,6 +424,57 @@ async fn tls_alpn_prefers_h2_and_serves_it() {
     let body = resp.into_body().collect().await.expect("body").to_bytes();
     assert_release_list(&body);
     assert_one_list_request(&fake);
+}
+
+#[tokio::test]
+async fn tls_h2_head_has_the_get_answers_length_and_no_data() {
+    let fake = start_list_upstream(Duration::ZERO).await;
+    let cert = mint_cert();
+    let gw = tls_gateway(&fake, &cert).await;
+    let tls = tls_connect(gw.addr, &cert, "localhost", &[b"h2"]).await;
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+            .await
+            .expect("h2 handshake");
+    tokio::spawn(conn);
+    let url = format!("https://localhost:{}{LIST_PATH}", gw.addr.port());
+    let mut answers = Vec::new();
+    for method in [Method::GET, Method::HEAD] {
+        let req = Request::builder()
+            .method(method.clone())
+            .uri(&url)
+            .body(Empty::<Bytes>::new())
+            .expect("request");
+        let resp = send.send_request(req).await.expect("h2 request");
+        assert_eq!(resp.version(), Version::HTTP_2);
+        assert_eq!(resp.status(), 200, "{method}");
+        let length = resp
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // HTTP/2 ends a HEAD answer with its HEADERS frame: DATA would be a
+        // stream error, and the body could not be read.
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap_or_else(|e| panic!("{method} body: {e}"))
+            .to_bytes();
+        answers.push((length, body));
+    }
+    let (get_len, get_body) = &answers[0];
+    assert_release_list(get_body);
+    assert_eq!(
+        get_len.as_deref(),
+        Some(get_body.len().to_string().as_str())
+    );
+    let (head_len, head_body) = &answers[1];
+    assert!(head_body.is_empty(), "{} bytes", head_body.len());
+    assert_eq!(head_len, get_len);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    assert!(reqs.iter().all(|r| r.method == "GET"), "{reqs:?}");
 }
 
 #[tokio::test]

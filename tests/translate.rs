@@ -8,7 +8,7 @@ mod support;
 use forgebridge::canonical::synthetic_id;
 use serde_json::{json, Value};
 use support::fake::{FakeUpstream, Recorded, Reply};
-use support::gateway::{call, get, Resp, TestGateway};
+use support::gateway::{call, get, head_then_get, Resp, TestGateway};
 use support::{fixtures, schema};
 
 /// The GitLab releases collection of project `o/r`.
@@ -569,6 +569,77 @@ async fn link_is_rebuilt_from_gitlab_paging_headers() {
     assert_eq!(rels, want, "{got}");
     assert_no_upstream(&r, &fake);
     check_upstream(&fake.requests());
+}
+
+#[tokio::test]
+async fn head_gets_the_get_answers_head_and_no_body() {
+    let missing = format!("{UP}/v9");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            UP,
+            Reply::json(200, &json!([gl_release("v2"), gl_release("v1")]))
+                .with_header("X-Page", "1")
+                .with_header("X-Per-Page", "2")
+                .with_header("X-Next-Page", "2")
+                .with_header("X-Total-Pages", "3")
+                .with_header("X-Total", "6"),
+        )
+        .route(
+            "GET",
+            &missing,
+            Reply::json(404, &json!({"message": "404 Not found"})),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let auth = [("Authorization", "token glpat-abc")];
+
+    let (head, get) = head_then_get(gw.addr, "/repos/o/r/releases?per_page=2", &auth).await;
+    assert_eq!(get.status, 200, "{get:?}");
+    let list: Value = serde_json::from_slice(&get.body).expect("GET body is JSON");
+    schema::github_release_list(&list).expect("GitHub release list");
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(head.status, 200, "{head:?}");
+    // Nothing between the HEAD answer's head and the GET answer: the
+    // connection stays in step.
+    assert!(
+        head.body.is_empty(),
+        "HEAD answer carried {} body bytes",
+        head.body.len()
+    );
+    let get_len = get.body.len().to_string();
+    assert_eq!(head.header("content-length"), Some(get_len.as_str()));
+    for name in ["content-type", "link"] {
+        assert_eq!(head.header(name), get.header(name), "{name}");
+    }
+    assert!(
+        head.header("link")
+            .is_some_and(|l| l.contains("rel=\"next\"")),
+        "{head:?}"
+    );
+    // GitLab was asked with GET both times, with the client's token moved.
+    let reqs = fake.requests();
+    assert_eq!(
+        reqs.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(),
+        ["GET", "GET"]
+    );
+    for r in &reqs {
+        assert_eq!(r.path(), UP);
+        assert_eq!(r.header("private-token"), Some("glpat-abc"));
+    }
+    check_upstream(&reqs);
+
+    // A missing release: the GitHub 404's head, without its body.
+    let (head, get) = head_then_get(gw.addr, "/repos/o/r/releases/tags/v9", &auth).await;
+    assert_eq!(get.status, 404, "{get:?}");
+    let err: Value = serde_json::from_slice(&get.body).expect("GET body is JSON");
+    schema::github_basic_error(&err).expect("GitHub basic error");
+    assert_eq!(head.status, 404, "{head:?}");
+    assert!(head.body.is_empty(), "{head:?}");
+    let get_len = get.body.len().to_string();
+    assert_eq!(head.header("content-length"), Some(get_len.as_str()));
+    assert_eq!(fake.requests().len(), 4);
 }
 
 #[tokio::test]

@@ -165,6 +165,9 @@ impl Gateway {
             ),
         }
         resp.headers_mut().insert(X_REQUEST_ID, rid);
+        if method == http::Method::HEAD {
+            head_only(&mut resp);
+        }
         resp
     }
 
@@ -430,7 +433,10 @@ impl Gateway {
         if declared.is_some_and(|n| n > self.cfg.max_body_bytes as u64) {
             return Err(too_large(self.cfg.max_body_bytes));
         }
-        let body = if declared == Some(0) || parts.method == http::Method::GET {
+        let body = if declared == Some(0)
+            || parts.method == http::Method::GET
+            || parts.method == http::Method::HEAD
+        {
             full(Bytes::new())
         } else {
             Body::Limited(Limited::new(body, self.cfg.max_body_bytes))
@@ -709,6 +715,23 @@ fn too_large(max: usize) -> GwError {
         ErrorKind::PayloadTooLarge,
         format!("request body is larger than the limit of {max} bytes"),
     )
+}
+
+/// The answer to a HEAD request: the GET answer's head, with the length of
+/// the body it would have had, and no body. HTTP/1.1 would leave the body out
+/// on its own; HTTP/2 would send it.
+fn head_only(resp: &mut Response<Body>) {
+    let len = http_body::Body::size_hint(resp.body()).exact();
+    if len == Some(0) {
+        // Already bodiless: an upstream's answer to HEAD, which says its own length.
+        return;
+    }
+    if let Some(n) = len {
+        resp.headers_mut()
+            .entry(http::header::CONTENT_LENGTH)
+            .or_insert_with(|| HeaderValue::from(n));
+    }
+    *resp.body_mut() = full(Bytes::new());
 }
 
 /// Request headers a pass-through forwards besides the dialect's credentials.

@@ -52,17 +52,28 @@ pub fn match_route<'d>(
         )
     };
     let m = d.router.at(raw_path).map_err(|_| not_found())?;
-    let Some(route) = m
-        .value
-        .iter()
-        .map(|i| &d.routes[*i])
-        .find(|r| r.method == method)
-    else {
-        let allowed: Vec<&str> = m
-            .value
+    let route_for = |want: &Method| {
+        m.value
             .iter()
-            .map(|i| d.routes[*i].method.as_str())
-            .collect();
+            .map(|i| &d.routes[*i])
+            .find(|r| r.method == want)
+    };
+    // HEAD is served wherever GET is (RFC 9110 9.3.2): the GET route answers,
+    // and the server sends its head alone.
+    let route = route_for(method).or_else(|| {
+        (method == Method::HEAD)
+            .then(|| route_for(&Method::GET))
+            .flatten()
+    });
+    let Some(route) = route else {
+        let mut allowed: Vec<&str> = Vec::with_capacity(m.value.len() + 1);
+        for i in m.value.iter() {
+            let method = &d.routes[*i].method;
+            allowed.push(method.as_str());
+            if method == Method::GET && route_for(&Method::HEAD).is_none() {
+                allowed.push(Method::HEAD.as_str());
+            }
+        }
         let mut e = GwError::gateway(
             ErrorKind::MethodNotAllowed,
             format!(

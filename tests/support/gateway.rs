@@ -175,6 +175,77 @@ pub async fn raw_exchange(addr: SocketAddr, head: &str, body: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// One HTTP/1.1 answer as it came off the wire.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    /// Header names lowercased, in the order sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `HEAD path` and then `GET path` on one connection, pipelined, with the
+/// same `headers`, and splits what came back at the end of the first answer's
+/// head: the HEAD answer's `body` is whatever came between its head and the
+/// GET answer's status line (nothing, when the server is right).
+pub async fn head_then_get(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (RawAnswer, RawAnswer) {
+    let fields: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let req = format!(
+        "HEAD {path} HTTP/1.1\r\nHost: {addr}\r\n{fields}\r\n\
+         GET {path} HTTP/1.1\r\nHost: {addr}\r\n{fields}Connection: close\r\n\r\n"
+    );
+    let out = raw_exchange(addr, &req, b"").await;
+    let split_head = |text: &str| -> (u16, Vec<(String, String)>, usize) {
+        let end = text.find("\r\n\r\n").expect("an answer head") + 4;
+        let mut lines = text[..end - 4].split("\r\n");
+        let status_line = lines.next().expect("status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("status line {status_line:?}"));
+        let headers = lines
+            .map(|l| {
+                let (k, v) = l.split_once(':').expect("header line");
+                (k.to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        (status, headers, end)
+    };
+    let (status, h, end) = split_head(&out);
+    let rest = &out[end..];
+    let next = rest.find("HTTP/1.1 ").unwrap_or(rest.len());
+    let head = RawAnswer {
+        status,
+        headers: h,
+        body: rest.as_bytes()[..next].to_vec(),
+    };
+    let rest = &rest[next..];
+    let (status, h, end) = split_head(rest);
+    let get = RawAnswer {
+        status,
+        headers: h,
+        body: rest.as_bytes()[end..].to_vec(),
+    };
+    (head, get)
+}
+
 /// `body` in HTTP/1.1 chunked framing, `piece` bytes per chunk.
 pub fn chunked(body: &[u8], piece: usize) -> Vec<u8> {
     let mut out = Vec::new();
