@@ -1,0 +1,84 @@
+// octokit (@octokit/rest) against forgebridge's demo (a simulated GitLab behind a
+// GitHub-speaking gateway): every release call, checked against the demo's seed.
+//
+//     node octokit_check.mjs http://127.0.0.1:PORT
+//
+// Exits non-zero, naming the first wrong answer.
+import { Octokit } from "@octokit/rest";
+import { deepStrictEqual } from "node:assert/strict";
+
+const baseUrl = process.argv[2];
+const repo = { owner: "demo", repo: "hello" };
+const SEED = [ // newest first, as GitHub lists them
+  ["release/2.0", "Two", "Tags may contain slashes.", "2026-06-15T08:15:00Z"],
+  ["v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite", "2026-03-02T12:30:00Z"],
+  ["v1.0.0", "First stable", "The first stable release.", "2026-01-10T09:00:00Z"],
+];
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const o = new Octokit({ baseUrl, auth: "glpat-demo", log: quiet, request: { retries: 0 } });
+
+function check(what, got, want) {
+  try {
+    deepStrictEqual(got, want);
+  } catch {
+    console.error(`octokit: ${what}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    process.exit(1);
+  }
+}
+const seen = (rs) => rs.map((r) => [r.tag_name, r.name, r.body, r.published_at]);
+async function status(call) {
+  try {
+    const r = await call();
+    return [r.status, r.data];
+  } catch (e) {
+    if (e.status === undefined) throw e;
+    return [e.status, e.response?.data];
+  }
+}
+
+// per_page=1: octokit walks the list through the gateway's Link headers.
+const pages = [];
+for await (const page of o.paginate.iterator(o.rest.repos.listReleases, { ...repo, per_page: 1 })) {
+  check("page status", page.status, 200);
+  pages.push(page.data);
+}
+check("pages of one", pages.map((p) => p.length), [1, 1, 1]);
+const releases = pages.flat();
+check("the release list, one per page", seen(releases), SEED);
+for (const r of releases) {
+  check(`${r.tag_name}: draft, prerelease`, [r.draft, r.prerelease], [false, false]);
+  check(`${r.tag_name}: url`, r.url, `${baseUrl}/repos/demo/hello/releases/${r.id}`);
+}
+
+const byTag = await o.rest.repos.getReleaseByTag({ ...repo, tag: "release/2.0" });
+check("get by tag", [byTag.status, byTag.data.id, byTag.data.name], [200, releases[0].id, "Two"]);
+const byId = await o.rest.repos.getRelease({ ...repo, release_id: releases[2].id });
+check("get by id", [byId.data.tag_name, byId.data.name], ["v1.0.0", "First stable"]);
+const latest = await o.rest.repos.getLatestRelease(repo);
+check("latest", latest.data.tag_name, "release/2.0");
+
+const created = await o.rest.repos.createRelease({ ...repo, tag_name: "v3.0.0", name: "Three", body: "Notes.", target_commitish: "main" });
+check("create: status", created.status, 201);
+check("create: Location is the release's url", created.headers.location, created.data.url);
+check("created", [created.data.tag_name, created.data.name, created.data.body, created.data.draft], ["v3.0.0", "Three", "Notes.", false]);
+const id = created.data.id;
+const updated = await o.rest.repos.updateRelease({ ...repo, release_id: id, name: "Three, renamed", body: "New notes." });
+check("updated", [updated.status, updated.data.id, updated.data.name, updated.data.body], [200, id, "Three, renamed", "New notes."]);
+const again = await o.rest.repos.getReleaseByTag({ ...repo, tag: "v3.0.0" });
+check("read after update", [again.data.id, again.data.name], [id, "Three, renamed"]);
+const deleted = await o.rest.repos.deleteRelease({ ...repo, release_id: id });
+check("delete: status", deleted.status, 204);
+const [gone, goneBody] = await status(() => o.rest.repos.getReleaseByTag({ ...repo, tag: "v3.0.0" }));
+check("deleted release: status", gone, 404);
+check("deleted release: GitHub's error body", Object.keys(goneBody).sort(), ["documentation_url", "message", "status"]);
+
+// What GitLab cannot do is refused, in GitHub's error shape, and nothing is created.
+const [draft, draftBody] = await status(() => o.rest.repos.createRelease({ ...repo, tag_name: "v4.0.0", draft: true }));
+check("draft: status", draft, 501);
+check("draft: message names GitLab", draftBody.message.includes("GitLab"), true);
+const [missing] = await status(() => o.rest.repos.getRelease({ ...repo, release_id: 12345 }));
+check("unknown id: status", missing, 404);
+
+const end = await o.paginate(o.rest.repos.listReleases, { ...repo, per_page: 2 });
+check("the list at the end, two per page", seen(end), SEED);
+console.log("octokit: all release calls answered as GitHub would");

@@ -1,0 +1,80 @@
+"""PyGithub against forgebridge's demo (a simulated GitLab behind a GitHub-speaking
+gateway): every release call PyGithub makes, checked against the demo's seed.
+
+    python pygithub_check.py http://127.0.0.1:PORT
+
+Exits non-zero, naming the first wrong answer."""
+import sys
+from datetime import datetime, timezone
+
+import github
+from github import Auth, Github
+
+BASE = sys.argv[1]
+SEED = [  # newest first, as GitHub lists them
+    ("release/2.0", "Two", "Tags may contain slashes.", datetime(2026, 6, 15, 8, 15, tzinfo=timezone.utc)),
+    ("v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite", datetime(2026, 3, 2, 12, 30, tzinfo=timezone.utc)),
+    ("v1.0.0", "First stable", "The first stable release.", datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)),
+]
+
+
+def check(what, got, want):
+    if got != want:
+        sys.exit(f"PyGithub: {what}: got {got!r}, expected {want!r}")
+
+
+def seen(releases):
+    return [(r.tag_name, r.name, r.body, r.published_at) for r in releases]
+
+
+# per_page=1: the list is walked through the gateway's Link headers.
+g = Github(base_url=BASE, auth=Auth.Token("glpat-demo"), per_page=1, retry=None, lazy=True)
+repo = g.get_repo("demo/hello")
+
+releases = list(repo.get_releases())
+check("the release list, one per page", seen(releases), SEED)
+check("the list's totalCount (from the last page's Link)", repo.get_releases().totalCount, 3)
+for r in releases:
+    check(f"{r.tag_name}: draft, prerelease", (r.draft, r.prerelease), (False, False))
+    check(f"{r.tag_name}: url", r.url, f"{BASE}/repos/demo/hello/releases/{r.id}")
+
+by_tag = repo.get_release("release/2.0")  # a tag with a slash, sent encoded
+check("get by tag", (by_tag.id, by_tag.tag_name, by_tag.name), (releases[0].id, "release/2.0", "Two"))
+by_id = repo.get_release(releases[2].id)
+# A release got by id is lazy in PyGithub, and its tag_name is taken from the
+# URL until the object is fetched: read another attribute first.
+check("get by id", (by_id.name, by_id.tag_name), ("First stable", "v1.0.0"))
+check("latest", repo.get_latest_release().tag_name, "release/2.0")
+
+created = repo.create_git_release("v3.0.0", "Three", "Notes.", target_commitish="main")
+check("created", (created.tag_name, created.name, created.body, created.draft), ("v3.0.0", "Three", "Notes.", False))
+check("created: url", created.url, f"{BASE}/repos/demo/hello/releases/{created.id}")
+updated = created.update_release("Three, renamed", "New notes.")
+check("updated", (updated.id, updated.name, updated.body), (created.id, "Three, renamed", "New notes."))
+again = repo.get_release("v3.0.0")
+check("read after update", (again.id, again.name, again.body), (created.id, "Three, renamed", "New notes."))
+check("latest after create", repo.get_latest_release().tag_name, "v3.0.0")
+created.delete_release()
+try:
+    repo.get_release("v3.0.0")
+    sys.exit("PyGithub: the deleted release is still there")
+except github.UnknownObjectException as e:
+    check("deleted release: status", e.status, 404)
+    check("deleted release: GitHub's error body", sorted(e.data), ["documentation_url", "message", "status"])
+
+# What GitLab cannot do is refused, in GitHub's error shape, and nothing is created.
+try:
+    repo.create_git_release("v4.0.0", "Draft", "", draft=True)
+    sys.exit("PyGithub: a draft release was accepted")
+except github.GithubException as e:
+    check("draft: status", e.status, 501)
+    check("draft: message names GitLab", "GitLab" in e.data.get("message", ""), True)
+
+try:
+    repo.get_release("v9.9.9")
+    sys.exit("PyGithub: a missing tag was found")
+except github.UnknownObjectException as e:
+    check("missing tag: status", e.status, 404)
+
+check("the list at the end", seen(repo.get_releases()), SEED)
+print("PyGithub: all release calls answered as GitHub would")
