@@ -1,0 +1,63 @@
+"""python-gitlab against forgebridge's demo with GitLab clients accepted: the
+same-dialect pass-through (GitLab client, simulated GitLab upstream). Every
+release call python-gitlab makes, checked against the demo's seed.
+
+    python python_gitlab_check.py http://127.0.0.1:PORT
+
+Exits non-zero, naming the first wrong answer."""
+import sys
+
+import gitlab
+
+BASE = sys.argv[1]
+SEED = [  # newest first, as GitLab lists them
+    ("release/2.0", "Two", "Tags may contain slashes.", "2026-06-15T08:15:00Z"),
+    ("v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite", "2026-03-02T12:30:00Z"),
+    ("v1.0.0", "First stable", "The first stable release.", "2026-01-10T09:00:00Z"),
+]
+
+
+def check(what, got, want):
+    if got != want:
+        sys.exit(f"python-gitlab: {what}: got {got!r}, expected {want!r}")
+
+
+def seen(releases):
+    fields = ("tag_name", "name", "description", "released_at")
+    return [tuple(getattr(r, f, None) for f in fields) for r in releases]
+
+
+gl = gitlab.Gitlab(BASE, private_token="glpat-demo", retry_transient_errors=False)
+project = gl.projects.get("demo/hello", lazy=True)  # sent as demo%2Fhello
+
+# per_page=1: python-gitlab walks the list through the paging headers.
+pages = project.releases.list(iterator=True, per_page=1)
+releases = list(pages)
+check("the release list, one per page", seen(releases), SEED)
+check("total pages", (pages.total_pages, pages.total), (3, 3))
+
+one = project.releases.get("release/2.0")  # a tag with a slash, sent encoded
+check("get by tag", seen([one]), SEED[:1])
+
+created = project.releases.create({"tag_name": "v3.0.0", "name": "Three", "description": "Notes.", "ref": "main"})
+check("created", (created.tag_name, created.name, created.description), ("v3.0.0", "Three", "Notes."))
+created.name = "Three, renamed"
+created.description = "New notes."
+created.save()
+again = project.releases.get("v3.0.0")
+check("read after update", (again.name, again.description), ("Three, renamed", "New notes."))
+project.releases.delete("v3.0.0")
+try:
+    project.releases.get("v3.0.0")
+    sys.exit("python-gitlab: the deleted release is still there")
+except gitlab.exceptions.GitlabGetError as e:
+    check("deleted release: status", e.response_code, 404)
+
+try:
+    project.releases.get("v9.9.9")
+    sys.exit("python-gitlab: a missing tag was found")
+except gitlab.exceptions.GitlabGetError as e:
+    check("missing tag: status", e.response_code, 404)
+
+check("the list at the end", seen(project.releases.list(get_all=True)), SEED)
+print("python-gitlab: all release calls answered as GitLab would")
