@@ -289,6 +289,9 @@ async fn unknown_route_is_404_naming_the_path() {
     let r = send("GET", &gw, "/repos/o/r/nonsense/here", "").await;
     let msg = basic_error(&r, 404);
     assert!(msg.contains("/repos/o/r/nonsense/here"), "{msg}");
+    // The gateway's own errors name the request where GitHub does, too.
+    let id = r.header("x-request-id").expect("request id");
+    assert_eq!(r.header("x-github-request-id"), Some(id));
     let r = send("GET", &gw, "/definitely-not-an-api", "").await;
     let msg = basic_error(&r, 404);
     assert!(msg.contains("/definitely-not-an-api"), "{msg}");

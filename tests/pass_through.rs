@@ -129,6 +129,9 @@ async fn list_passes_through_with_query_headers_and_content_length() {
     assert_eq!(r.header("x-next-page"), Some("2"));
     assert_eq!(r.header("keep-alive"), None);
     assert_eq!(r.header("x-request-id"), Some("client-id-1"));
+    // GitLab's request-id header is the gateway's own: given once.
+    assert_eq!(r.headers.get_all("x-request-id").iter().count(), 1);
+    assert_eq!(r.header("x-github-request-id"), None);
 
     let up = fake.last_request().expect("upstream request");
     assert_eq!(up.path_and_query, format!("{LIST}?page=1&per_page=20"));

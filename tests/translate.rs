@@ -448,6 +448,8 @@ async fn client_request_id_is_forwarded_and_echoed() {
     assert_eq!(r.status, 200);
     assert_eq!(release_list_of(&r), json!([]));
     assert_eq!(r.header("x-request-id"), Some("abc-123_x.y:z"));
+    // Where GitHub names a request, for clients that log it (octokit).
+    assert_eq!(r.header("x-github-request-id"), Some("abc-123_x.y:z"));
     let reqs = fake.requests();
     assert_eq!(reqs[0].header_all("x-request-id"), ["abc-123_x.y:z"]);
     check_upstream(&reqs);
@@ -471,6 +473,7 @@ async fn request_id_is_generated_when_absent_or_unusable() {
         release_list_of(r);
         let id = r.header("x-request-id").expect("a generated request id");
         assert!(!id.is_empty() && !id.contains(' '), "{id:?}");
+        assert_eq!(r.header("x-github-request-id"), Some(id));
         assert_eq!(q.header_all("x-request-id"), [id], "the same id upstream");
         seen.push(id.to_owned());
     }

@@ -104,6 +104,7 @@ impl Compiler<'_, '_> {
                 false
             }
         };
+        let request_id_header = self.opt_header(&ds.request_id_header);
 
         let (auth_in, auth_out) = match raw.auth {
             Some(a) => {
@@ -166,6 +167,7 @@ impl Compiler<'_, '_> {
             name,
             roots,
             synthesized_ids,
+            request_id_header,
             auth_in,
             auth_out,
             paging,

@@ -67,6 +67,7 @@ pub const MAPPING: Keys = Table(&[
             ("title", Leaf),
             ("roots", Leaf),
             ("ids", Leaf),
+            ("request_id_header", Leaf),
         ]),
     ),
     (

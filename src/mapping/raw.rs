@@ -35,6 +35,9 @@ pub struct DialectSection {
     pub roots: Vec<S<String>>,
     #[serde(default)]
     pub ids: Option<S<String>>,
+    /// The response header in which this forge names a request.
+    #[serde(default)]
+    pub request_id_header: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

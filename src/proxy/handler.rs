@@ -146,6 +146,10 @@ impl Gateway {
             Ok(r) => r,
             Err((err, client)) => {
                 log.error = Some(err.to_string());
+                // The dialect the error is written in names the request too.
+                log.rid_header = self.clients[client.min(self.clients.len() - 1)]
+                    .request_id_header
+                    .as_ref();
                 let api = self.public_api(log.root);
                 self.respond_error(client, &err, &api)
             }
@@ -163,6 +167,9 @@ impl Gateway {
                 request_id = %rid_text, client = log.client, op = log.op, %method, path = %path,
                 upstream_status = log.upstream_status, status, latency_us, error = %e, "request failed"
             ),
+        }
+        if let Some(h) = log.rid_header.filter(|h| **h != X_REQUEST_ID) {
+            resp.headers_mut().insert(h.clone(), rid.clone());
         }
         resp.headers_mut().insert(X_REQUEST_ID, rid);
         if method == http::Method::HEAD {
@@ -234,6 +241,7 @@ impl Gateway {
         };
         let client = &self.clients[ci];
         log.client = &client.name;
+        log.rid_header = client.request_id_header.as_ref();
         log.op = m.route.op.name();
         log.root = m.root;
         if client.name == self.upstream.name {
@@ -707,6 +715,8 @@ struct LogLine<'g> {
     upstream_status: u16,
     /// The API root the request came in under, for URLs in error bodies.
     root: &'g str,
+    /// Where the client's dialect names a request, besides `X-Request-Id`.
+    rid_header: Option<&'g HeaderName>,
     error: Option<String>,
 }
 
