@@ -60,6 +60,8 @@ check("latest", latest.data.tag_name, "release/2.0");
 const created = await o.rest.repos.createRelease({ ...repo, tag_name: "v3.0.0", name: "Three", body: "Notes.", target_commitish: "main" });
 check("create: status", created.status, 201);
 check("create: Location is the release's url", created.headers.location, created.data.url);
+check("create: named where GitHub names a request", created.headers["x-github-request-id"], created.headers["x-request-id"]);
+check("create: request id given", typeof created.headers["x-request-id"], "string");
 check("created", [created.data.tag_name, created.data.name, created.data.body, created.data.draft], ["v3.0.0", "Three", "Notes.", false]);
 const id = created.data.id;
 const updated = await o.rest.repos.updateRelease({ ...repo, release_id: id, name: "Three, renamed", body: "New notes." });
