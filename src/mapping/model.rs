@@ -15,8 +15,8 @@ pub struct Dialect {
     /// Releases carry no numeric id in this dialect: synthesize one from project + tag.
     pub synthesized_ids: bool,
     /// The response header in which this dialect's servers name a request
-    /// (e.g. `X-GitHub-Request-Id`): clients of it get the gateway's request
-    /// id there too, besides `X-Request-Id`.
+    /// (the mapping's `request_id_header`): clients of it get the gateway's
+    /// request id there too, besides `X-Request-Id`.
     pub request_id_header: Option<HeaderName>,
     pub auth_in: Vec<CredentialSlot>,
     pub auth_out: Option<CredentialSlot>,

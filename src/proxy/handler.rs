@@ -146,12 +146,11 @@ impl Gateway {
             Ok(r) => r,
             Err((err, client)) => {
                 log.error = Some(err.to_string());
+                let d = &self.clients[client.min(self.clients.len() - 1)];
                 // The dialect the error is written in names the request too.
-                log.rid_header = self.clients[client.min(self.clients.len() - 1)]
-                    .request_id_header
-                    .as_ref();
+                log.rid_header = d.request_id_header.as_ref();
                 let api = self.public_api(log.root);
-                self.respond_error(client, &err, &api)
+                respond_error(d, &err, &api)
             }
         };
         let status = resp.status().as_u16();
@@ -176,36 +175,6 @@ impl Gateway {
             head_only(&mut resp);
         }
         resp
-    }
-
-    fn respond_error(&self, client: usize, err: &GwError, api: &str) -> Response<Body> {
-        let d = &self.clients[client.min(self.clients.len() - 1)];
-        let ctx = Ctx {
-            api,
-            ..Ctx::default()
-        };
-        let (status, body) = encode_error(d, None, err, &ctx);
-        let mut r = Response::new(full(body));
-        *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        r.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        if let Some(ra) = err
-            .retry_after
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            r.headers_mut().insert(http::header::RETRY_AFTER, ra);
-        }
-        if let Some(allow) = err
-            .allow
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            r.headers_mut().insert(http::header::ALLOW, allow);
-        }
-        r
     }
 
     async fn serve<'s>(
@@ -725,6 +694,36 @@ fn too_large(max: usize) -> GwError {
         ErrorKind::PayloadTooLarge,
         format!("request body is larger than the limit of {max} bytes"),
     )
+}
+
+/// The gateway's own error answer, in dialect `d`.
+fn respond_error(d: &Dialect, err: &GwError, api: &str) -> Response<Body> {
+    let ctx = Ctx {
+        api,
+        ..Ctx::default()
+    };
+    let (status, body) = encode_error(d, None, err, &ctx);
+    let mut r = Response::new(full(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if let Some(ra) = err
+        .retry_after
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        r.headers_mut().insert(http::header::RETRY_AFTER, ra);
+    }
+    if let Some(allow) = err
+        .allow
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        r.headers_mut().insert(http::header::ALLOW, allow);
+    }
+    r
 }
 
 /// The answer to a HEAD request: the GET answer's head, with the length of

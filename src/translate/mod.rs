@@ -60,11 +60,10 @@ pub fn match_route<'d>(
     };
     // HEAD is served wherever GET is (RFC 9110 9.3.2): the GET route answers,
     // and the server sends its head alone.
-    let route = route_for(method).or_else(|| {
-        (method == Method::HEAD)
-            .then(|| route_for(&Method::GET))
-            .flatten()
-    });
+    let route = match route_for(method) {
+        None if method == Method::HEAD => route_for(&Method::GET),
+        found => found,
+    };
     let Some(route) = route else {
         let mut allowed: Vec<&str> = Vec::with_capacity(m.value.len() + 1);
         for i in m.value.iter() {
