@@ -11,18 +11,13 @@ import json
 import subprocess
 import sys
 
+from common import SEED as DEMO_SEED
+from common import checker
+
 HOST = sys.argv[1]
 REPO = f"{HOST}/demo/hello"
-SEED = [  # newest first, as GitHub lists them
-    ("release/2.0", "Two", "Tags may contain slashes."),
-    ("v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite"),
-    ("v1.0.0", "First stable", "The first stable release."),
-]
-
-
-def check(what, got, want):
-    if got != want:
-        sys.exit(f"gh: {what}: got {got!r}, expected {want!r}")
+SEED = [(r["tag"], r["name"], r["body"]) for r in DEMO_SEED]
+check = checker("gh")
 
 
 def gh(*args, ok=True):

@@ -6,14 +6,14 @@
 // Exits non-zero, naming the first wrong answer.
 import { Octokit } from "@octokit/rest";
 import { deepStrictEqual } from "node:assert/strict";
+import { readFileSync } from "node:fs";
 
 const baseUrl = process.argv[2];
 const repo = { owner: "demo", repo: "hello" };
-const SEED = [ // newest first, as GitHub lists them
-  ["release/2.0", "Two", "Tags may contain slashes.", "2026-06-15T08:15:00Z"],
-  ["v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite", "2026-03-02T12:30:00Z"],
-  ["v1.0.0", "First stable", "The first stable release.", "2026-01-10T09:00:00Z"],
-];
+// The releases the demo starts with, newest first: the file the Python checks
+// read too, copied beside this script.
+const SEED = JSON.parse(readFileSync(new URL("./demo_seed.json", import.meta.url), "utf8"))
+  .map((r) => [r.tag, r.name, r.body, r.published_at]);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const o = new Octokit({ baseUrl, auth: "glpat-demo", log: quiet, request: { retries: 0 } });
 

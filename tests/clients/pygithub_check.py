@@ -5,22 +5,16 @@ gateway): every release call PyGithub makes, checked against the demo's seed.
 
 Exits non-zero, naming the first wrong answer."""
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 
 import github
+from common import SEED as DEMO_SEED
+from common import checker
 from github import Auth, Github
 
 BASE = sys.argv[1]
-SEED = [  # newest first, as GitHub lists them
-    ("release/2.0", "Two", "Tags may contain slashes.", datetime(2026, 6, 15, 8, 15, tzinfo=timezone.utc)),
-    ("v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite", datetime(2026, 3, 2, 12, 30, tzinfo=timezone.utc)),
-    ("v1.0.0", "First stable", "The first stable release.", datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)),
-]
-
-
-def check(what, got, want):
-    if got != want:
-        sys.exit(f"PyGithub: {what}: got {got!r}, expected {want!r}")
+SEED = [(r["tag"], r["name"], r["body"], datetime.fromisoformat(r["published_at"])) for r in DEMO_SEED]
+check = checker("PyGithub")
 
 
 def seen(releases):

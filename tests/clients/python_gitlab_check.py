@@ -8,18 +8,12 @@ Exits non-zero, naming the first wrong answer."""
 import sys
 
 import gitlab
+from common import SEED as DEMO_SEED
+from common import checker
 
 BASE = sys.argv[1]
-SEED = [  # newest first, as GitLab lists them
-    ("release/2.0", "Two", "Tags may contain slashes.", "2026-06-15T08:15:00Z"),
-    ("v1.1.0", "Faster", "Twice as fast.\n\n- parser rewrite", "2026-03-02T12:30:00Z"),
-    ("v1.0.0", "First stable", "The first stable release.", "2026-01-10T09:00:00Z"),
-]
-
-
-def check(what, got, want):
-    if got != want:
-        sys.exit(f"python-gitlab: {what}: got {got!r}, expected {want!r}")
+SEED = [(r["tag"], r["name"], r["body"], r["published_at"]) for r in DEMO_SEED]
+check = checker("python-gitlab")
 
 
 def seen(releases):
