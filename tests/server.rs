@@ -40,7 +40,22 @@ struct Gw {
 impl Gw {
     /// `serve` on a free loopback port in front of `upstream`, from an empty
     /// working directory (no config file), with `extra` arguments and `RUST_LOG`.
+    /// The port is one the system just gave out; if another process takes it
+    /// before the gateway binds it, the gateway is started again on another.
     async fn serve(upstream: &str, extra: &[&str], rust_log: &str) -> Gw {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut gw = Gw::spawn(upstream, extra, rust_log);
+            match gw.wait_listening().await {
+                Ok(()) => return gw,
+                Err(text) if attempts < 5 && text.contains("in use") => continue,
+                Err(text) => panic!("forgebridge did not start:\n{text}"),
+            }
+        }
+    }
+
+    fn spawn(upstream: &str, extra: &[&str], rust_log: &str) -> Gw {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
         let cwd = TempDir::new("cwd");
@@ -76,29 +91,32 @@ impl Gw {
                     .extend_from_slice(&buf[..n]);
             }
         });
-        let mut gw = Gw {
+        Gw {
             child,
             addr,
             stderr,
             reader: Some(reader),
             _cwd: cwd,
-        };
-        gw.wait_listening().await;
-        gw
+        }
     }
 
-    /// Polls a TCP connect until the gateway accepts, failing early if it exits.
-    async fn wait_listening(&mut self) {
+    /// Waits until the gateway itself listens on its port (a socket of this
+    /// process, not whatever else may have taken the port). If the gateway
+    /// exits first, gives its exit status and everything it wrote to stderr.
+    async fn wait_listening(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
-                return;
-            }
             if let Some(st) = self.child.try_wait().expect("try_wait") {
-                panic!(
+                if let Some(r) = self.reader.take() {
+                    let _ = r.join();
+                }
+                return Err(format!(
                     "forgebridge exited ({st}) before listening:\n{}",
                     self.stderr_text()
-                );
+                ));
+            }
+            if listens(self.child.id(), self.addr.port()) {
+                return Ok(());
             }
             assert!(
                 Instant::now() < deadline,
@@ -158,6 +176,34 @@ impl Drop for Gw {
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
+}
+
+/// Whether process `pid` holds a socket listening on loopback TCP `port`:
+/// the listening sockets of `/proc/net/tcp` for that port, matched by inode
+/// against the process's open descriptors.
+fn listens(pid: u32, port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let local = format!("0100007F:{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            (cols.len() > 9 && cols[1] == local && cols[3] == "0A")
+                .then(|| format!("socket:[{}]", cols[9]))
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .map(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+            .unwrap_or(false)
+    })
 }
 
 fn seed_list() -> Value {
