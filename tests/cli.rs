@@ -83,22 +83,23 @@ impl Proc {
         String::from_utf8_lossy(&self.stderr.lock().expect("lock")).into_owned()
     }
 
-    /// Polls a TCP connect to `addr` until it succeeds, failing early if the process exits.
+    /// Waits until this process listens on `addr` (a socket of its own, not
+    /// whatever else may have taken the port), failing early if it exits.
     async fn wait_listening(&mut self, addr: SocketAddr) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                return;
-            }
             if let Some(st) = self.child.try_wait().expect("try_wait") {
                 panic!(
                     "forgebridge exited ({st}) before listening on {addr}:\n{}",
                     self.stderr_text()
                 );
             }
+            if support::listens(self.child.id(), addr.port()) {
+                return;
+            }
             assert!(
                 Instant::now() < deadline,
-                "nothing listens on {addr}:\n{}",
+                "forgebridge does not listen on {addr}:\n{}",
                 self.stderr_text()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::fake::{FakeUpstream, Reply};
 use support::gateway::{call, mappings_dir, TestGateway};
+use support::listens;
 use support::tmp::TempDir;
 use support::{fixtures, schema};
 
@@ -176,34 +177,6 @@ impl Drop for Gw {
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
-}
-
-/// Whether process `pid` holds a socket listening on loopback TCP `port`:
-/// the listening sockets of `/proc/net/tcp` for that port, matched by inode
-/// against the process's open descriptors.
-fn listens(pid: u32, port: u16) -> bool {
-    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
-    let local = format!("0100007F:{port:04X}");
-    let inodes: Vec<String> = table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            (cols.len() > 9 && cols[1] == local && cols[3] == "0A")
-                .then(|| format!("socket:[{}]", cols[9]))
-        })
-        .collect();
-    if inodes.is_empty() {
-        return false;
-    }
-    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
-    };
-    fds.flatten().any(|fd| {
-        std::fs::read_link(fd.path())
-            .map(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
-            .unwrap_or(false)
-    })
 }
 
 fn seed_list() -> Value {
