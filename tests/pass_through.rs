@@ -52,6 +52,40 @@ fn post_head(gw: &TestGateway, framing: &str) -> String {
     )
 }
 
+/// Between two sides of the same dialect the validators are the upstream's
+/// own: a conditional GET goes upstream as it is, and its `304` comes back
+/// with the `ETag` and no body.
+#[tokio::test]
+async fn conditional_get_reaches_the_upstream_and_its_304_comes_back() {
+    let fake = FakeUpstream::builder()
+        .route("GET", LIST, Reply::empty(304).with_header("ETag", "\"v7\""))
+        .start()
+        .await;
+    let gw = gateway(&fake, "").await;
+    let r = call(
+        "GET",
+        &format!("{}{LIST}", gw.url),
+        &[
+            ("Private-Token", "glpat-abc"),
+            ("If-None-Match", "\"v7\""),
+            ("If-Modified-Since", "Tue, 03 Nov 2026 10:00:00 GMT"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty(), "{} body bytes", r.body.len());
+    assert_eq!(r.header("etag"), Some("\"v7\""));
+    let up = fake.last_request().expect("the upstream was asked");
+    assert_eq!(up.method, "GET");
+    assert_eq!(up.header("if-none-match"), Some("\"v7\""));
+    assert_eq!(
+        up.header("if-modified-since"),
+        Some("Tue, 03 Nov 2026 10:00:00 GMT")
+    );
+    assert_eq!(up.header("private-token"), Some("glpat-abc"));
+}
+
 #[tokio::test]
 async fn head_goes_upstream_as_head_and_comes_back_without_a_body() {
     let body = big_body(100_000);

@@ -455,6 +455,45 @@ async fn client_request_id_is_forwarded_and_echoed() {
     check_upstream(&reqs);
 }
 
+/// The upstream's validators describe the upstream's representation, not the
+/// translated one: a client's conditional headers do not go upstream, the
+/// answer is a full 200, and the upstream's `ETag` and `Last-Modified` are not
+/// handed to the client.
+#[tokio::test]
+async fn conditional_get_gets_the_whole_translated_answer() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            UP,
+            Reply::json(200, &json!([gl_release("v1.0")]))
+                .with_header("ETag", "W/\"gl-7\"")
+                .with_header("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT"),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = call(
+        "GET",
+        &format!("{}/repos/o/r/releases", gw.url),
+        &[
+            ("If-None-Match", "W/\"gl-7\""),
+            ("If-Modified-Since", "Tue, 03 Nov 2026 10:00:00 GMT"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let list = release_list_of(&r);
+    assert_eq!(list[0]["tag_name"], "v1.0");
+    assert_eq!(r.header("etag"), None);
+    assert_eq!(r.header("last-modified"), None);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].header("if-none-match"), None);
+    assert_eq!(reqs[0].header("if-modified-since"), None);
+    check_upstream(&reqs);
+}
+
 #[tokio::test]
 async fn request_id_is_generated_when_absent_or_unusable() {
     let fake = FakeUpstream::builder()
