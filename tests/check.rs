@@ -149,6 +149,7 @@ fixture_tests! {
     duplicate_route => "duplicate_route.toml",
     two_files_define_the_same_dialect => "duplicate_dialect.toml",
     missing_errors_section => "missing_section.toml",
+    required_on_a_template => "required_not_a_field.toml",
 }
 
 #[test]

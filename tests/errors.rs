@@ -509,6 +509,96 @@ async fn upstream_json_of_wrong_shape_is_502() {
     assert_eq!(upstream(&fake).len(), 1);
 }
 
+/// Releases that break what the upstream mapping declares of them (types,
+/// required fields) are refused with a message naming the release and the
+/// upstream's key, not handed to the client malformed; a `null` where the
+/// mapping can derive the value is derived.
+#[tokio::test]
+async fn upstream_releases_of_wrong_types_or_without_required_fields_are_502() {
+    let cases = [
+        (
+            "/created_at",
+            None,
+            "release `v1.0.0`, whose `created_at` is missing",
+        ),
+        (
+            "/created_at",
+            Some(json!(null)),
+            "release `v1.0.0`, whose `created_at` is missing",
+        ),
+        ("/tag_name", Some(json!(null)), "a release without a tag"),
+        (
+            "/tag_name",
+            Some(json!(7)),
+            "release `7`, whose `tag_name` is not a string",
+        ),
+        (
+            "/author/id",
+            Some(json!("x")),
+            "release `v1.0.0`, whose `author.id` is not an integer",
+        ),
+        (
+            "/author/id",
+            Some(json!(1.5)),
+            "release `v1.0.0`, whose `author.id` is not an integer",
+        ),
+        (
+            "/name",
+            Some(json!({"a": 1})),
+            "release `v1.0.0`, whose `name` is not a string",
+        ),
+        (
+            "/assets/links/0/url",
+            Some(json!(["x"])),
+            "release `v1.0.0`, whose asset `url` is not a string",
+        ),
+    ];
+    for (pointer, with, expected) in cases {
+        let mut rel = gl_release("v1.0.0");
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let obj = rel.pointer_mut(parent).unwrap();
+        match (&with, obj) {
+            (Some(w), Value::Object(m)) => drop(m.insert(key.to_owned(), w.clone())),
+            (Some(w), Value::Array(a)) => a[key.parse::<usize>().unwrap()] = w.clone(),
+            (None, Value::Object(m)) => drop(m.remove(key)),
+            _ => unreachable!(),
+        }
+        for (path, upstream_path, reply) in [
+            ("/repos/o/r/releases/tags/v1.0.0", GET_V1, rel.clone()),
+            (
+                "/repos/o/r/releases",
+                LIST,
+                json!([gl_release("v0.9"), rel.clone()]),
+            ),
+        ] {
+            let (fake, gw) = one_route("GET", upstream_path, Reply::json(200, &reply)).await;
+            let r = send("GET", &gw, path, "").await;
+            let msg = basic_error(&r, 502);
+            assert!(
+                msg.contains(expected) && msg.contains("GitLab"),
+                "{pointer} = {with:?} on {path}: {msg}"
+            );
+            assert_eq!(upstream(&fake).len(), 1);
+        }
+    }
+
+    // `_links.self` null: the web page is derived, as when it is absent.
+    let mut rel = gl_release("v1.0.0");
+    rel["_links"]["self"] = Value::Null;
+    let (_fake, gw) = one_route("GET", GET_V1, Reply::json(200, &rel)).await;
+    let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
+    assert_eq!(r.status, 200);
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        v["html_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/o/r/-/releases/v1.0.0"),
+        "{v}"
+    );
+}
+
 #[tokio::test]
 async fn upstream_huge_body_is_502() {
     let list: Vec<Value> = (0..20).map(|i| gl_release(&format!("v{i}"))).collect();

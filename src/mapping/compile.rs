@@ -382,6 +382,7 @@ impl Compiler<'_, '_> {
         let mut write: Vec<WMember> = Vec::new();
         let mut field_keys = vec![None; kind.fields().len()];
         let mut checks = Vec::new();
+        let mut lists = Vec::new();
         let mut derive = Vec::new();
         for (key, spec) in &sec.fields {
             let Some((simple, rest)) = self.json_path(key) else {
@@ -411,6 +412,14 @@ impl Compiler<'_, '_> {
                     spec.span(),
                     "a field takes exactly one of `field`, `template`, `value`, `null`, `list`, `array`",
                     None,
+                );
+                continue;
+            }
+            if t.required && t.field.is_none() {
+                self.err(
+                    spec.span(),
+                    "`required` applies to `field` entries only",
+                    Some("a template, value or list is always written".into()),
                 );
                 continue;
             }
@@ -445,11 +454,12 @@ impl Compiler<'_, '_> {
                 if field_keys[idx].is_none() {
                     field_keys[idx] = Some(simple.join("."));
                 }
-                if ty != Ty::Any {
+                if ty != Ty::Any || t.required {
                     checks.push(FieldCheck {
                         field: idx,
                         ty,
                         nullable: t.nullable,
+                        required: t.required,
                     });
                 }
                 if let Some(tpl) = t.derive.as_ref().and_then(|d| self.template(d, kind)) {
@@ -504,6 +514,7 @@ impl Compiler<'_, '_> {
                         shape: sid,
                     },
                 );
+                lists.push((li, sid));
                 WValue::List {
                     list: li,
                     shape: sid,
@@ -544,6 +555,7 @@ impl Compiler<'_, '_> {
             program,
             field_keys,
             checks,
+            lists,
             derive,
         })
     }

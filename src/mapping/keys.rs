@@ -29,6 +29,7 @@ const FIELD: Keys = Table(&[
     ("default", Leaf),
     ("type", Leaf),
     ("nullable", Leaf),
+    ("required", Leaf),
     ("template", Leaf),
     ("value", Leaf),
     ("null", Leaf),

@@ -176,8 +176,12 @@ pub struct Shape {
     /// JSON key (as written by this shape) for each canonical field of the kind,
     /// used to name fields in validation errors.
     pub field_keys: Vec<Option<String>>,
-    /// Declared types for validation of incoming request bodies.
+    /// Declared types and required fields, checked on every record read with
+    /// this shape: client request bodies and upstream answers.
     pub checks: Vec<FieldCheck>,
+    /// (list index, element shape) of each list the shape reads, so that the
+    /// records of a list are checked with their own shape.
+    pub lists: Vec<(usize, ShapeId)>,
     /// Fields filled from a template after reading when the document lacks them.
     pub derive: Vec<(usize, Template)>,
 }
@@ -187,6 +191,8 @@ pub struct FieldCheck {
     pub field: usize,
     pub ty: Ty,
     pub nullable: bool,
+    /// Missing or `null` is an error (`required = true`).
+    pub required: bool,
 }
 
 /// A trie of the object keys a shape reads: one walk of the JSON fills a record.

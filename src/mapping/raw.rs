@@ -163,6 +163,9 @@ pub struct FieldTable {
     pub ty: Option<S<String>>,
     #[serde(default)]
     pub nullable: bool,
+    /// When reading, a record without the field (or with `null`) is refused.
+    #[serde(default)]
+    pub required: bool,
     #[serde(default)]
     pub template: Option<S<String>>,
     #[serde(default)]

@@ -11,11 +11,11 @@ pub mod write;
 use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
-    CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route,
+    CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use paging::PageReq;
-use read::{check_types, read_list, read_record, ReadError, TypeMismatch};
+use read::{check_all, check_types, read_list, read_record, ReadError, TypeMismatch};
 use record::{json_text, Record};
 use std::borrow::Cow;
 use write::{render, write_list, write_record, Ctx};
@@ -181,16 +181,25 @@ pub fn decode_body<'a>(
             format!("Problems parsing JSON: expected {expected} at {at}"),
         ),
     })?;
-    if let Err(TypeMismatch { field, expected }) = check_types(d, shape, &rec) {
-        let name = Kind::Release.fields()[field];
+    if let Err(TypeMismatch {
+        field,
+        expected,
+        missing,
+    }) = check_types(d, shape, &rec)
+    {
+        let name = rec.kind.fields()[field];
         let key = d.shape(shape).field_keys[field]
             .clone()
             .unwrap_or_else(|| name.to_owned());
-        return Err(GwError::client(
-            ErrorKind::Invalid,
-            format!("`{key}` must be a {}", ty_name(expected)),
-        )
-        .with_field(name));
+        let err = if missing {
+            GwError::client(ErrorKind::MissingField, format!("`{key}` is required"))
+        } else {
+            GwError::client(
+                ErrorKind::Invalid,
+                format!("`{key}` must be {}", ty_name(expected)),
+            )
+        };
+        return Err(err.with_field(name));
     }
     for f in &route.required {
         if rec.vals[*f].as_deref().is_none_or(|v| v == "null") {
@@ -207,13 +216,14 @@ pub fn decode_body<'a>(
     Ok(Some(rec))
 }
 
+/// A value of type `t`, with its article: "a string", "an integer", ….
 fn ty_name(t: crate::mapping::model::Ty) -> &'static str {
     use crate::mapping::model::Ty;
     match t {
-        Ty::String => "string",
-        Ty::Int => "integer",
-        Ty::Bool => "boolean",
-        Ty::Any => "value",
+        Ty::String => "a string",
+        Ty::Int => "an integer",
+        Ty::Bool => "a boolean",
+        Ty::Any => "a value",
     }
 }
 
@@ -479,6 +489,7 @@ pub fn translate_success<'b>(
         let up = upstream_ctx(a);
         for r in &mut recs {
             identify(a, &up, r, &mut seen);
+            check_upstream(a, ushape, r).map_err(bad)?;
         }
         let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
         write_list(
@@ -505,10 +516,8 @@ pub fn translate_success<'b>(
     } else {
         let mut rec =
             read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
-        if rec.vals[RELEASE_TAG].is_none() {
-            return Err(bad("a release without a tag".into()));
-        }
         identify(a, &upstream_ctx(a), &mut rec, &mut seen);
+        check_upstream(a, ushape, &rec).map_err(bad)?;
         write_record(&mut out, a.client, cshape, &rec, &a.ctx);
         if let Some(loc) = &a.client_route.location {
             let l = render(loc, &rec, &a.ctx);
@@ -522,6 +531,34 @@ pub fn translate_success<'b>(
         headers: out_headers,
         body: out,
         seen,
+    })
+}
+
+/// Checks a release read from the upstream, after its derived fields are
+/// filled: it has a tag (every release is addressed by one), and its fields and
+/// those of its assets have the types and presence the upstream mapping
+/// declares. The error says which release and which of the upstream's keys.
+fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), String> {
+    let tag = rec.vals[RELEASE_TAG].as_deref().and_then(json_text);
+    let Some(tag) = tag else {
+        return Err("a release without a tag".into());
+    };
+    check_all(a.upstream, shape, rec).map_err(|(m, s, r)| {
+        let name = r.kind.fields()[m.field];
+        let key = a.upstream.shape(s).field_keys[m.field]
+            .as_deref()
+            .unwrap_or(name);
+        let of = if r.kind == rec.kind {
+            String::new()
+        } else {
+            format!("{} ", r.kind.name())
+        };
+        let problem = if m.missing {
+            "is missing".to_owned()
+        } else {
+            format!("is not {}", ty_name(m.expected))
+        };
+        format!("release `{tag}`, whose {of}`{key}` {problem}")
     })
 }
 
@@ -547,7 +584,7 @@ fn upstream_ctx<'c>(a: &ResponseArgs<'c>) -> Ctx<'c> {
 }
 
 /// Gives the release the id clients of numeric-id dialects use, and fills
-/// fields the upstream left out but its mapping can derive.
+/// fields the upstream left out (or sent as `null`) but its mapping can derive.
 /// `up`: the context of the upstream's own values (see `upstream_ctx`).
 fn identify<'b>(
     a: &ResponseArgs,
@@ -557,7 +594,7 @@ fn identify<'b>(
 ) {
     if let Some(shape) = a.upstream_route.response {
         for (field, tpl) in &a.upstream.shape(shape).derive {
-            if rec.vals[*field].is_none() {
+            if rec.vals[*field].as_deref().is_none_or(|v| v == "null") {
                 let v = render(tpl, rec, up);
                 rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
             }

@@ -320,32 +320,63 @@ fn apply<'a>(
     Ok(())
 }
 
-/// A request field whose JSON type is not the declared one.
+/// A field whose JSON type is not the declared one, or a required field that
+/// is missing or `null`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TypeMismatch {
     pub field: usize,
     pub expected: Ty,
+    pub missing: bool,
 }
 
-/// Checks the declared types of a shape against a record read with it.
+/// Checks the declared types and required fields of a shape against a record
+/// read with it (not the records of its lists: see `check_all`).
 pub fn check_types(d: &Dialect, shape: ShapeId, rec: &Record) -> Result<(), TypeMismatch> {
     for c in &d.shape(shape).checks {
+        let mismatch = |missing| TypeMismatch {
+            field: c.field,
+            expected: c.ty,
+            missing,
+        };
         let Some(v) = rec.vals[c.field].as_deref() else {
+            if c.required {
+                return Err(mismatch(true));
+            }
             continue;
         };
         let first = v.as_bytes().first().copied().unwrap_or(b' ');
+        if first == b'n' && c.required {
+            return Err(mismatch(true));
+        }
         let ok = match first {
+            _ if c.ty == Ty::Any => true,
             b'n' => c.nullable,
             b'"' => c.ty == Ty::String,
             b't' | b'f' => c.ty == Ty::Bool,
-            b'-' | b'0'..=b'9' => c.ty == Ty::Int,
+            // An integer: no fraction, no exponent.
+            b'-' | b'0'..=b'9' => {
+                c.ty == Ty::Int && v.bytes().all(|b| b == b'-' || b.is_ascii_digit())
+            }
             _ => false,
         };
         if !ok {
-            return Err(TypeMismatch {
-                field: c.field,
-                expected: c.ty,
-            });
+            return Err(mismatch(false));
+        }
+    }
+    Ok(())
+}
+
+/// `check_types` on a record and, with their own shapes, on the records of
+/// its lists. Returns the record the failing check is about with it.
+pub fn check_all<'r, 'a>(
+    d: &Dialect,
+    shape: ShapeId,
+    rec: &'r Record<'a>,
+) -> Result<(), (TypeMismatch, ShapeId, &'r Record<'a>)> {
+    check_types(d, shape, rec).map_err(|m| (m, shape, rec))?;
+    for &(list, element) in &d.shape(shape).lists {
+        for r in rec.lists[list].iter().flatten() {
+            check_all(d, element, r)?;
         }
     }
     Ok(())
