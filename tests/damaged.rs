@@ -1,6 +1,7 @@
 //! Upstream answers damaged in many ways, through the translation alone: the
 //! seed releases with each value replaced by every other kind of JSON value or
-//! removed. Every variant either translates into a body the client's official
+//! removed. (And client bodies the same way, last below: each is refused as the
+//! client's error or becomes a body the upstream's schema accepts.) Every variant either translates into a body the client's official
 //! schema accepts, or is refused as a bad upstream answer (a 502 to the
 //! client). None panics, and none becomes a release of the wrong types or
 //! without a required field in the client's dialect.
@@ -16,7 +17,9 @@ use forgebridge::canonical::{ErrorKind, Op};
 use forgebridge::mapping::Mappings;
 use forgebridge::translate::paging::PageReq;
 use forgebridge::translate::write::Ctx;
-use forgebridge::translate::{translate_success, ResponseArgs};
+use forgebridge::translate::{
+    decode_body, encode_request, translate_success, OutboundArgs, ResponseArgs,
+};
 use http::HeaderMap;
 use serde_json::{json, Value};
 use support::{fixtures, schema};
@@ -248,4 +251,82 @@ fn altered_github_list_is_translated_or_refused() {
 
 fn any_json(_: &Value) -> Result<(), String> {
     Ok(())
+}
+
+/// A GitHub create or edit body, each value altered as above: refused as the
+/// client's error (400, 422, or 501 for what GitLab cannot do), or sent to
+/// GitLab as a body its API description accepts.
+#[test]
+fn altered_github_write_bodies_are_refused_or_become_valid_gitlab_bodies() {
+    let maps = support::gateway::mappings();
+    let gh = maps.get("github").expect("github");
+    let gl = maps.get("gitlab").expect("gitlab");
+    let page = PageReq {
+        page: 1,
+        per_page: None,
+        cursor: None,
+    };
+    for (op, file, valid) in [
+        (
+            Op::Create,
+            "github/create_request.json",
+            schema::gitlab_create_request as fn(&Value) -> Result<(), String>,
+        ),
+        (
+            Op::Update,
+            "github/edit_request.json",
+            schema::gitlab_update_request,
+        ),
+    ] {
+        let croute = gh.routes_for(op).next().expect("client route");
+        let uroute = gl.routes_for(op).next().expect("upstream route");
+        let seed = fixtures::load(file);
+        let mut at = Vec::new();
+        places(&seed, String::new(), &mut at);
+        let mut variants = vec![seed.clone(), json!({}), json!([]), json!(null), json!("x")];
+        for p in &at {
+            for w in stand_ins() {
+                variants.push(altered(&seed, p, w.as_ref()));
+            }
+        }
+        let (mut sent, mut refused) = (0, 0);
+        for v in variants {
+            let body = serde_json::to_vec(&v).expect("serialize");
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let rec = decode_body(gh, croute, &body)?;
+                let args = OutboundArgs {
+                    project: "o/r",
+                    tag: Some("v1.0.0"),
+                    id: None,
+                    page: &page,
+                    body: rec.as_ref(),
+                    token: None,
+                };
+                encode_request(gl, uroute, &args)
+            }));
+            match run {
+                Err(_) => panic!("{op:?} panicked on {v}"),
+                Ok(Err(e)) => {
+                    let status = gh.errors.status_of(e.kind);
+                    assert!(
+                        [400, 422, 501].contains(&status),
+                        "{op:?} {v}: {status} {e:?}"
+                    );
+                    refused += 1;
+                }
+                Ok(Ok(out)) => {
+                    let up: Value = serde_json::from_slice(&out.body.expect("a body"))
+                        .unwrap_or_else(|e| panic!("{op:?} {v}: upstream body not JSON: {e}"));
+                    if let Err(e) = valid(&up) {
+                        panic!("{op:?} {v} became a body GitLab refuses:\n{e}\n{up:#}");
+                    }
+                    sent += 1;
+                }
+            }
+        }
+        assert!(
+            sent > 10 && refused > 10,
+            "{op:?}: {sent} sent, {refused} refused"
+        );
+    }
 }
