@@ -330,3 +330,73 @@ fn altered_github_write_bodies_are_refused_or_become_valid_gitlab_bodies() {
         );
     }
 }
+
+/// GitLab's paging headers damaged: a page number that is not a positive
+/// integer names no page, so no `Link` is made of it; GitLab's own `Link`
+/// gives only its page number, on the gateway's address.
+#[test]
+fn damaged_paging_headers_make_no_link_to_a_page_that_is_not_one() {
+    let maps = support::gateway::mappings();
+    let c = maps.get("github").expect("github");
+    let u = maps.get("gitlab").expect("gitlab");
+    let page = PageReq {
+        page: 1,
+        per_page: Some(30),
+        cursor: None,
+    };
+    let body = serde_json::to_vec(&fixtures::gitlab_list()).expect("serialize");
+    let next = |p: &str| format!("<{API}/repos/o/r/releases?page={p}>; rel=\"next\"");
+    let cases: [(&str, &str, Option<String>); 10] = [
+        ("x-next-page", "2", Some(next("2"))),
+        ("x-next-page", "0", None),
+        ("x-next-page", "-2", None),
+        ("x-next-page", "2x", None),
+        ("x-next-page", "2&per_page=1", None),
+        ("x-next-page", "99999999999999999999999", None),
+        ("x-total-pages", "abc", None),
+        ("x-total-pages", "-1", None),
+        (
+            "link",
+            "<http://elsewhere.test/x?page=2>; rel=\"next\"",
+            Some(next("2")),
+        ),
+        ("link", "garbage", None),
+    ];
+    for (k, v, want) in cases {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::HeaderName::from_static(k),
+            http::HeaderValue::from_str(v).expect("header value"),
+        );
+        let args = ResponseArgs {
+            client: c,
+            client_route: c.routes_for(Op::List).next().expect("route"),
+            upstream: u,
+            upstream_route: u.routes_for(Op::List).next().expect("route"),
+            ctx: Ctx {
+                api: API,
+                upstream: "http://upstream.test",
+                owner: "o",
+                repo: "r",
+                project: "o/r",
+            },
+            upstream_project: "o/r",
+            public_base: API,
+            raw_path: "/repos/o/r/releases",
+            raw_query: "",
+            page: &page,
+        };
+        let r = translate_success(&args, &h, &body).expect("translates");
+        let link: Vec<&str> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n == http::header::LINK)
+            .map(|(_, v)| v.to_str().expect("ASCII"))
+            .collect();
+        assert_eq!(
+            link,
+            want.as_deref().into_iter().collect::<Vec<_>>(),
+            "{k}: {v}"
+        );
+    }
+}

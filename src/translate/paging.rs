@@ -123,6 +123,24 @@ pub fn decode_info(d: &crate::mapping::Dialect, headers: &HeaderMap, body: &str)
             }
         }
     }
+    if p.style == PagingStyle::Page {
+        // Page numbers count from 1; anything else names no page.
+        for slot in [&mut info.next, &mut info.prev, &mut info.last] {
+            if slot
+                .as_deref()
+                .is_some_and(|v| !v.parse::<u64>().is_ok_and(|n| n > 0))
+            {
+                *slot = None;
+            }
+        }
+        if info
+            .total
+            .as_deref()
+            .is_some_and(|v| v.parse::<u64>().is_err())
+        {
+            info.total = None;
+        }
+    }
     info
 }
 
