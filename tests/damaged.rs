@@ -159,15 +159,15 @@ fn stand_ins() -> Vec<Option<Value>> {
 }
 
 /// Runs every value-level alteration of `seed` through `client` ← `upstream`
-/// for `op`; each translated body must pass `valid`. Returns how many
-/// variants were translated and how many refused.
+/// for `op`; each translated body must pass `valid`, and both outcomes must
+/// occur many times (so the checks are exercised, not bypassed).
 fn every_alteration(
     client: &str,
     upstream: &str,
     op: Op,
     seed: &Value,
     valid: fn(&Value) -> Result<(), String>,
-) -> (usize, usize) {
+) {
     let maps = support::gateway::mappings();
     let seed_body = serde_json::to_vec(seed).expect("serialize");
     match translate(&maps, client, upstream, op, &seed_body) {
@@ -195,33 +195,27 @@ fn every_alteration(
             }
         }
     }
-    (ok, refused)
+    assert!(
+        ok > 100 && refused > 10,
+        "{ok} translated, {refused} refused"
+    );
 }
 
 #[test]
 fn altered_gitlab_release_becomes_a_valid_github_release_or_a_refusal() {
     let seed = fixtures::gitlab_release("v1.0");
-    let (ok, refused) =
-        every_alteration("github", "gitlab", Op::Get, &seed, schema::github_release);
-    assert!(
-        ok > 100 && refused > 10,
-        "{ok} translated, {refused} refused"
-    );
+    every_alteration("github", "gitlab", Op::Get, &seed, schema::github_release);
 }
 
 #[test]
 fn altered_gitlab_list_becomes_a_valid_github_list_or_a_refusal() {
     let seed = fixtures::gitlab_list();
-    let (ok, refused) = every_alteration(
+    every_alteration(
         "github",
         "gitlab",
         Op::List,
         &seed,
         schema::github_release_list,
-    );
-    assert!(
-        ok > 100 && refused > 10,
-        "{ok} translated, {refused} refused"
     );
 }
 
@@ -232,21 +226,13 @@ fn altered_gitlab_list_becomes_a_valid_github_list_or_a_refusal() {
 #[test]
 fn altered_github_release_is_translated_or_refused() {
     let seed = fixtures::load("github/release.json");
-    let (ok, refused) = every_alteration("gitlab", "github", Op::Get, &seed, any_json);
-    assert!(
-        ok > 100 && refused > 10,
-        "{ok} translated, {refused} refused"
-    );
+    every_alteration("gitlab", "github", Op::Get, &seed, any_json);
 }
 
 #[test]
 fn altered_github_list_is_translated_or_refused() {
     let seed = fixtures::load("github/list_releases.json");
-    let (ok, refused) = every_alteration("gitlab", "github", Op::List, &seed, any_json);
-    assert!(
-        ok > 100 && refused > 10,
-        "{ok} translated, {refused} refused"
-    );
+    every_alteration("gitlab", "github", Op::List, &seed, any_json);
 }
 
 fn any_json(_: &Value) -> Result<(), String> {
