@@ -14,7 +14,7 @@
 mod support;
 
 use forgebridge::canonical::{ErrorKind, Op};
-use forgebridge::mapping::Mappings;
+use forgebridge::mapping::{Dialect, Mappings};
 use forgebridge::translate::paging::PageReq;
 use forgebridge::translate::write::Ctx;
 use forgebridge::translate::{
@@ -34,23 +34,26 @@ enum Outcome {
     Refused,
 }
 
-/// Translates `body`, the upstream's answer to `op`, for a client of `client`.
-/// Panics (naming the body) on anything but a JSON body or a bad-upstream refusal.
-fn translate(maps: &Mappings, client: &str, upstream: &str, op: Op, body: &[u8]) -> Outcome {
-    let c = maps.get(client).expect("client dialect");
-    let u = maps.get(upstream).expect("upstream dialect");
-    let croute = c.routes_for(op).next().expect("client route");
-    let uroute = u.routes_for(op).next().expect("upstream route");
-    let page = PageReq {
-        page: 1,
-        per_page: Some(30),
-        cursor: None,
-    };
-    let args = ResponseArgs {
+/// The first page (30 per page) of a client's request.
+const FIRST_PAGE: PageReq = PageReq {
+    page: 1,
+    per_page: Some(30),
+    cursor: None,
+};
+
+/// What the response side knows of a request for `op` on project `o/r`, made
+/// by a client of `c` in front of an upstream of `u`.
+fn response_args<'a>(
+    c: &'a Dialect,
+    u: &'a Dialect,
+    op: Op,
+    page: &'a PageReq,
+) -> ResponseArgs<'a> {
+    ResponseArgs {
         client: c,
-        client_route: croute,
+        client_route: c.routes_for(op).next().expect("client route"),
         upstream: u,
-        upstream_route: uroute,
+        upstream_route: u.routes_for(op).next().expect("upstream route"),
         ctx: Ctx {
             api: API,
             upstream: "http://upstream.test",
@@ -62,8 +65,16 @@ fn translate(maps: &Mappings, client: &str, upstream: &str, op: Op, body: &[u8])
         public_base: API,
         raw_path: "/repos/o/r/releases",
         raw_query: "",
-        page: &page,
-    };
+        page,
+    }
+}
+
+/// Translates `body`, the upstream's answer to `op`, for a client of `client`.
+/// Panics (naming the body) on anything but a JSON body or a bad-upstream refusal.
+fn translate(maps: &Mappings, client: &str, upstream: &str, op: Op, body: &[u8]) -> Outcome {
+    let c = maps.get(client).expect("client dialect");
+    let u = maps.get(upstream).expect("upstream dialect");
+    let args = response_args(c, u, op, &FIRST_PAGE);
     let text = String::from_utf8_lossy(body);
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         translate_success(&args, &HeaderMap::new(), body)
@@ -325,11 +336,6 @@ fn damaged_paging_headers_make_no_link_to_a_page_that_is_not_one() {
     let maps = support::gateway::mappings();
     let c = maps.get("github").expect("github");
     let u = maps.get("gitlab").expect("gitlab");
-    let page = PageReq {
-        page: 1,
-        per_page: Some(30),
-        cursor: None,
-    };
     let body = serde_json::to_vec(&fixtures::gitlab_list()).expect("serialize");
     let next = |p: &str| format!("<{API}/repos/o/r/releases?page={p}>; rel=\"next\"");
     let cases: [(&str, &str, Option<String>); 10] = [
@@ -354,24 +360,7 @@ fn damaged_paging_headers_make_no_link_to_a_page_that_is_not_one() {
             http::HeaderName::from_static(k),
             http::HeaderValue::from_str(v).expect("header value"),
         );
-        let args = ResponseArgs {
-            client: c,
-            client_route: c.routes_for(Op::List).next().expect("route"),
-            upstream: u,
-            upstream_route: u.routes_for(Op::List).next().expect("route"),
-            ctx: Ctx {
-                api: API,
-                upstream: "http://upstream.test",
-                owner: "o",
-                repo: "r",
-                project: "o/r",
-            },
-            upstream_project: "o/r",
-            public_base: API,
-            raw_path: "/repos/o/r/releases",
-            raw_query: "",
-            page: &page,
-        };
+        let args = response_args(c, u, Op::List, &FIRST_PAGE);
         let r = translate_success(&args, &h, &body).expect("translates");
         let link: Vec<&str> = r
             .headers
