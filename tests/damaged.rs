@@ -1,7 +1,8 @@
 //! Upstream answers damaged in many ways, through the translation alone: the
 //! seed releases with each value replaced by every other kind of JSON value or
-//! removed. (And client bodies the same way, last below: each is refused as the
-//! client's error or becomes a body the upstream's schema accepts.) Every variant either translates into a body the client's official
+//! removed. (And client bodies the same way: each is refused as the client's
+//! error or becomes a body the upstream's schema accepts; and upstream error
+//! answers, each of which becomes an error in the client's schema.) Every variant either translates into a body the client's official
 //! schema accepts, or is refused as a bad upstream answer (a 502 to the
 //! client). None panics, and none becomes a release of the wrong types or
 //! without a required field in the client's dialect.
@@ -14,11 +15,13 @@
 mod support;
 
 use forgebridge::canonical::{ErrorKind, Op};
+use forgebridge::error::encode_error;
 use forgebridge::mapping::{Dialect, Mappings};
 use forgebridge::translate::paging::PageReq;
 use forgebridge::translate::write::Ctx;
 use forgebridge::translate::{
-    decode_body, encode_request, translate_success, OutboundArgs, ResponseArgs,
+    decode_body, decode_upstream_error, encode_request, translate_success, OutboundArgs,
+    ResponseArgs,
 };
 use http::HeaderMap;
 use serde_json::{json, Value};
@@ -373,5 +376,63 @@ fn damaged_paging_headers_make_no_link_to_a_page_that_is_not_one() {
             want.as_deref().into_iter().collect::<Vec<_>>(),
             "{k}: {v}"
         );
+    }
+}
+
+/// GitLab error answers of every status, with messages of every shape (a
+/// string, an object or array of validation messages, a number, HTML, bytes
+/// that are not UTF-8, a very long message, control characters): each becomes
+/// a GitHub error body that GitHub's error schemas accept, a client error for a
+/// client error (4xx) and 502 or 504 for a server error.
+#[test]
+fn every_upstream_error_becomes_a_valid_github_error() {
+    let maps = support::gateway::mappings();
+    let gh = maps.get("github").expect("github");
+    let gl = maps.get("gitlab").expect("gitlab");
+    let bodies: Vec<Vec<u8>> = vec![
+        br#"{"message":"404 Release Not Found"}"#.to_vec(),
+        br#"{"message":{"name":["has already been taken"],"tag":["x"]}}"#.to_vec(),
+        br#"{"message":["a","b"]}"#.to_vec(),
+        br#"{"message":5}"#.to_vec(),
+        br#"{"message":null,"error":"invalid_token"}"#.to_vec(),
+        br#"{"error":{"a":1}}"#.to_vec(),
+        b"<html>oops</html>".to_vec(),
+        Vec::new(),
+        b"\xff\xfe{".to_vec(),
+        b"[1,2]".to_vec(),
+        br#""str""#.to_vec(),
+        format!(r#"{{"message":"{}"}}"#, "x".repeat(100_000)).into_bytes(),
+        br#"{"message":"a\u0000b\"c\\d"}"#.to_vec(),
+    ];
+    let ctx = Ctx {
+        api: API,
+        ..Ctx::default()
+    };
+    for status in [
+        400u16, 401, 403, 404, 405, 409, 413, 418, 422, 429, 500, 502, 503, 504, 599,
+    ] {
+        for b in &bodies {
+            for op in [Op::Get, Op::Create, Op::List] {
+                let e = decode_upstream_error(gl, op, status, &HeaderMap::new(), b);
+                let (to, body) = encode_error(gh, None, &e, &ctx);
+                let what = format!(
+                    "{op:?} {status} {}",
+                    String::from_utf8_lossy(&b[..b.len().min(60)])
+                );
+                let v: Value = serde_json::from_slice(&body)
+                    .unwrap_or_else(|er| panic!("{what}: not JSON ({er})"));
+                if let Err(er) =
+                    schema::github_basic_error(&v).or_else(|_| schema::github_validation_error(&v))
+                {
+                    panic!("{what} -> {to}: {er}\n{v:#}");
+                }
+                let class_kept = if status < 500 {
+                    (400..500).contains(&to)
+                } else {
+                    to == 502 || to == 504
+                };
+                assert!(class_kept, "{what} -> {to}");
+            }
+        }
     }
 }
