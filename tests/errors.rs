@@ -257,6 +257,27 @@ async fn upstream_429_maps_to_github_rate_limit_with_retry_after() {
     assert_eq!(r.header("retry-after"), Some("7"));
     // A rate-limited GET is not retried.
     assert_eq!(upstream(&fake).len(), 1);
+
+    // An HTTP date is a Retry-After too; anything else tells no time, and is dropped.
+    for (given, passed) in [
+        (
+            "Sun, 06 Nov 2026 08:49:37 GMT",
+            Some("Sun, 06 Nov 2026 08:49:37 GMT"),
+        ),
+        ("soon", None),
+        ("-5", None),
+        ("7.5", None),
+    ] {
+        let (_fake, gw) = one_route(
+            "GET",
+            GET_V1,
+            Reply::json(429, &json!({"message": "Retry later"})).with_header("Retry-After", given),
+        )
+        .await;
+        let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
+        basic_error(&r, 403);
+        assert_eq!(r.header("retry-after"), passed, "{given}");
+    }
 }
 
 #[tokio::test]

@@ -562,6 +562,21 @@ fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), 
     })
 }
 
+/// Whether `v` is a `Retry-After` value (RFC 9110 §10.2.3): seconds, or an
+/// HTTP date in its preferred form (`Sun, 06 Nov 1994 08:49:37 GMT`). Anything
+/// else is not passed on: a client could not tell when to retry.
+fn is_retry_after(v: &str) -> bool {
+    let b = v.as_bytes();
+    let seconds = !b.is_empty() && b.len() <= 10 && b.iter().all(u8::is_ascii_digit);
+    let date = b.len() == 29
+        && b[3] == b','
+        && v.ends_with(" GMT")
+        && [5, 6, 12, 13, 14, 15, 17, 18, 20, 21, 23, 24]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit());
+    seconds || date
+}
+
 fn read_error_text(e: &ReadError) -> String {
     match e {
         ReadError::Syntax(e) if e.is_eof() => "truncated JSON".into(),
@@ -688,6 +703,8 @@ pub fn decode_upstream_error(
     e.retry_after = headers
         .get(http::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| is_retry_after(v))
         .map(str::to_owned);
     e
 }
