@@ -186,6 +186,16 @@ pub struct Shape {
     pub derive: Vec<(usize, Template)>,
 }
 
+impl Shape {
+    /// How this shape names canonical field `field` in its documents: its
+    /// JSON key, or the canonical name where the shape has none.
+    pub fn key(&self, field: usize) -> &str {
+        self.field_keys[field]
+            .as_deref()
+            .unwrap_or(self.kind.fields()[field])
+    }
+}
+
 #[derive(Debug)]
 pub struct FieldCheck {
     pub field: usize,

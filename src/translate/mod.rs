@@ -11,7 +11,7 @@ pub mod write;
 use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
-    CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId,
+    CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId, Ty,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use paging::PageReq;
@@ -181,16 +181,25 @@ pub fn decode_body<'a>(
             format!("Problems parsing JSON: expected {expected} at {at}"),
         ),
     })?;
-    if let Err(TypeMismatch {
+    // The shape's own checks first, then the fields this route requires.
+    let problem = check_types(d, shape, &rec).err().or_else(|| {
+        route
+            .required
+            .iter()
+            .find(|f| rec.vals[**f].as_deref().is_none_or(|v| v == "null"))
+            .map(|&field| TypeMismatch {
+                field,
+                expected: Ty::Any,
+                missing: true,
+            })
+    });
+    if let Some(TypeMismatch {
         field,
         expected,
         missing,
-    }) = check_types(d, shape, &rec)
+    }) = problem
     {
-        let name = rec.kind.fields()[field];
-        let key = d.shape(shape).field_keys[field]
-            .clone()
-            .unwrap_or_else(|| name.to_owned());
+        let key = d.shape(shape).key(field);
         let err = if missing {
             GwError::client(ErrorKind::MissingField, format!("`{key}` is required"))
         } else {
@@ -199,26 +208,13 @@ pub fn decode_body<'a>(
                 format!("`{key}` must be {}", ty_name(expected)),
             )
         };
-        return Err(err.with_field(name));
-    }
-    for f in &route.required {
-        if rec.vals[*f].as_deref().is_none_or(|v| v == "null") {
-            let name = Kind::Release.fields()[*f];
-            let key = d.shape(shape).field_keys[*f]
-                .clone()
-                .unwrap_or_else(|| name.to_owned());
-            return Err(
-                GwError::client(ErrorKind::MissingField, format!("`{key}` is required"))
-                    .with_field(name),
-            );
-        }
+        return Err(err.with_field(rec.kind.fields()[field]));
     }
     Ok(Some(rec))
 }
 
 /// A value of type `t`, with its article: "a string", "an integer", ….
-fn ty_name(t: crate::mapping::model::Ty) -> &'static str {
-    use crate::mapping::model::Ty;
+fn ty_name(t: Ty) -> &'static str {
     match t {
         Ty::String => "a string",
         Ty::Int => "an integer",
@@ -544,10 +540,7 @@ fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), 
         return Err("a release without a tag".into());
     };
     check_all(a.upstream, shape, rec).map_err(|(m, s, r)| {
-        let name = r.kind.fields()[m.field];
-        let key = a.upstream.shape(s).field_keys[m.field]
-            .as_deref()
-            .unwrap_or(name);
+        let key = a.upstream.shape(s).key(m.field);
         let of = if r.kind == rec.kind {
             String::new()
         } else {
