@@ -86,23 +86,16 @@ impl Proc {
     /// Waits until this process listens on `addr` (a socket of its own, not
     /// whatever else may have taken the port), failing early if it exits.
     async fn wait_listening(&mut self, addr: SocketAddr) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(st) = self.child.try_wait().expect("try_wait") {
-                panic!(
-                    "forgebridge exited ({st}) before listening on {addr}:\n{}",
-                    self.stderr_text()
-                );
-            }
-            if support::listens(self.child.id(), addr.port()) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
+        match support::until_listening(&mut self.child, addr.port()).await {
+            Ok(()) => {}
+            Err(support::NotListening::Exited(st)) => panic!(
+                "forgebridge exited ({st}) before listening on {addr}:\n{}",
+                self.stderr_text()
+            ),
+            Err(support::NotListening::TimedOut) => panic!(
                 "forgebridge does not listen on {addr}:\n{}",
                 self.stderr_text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            ),
         }
     }
 

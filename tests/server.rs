@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::fake::{FakeUpstream, Reply};
 use support::gateway::{call, mappings_dir, TestGateway};
-use support::listens;
 use support::tmp::TempDir;
 use support::{fixtures, schema};
+use support::{until_listening, NotListening};
 
 const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
 const LIST_PATH: &str = "/repos/octocat/hello/releases";
@@ -105,27 +105,22 @@ impl Gw {
     /// process, not whatever else may have taken the port). If the gateway
     /// exits first, gives its exit status and everything it wrote to stderr.
     async fn wait_listening(&mut self) -> Result<(), String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(st) = self.child.try_wait().expect("try_wait") {
+        match until_listening(&mut self.child, self.addr.port()).await {
+            Ok(()) => Ok(()),
+            Err(NotListening::Exited(st)) => {
                 if let Some(r) = self.reader.take() {
                     let _ = r.join();
                 }
-                return Err(format!(
+                Err(format!(
                     "forgebridge exited ({st}) before listening:\n{}",
                     self.stderr_text()
-                ));
+                ))
             }
-            if listens(self.child.id(), self.addr.port()) {
-                return Ok(());
-            }
-            assert!(
-                Instant::now() < deadline,
+            Err(NotListening::TimedOut) => panic!(
                 "forgebridge did not listen on {} in time:\n{}",
                 self.addr,
                 self.stderr_text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            ),
         }
     }
 

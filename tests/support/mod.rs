@@ -35,3 +35,31 @@ pub fn listens(pid: u32, port: u16) -> bool {
             .unwrap_or(false)
     })
 }
+
+/// Why a started process is not listening.
+#[derive(Debug)]
+pub enum NotListening {
+    Exited(std::process::ExitStatus),
+    TimedOut,
+}
+
+/// Waits, at most 10 s, until `child` itself listens on loopback TCP `port`:
+/// a socket of its own, not whatever else may have taken the port.
+pub async fn until_listening(
+    child: &mut std::process::Child,
+    port: u16,
+) -> Result<(), NotListening> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(st) = child.try_wait().expect("try_wait") {
+            return Err(NotListening::Exited(st));
+        }
+        if listens(child.id(), port) {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(NotListening::TimedOut);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
