@@ -1,11 +1,13 @@
 //! Upstream answers damaged in many ways, through the translation alone: the
 //! seed releases with each value replaced by every other kind of JSON value or
-//! removed. (And client bodies the same way: each is refused as the client's
-//! error or becomes a body the upstream's schema accepts; and upstream error
-//! answers, each of which becomes an error in the client's schema.) Every variant either translates into a body the client's official
+//! removed. Every variant either translates into a body the client's official
 //! schema accepts, or is refused as a bad upstream answer (a 502 to the
 //! client). None panics, and none becomes a release of the wrong types or
 //! without a required field in the client's dialect.
+//!
+//! The same for client bodies (each is refused as the client's error or becomes
+//! a body the upstream's schema accepts), for damaged paging headers, and for
+//! upstream error answers (each becomes an error the client's schema accepts).
 //!
 //! One kind of schema error is expected: `format`. Strings are passed on as the
 //! upstream wrote them (a `created_at` of `"x"` stays `"x"`), and fields the
@@ -25,7 +27,8 @@ use forgebridge::translate::{
 };
 use http::HeaderMap;
 use serde_json::{json, Value};
-use support::{fixtures, schema};
+use support::fixtures::{self, altered, places};
+use support::schema;
 
 const API: &str = "http://gateway.test";
 
@@ -95,53 +98,6 @@ fn translate(maps: &Mappings, client: &str, upstream: &str, op: Op, body: &[u8])
             }))
         }
     }
-}
-
-/// Every place in `v` (as JSON pointers), containers and leaves, the root excluded.
-fn places(v: &Value, at: String, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                out.push(p.clone());
-                places(x, p, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                let p = format!("{at}/{i}");
-                out.push(p.clone());
-                places(x, p, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `v` with the value at `pointer` replaced by `with`, or removed when `with` is `None`.
-fn altered(v: &Value, pointer: &str, with: Option<&Value>) -> Value {
-    let mut v = v.clone();
-    let (parent, last) = pointer.rsplit_once('/').expect("a pointer below the root");
-    let key = last.replace("~1", "/").replace("~0", "~");
-    match v.pointer_mut(parent).expect("parent exists") {
-        Value::Object(m) => match with {
-            Some(w) => {
-                m.insert(key, w.clone());
-            }
-            None => {
-                m.remove(&key);
-            }
-        },
-        Value::Array(a) => {
-            let i: usize = key.parse().expect("index");
-            match with {
-                Some(w) => a[i] = w.clone(),
-                None => drop(a.remove(i)),
-            }
-        }
-        _ => unreachable!("places() yields only children of containers"),
-    }
-    v
 }
 
 /// Accepts a schema report whose every problem is a string's `format`.

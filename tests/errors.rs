@@ -575,15 +575,7 @@ async fn upstream_releases_of_wrong_types_or_without_required_fields_are_502() {
         ),
     ];
     for (pointer, with, expected) in cases {
-        let mut rel = gl_release("v1.0.0");
-        let (parent, key) = pointer.rsplit_once('/').unwrap();
-        let obj = rel.pointer_mut(parent).unwrap();
-        match (&with, obj) {
-            (Some(w), Value::Object(m)) => drop(m.insert(key.to_owned(), w.clone())),
-            (Some(w), Value::Array(a)) => a[key.parse::<usize>().unwrap()] = w.clone(),
-            (None, Value::Object(m)) => drop(m.remove(key)),
-            _ => unreachable!(),
-        }
+        let rel = fixtures::altered(&gl_release("v1.0.0"), pointer, with.as_ref());
         for (path, upstream_path, reply) in [
             ("/repos/o/r/releases/tags/v1.0.0", GET_V1, rel.clone()),
             (

@@ -1,5 +1,7 @@
 //! The literal JSON examples of the seed docs, cleaned to valid JSON (see
 //! `tests/fixtures/README.md` for every change made to them).
+//! And the means to damage them: every place in a document (`places`), and a
+//! copy with one place replaced or removed (`altered`).
 
 use std::path::PathBuf;
 
@@ -124,4 +126,51 @@ pub fn gitlab_release(tag: &str) -> Value {
 /// The seed's release list, completed to the current schema.
 pub fn gitlab_list() -> Value {
     gitlab_as_current(load("gitlab/list_releases.json"))
+}
+
+/// Every place in `v` (as JSON pointers), containers and leaves, the root excluded.
+pub fn places(v: &Value, at: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                places(x, p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                places(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `v` with the value at `pointer` replaced by `with`, or removed when `with` is `None`.
+pub fn altered(v: &Value, pointer: &str, with: Option<&Value>) -> Value {
+    let mut v = v.clone();
+    let (parent, last) = pointer.rsplit_once('/').expect("a pointer below the root");
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match v.pointer_mut(parent).expect("parent exists") {
+        Value::Object(m) => match with {
+            Some(w) => {
+                m.insert(key, w.clone());
+            }
+            None => {
+                m.remove(&key);
+            }
+        },
+        Value::Array(a) => {
+            let i: usize = key.parse().expect("index");
+            match with {
+                Some(w) => a[i] = w.clone(),
+                None => drop(a.remove(i)),
+            }
+        }
+        _ => unreachable!("places() yields only children of containers"),
+    }
+    v
 }
