@@ -150,6 +150,8 @@ fixture_tests! {
     two_files_define_the_same_dialect => "duplicate_dialect.toml",
     missing_errors_section => "missing_section.toml",
     required_on_a_template => "required_not_a_field.toml",
+    write_on_a_template => "write_not_a_field.toml",
+    count_of_an_unknown_field => "unknown_count.toml",
 }
 
 #[test]

@@ -406,11 +406,12 @@ impl Compiler<'_, '_> {
                 t.null,
                 t.list.is_some(),
                 t.array.is_some(),
+                t.count.is_some(),
             ];
             if sources.iter().filter(|b| **b).count() != 1 {
                 self.err(
                     spec.span(),
-                    "a field takes exactly one of `field`, `template`, `value`, `null`, `list`, `array`",
+                    "a field takes exactly one of `field`, `template`, `value`, `null`, `list`, `array`, `count`",
                     None,
                 );
                 continue;
@@ -423,7 +424,20 @@ impl Compiler<'_, '_> {
                 );
                 continue;
             }
+            let read_only = match &t.write {
+                Some(_) if t.field.is_none() => {
+                    self.err(
+                        spec.span(),
+                        "`write` applies to `field` entries only",
+                        Some("a template, value, list or count is only ever written".into()),
+                    );
+                    continue;
+                }
+                Some(w) => !*w.get_ref(),
+                None => false,
+            };
             let omit = t.omit.unwrap_or(missing == Missing::Omit);
+            let mut element = None;
             let writable = rest.is_none();
             let value = if let Some(f) = &t.field {
                 let Some(idx) = self.field_index(kind, f) else {
@@ -435,14 +449,30 @@ impl Compiler<'_, '_> {
                     .and_then(|fb| self.field_index(kind, fb));
                 let ty = self.ty(&t.ty);
                 let default = t.default.as_ref().map(|v| toml_to_json(v.get_ref()));
+                let out = FieldOut {
+                    field: idx,
+                    fallback,
+                    default,
+                    ty,
+                    nullable: t.nullable,
+                };
                 let cap = match rest {
                     Some(q) => match lower_select(&q) {
-                        Some((key, equals, path)) => Capture::Select {
-                            key,
-                            equals,
-                            path,
-                            field: idx,
-                        },
+                        Some((key, equals, path)) => {
+                            if !path.is_empty() && !read_only {
+                                element = Some(Element {
+                                    open: element_open(&key, &equals, &path),
+                                    close: "}".repeat(path.len()),
+                                    out: out.clone(),
+                                });
+                            }
+                            Capture::Select {
+                                key,
+                                equals,
+                                path,
+                                field: idx,
+                            }
+                        }
                         None => Capture::Query {
                             query: Box::new(q),
                             field: idx,
@@ -465,16 +495,7 @@ impl Compiler<'_, '_> {
                 if let Some(tpl) = t.derive.as_ref().and_then(|d| self.template(d, kind)) {
                     derive.push((idx, tpl));
                 }
-                WValue::Field {
-                    out: FieldOut {
-                        field: idx,
-                        fallback,
-                        default,
-                        ty,
-                        nullable: t.nullable,
-                    },
-                    omit,
-                }
+                WValue::Field { out, omit }
             } else if let Some(tpl) = &t.template {
                 match self.template(tpl, kind) {
                     Some(tp) => WValue::Template(tp),
@@ -525,17 +546,42 @@ impl Compiler<'_, '_> {
                     continue;
                 };
                 WValue::Array(sid)
+            } else if let Some(c) = &t.count {
+                let mut of = Vec::new();
+                for name in c.get_ref() {
+                    let n = name.get_ref();
+                    if let Some(li) = kind.list_index(n) {
+                        of.push(CountOf::List(li));
+                    } else if let Some(fi) = kind.field_index(n) {
+                        of.push(CountOf::Field(fi));
+                    } else {
+                        let lists = kind.lists().iter().map(|(l, _)| *l);
+                        let names = kind.fields().iter().copied().chain(lists);
+                        let hint = did_you_mean(n, names.clone()).unwrap_or_else(|| one_of(names));
+                        self.err(
+                            name.span(),
+                            format!("unknown {} field or list", kind.name()),
+                            Some(hint),
+                        );
+                    }
+                }
+                WValue::Count(of.into_boxed_slice())
             } else {
                 continue;
             };
             if !writable {
-                // Read-only: a JSONPath with filters cannot be written back.
                 if !matches!(value, WValue::Field { .. }) {
                     self.err(
                         key.span(),
                         "only `field` entries may use a JSONPath with selectors",
                         None,
                     );
+                    continue;
+                }
+                // `[?(@.k == lit)].path` is written as an array element;
+                // any other JSONPath is read-only.
+                if let Some(el) = element.take() {
+                    insert_element(&mut write, &simple, el);
                 }
                 continue;
             }
@@ -543,7 +589,9 @@ impl Compiler<'_, '_> {
                 self.err(key.span(), "a field needs a member name", None);
                 continue;
             }
-            insert_member(&mut write, &simple, value);
+            if !read_only {
+                insert_member(&mut write, &simple, value);
+            }
         }
         read.index();
         let program = lower_write(&write);
@@ -1098,15 +1146,46 @@ fn insert_capture(node: &mut ReadNode, path: &[String], cap: Capture) {
     }
 }
 
-fn insert_member(members: &mut Vec<WMember>, path: &[String], value: WValue) {
-    let Some((head, tail)) = path.split_first() else {
+/// `{"key":literal,"a":{"b":` for an element selected by `key == literal`
+/// whose field sits at `a.b`.
+fn element_open(key: &str, equals: &str, path: &[String]) -> String {
+    let mut open = format!("{{{}:{equals}", json_string(key));
+    for (i, p) in path.iter().enumerate() {
+        open.push(if i == 0 { ',' } else { '{' });
+        open.push_str(&json_string(p));
+        open.push(':');
+    }
+    open
+}
+
+/// Adds `el` to the array written at `path`, after the elements already there.
+fn insert_element(members: &mut Vec<WMember>, path: &[String], el: Element) {
+    let Some((last, parents)) = path.split_last() else {
         return;
     };
-    let key = format!("{}:", json_string(head));
-    if tail.is_empty() {
-        members.push(WMember { key, value });
-        return;
+    let key = format!("{}:", json_string(last));
+    let parent = find_object(members, parents);
+    match parent
+        .iter_mut()
+        .find(|m| m.key == key && matches!(m.value, WValue::Elements(_)))
+    {
+        Some(WMember {
+            value: WValue::Elements(els),
+            ..
+        }) => els.push(el),
+        _ => parent.push(WMember {
+            key,
+            value: WValue::Elements(vec![el]),
+        }),
     }
+}
+
+/// The members of the object at `path`, made where missing.
+fn find_object<'m>(members: &'m mut Vec<WMember>, path: &[String]) -> &'m mut Vec<WMember> {
+    let Some((head, tail)) = path.split_first() else {
+        return members;
+    };
+    let key = format!("{}:", json_string(head));
     let i = match members
         .iter()
         .position(|m| m.key == key && matches!(m.value, WValue::Object(_)))
@@ -1120,8 +1199,18 @@ fn insert_member(members: &mut Vec<WMember>, path: &[String], value: WValue) {
             members.len() - 1
         }
     };
-    if let WValue::Object(children) = &mut members[i].value {
-        insert_member(children, tail, value);
+    match &mut members[i].value {
+        WValue::Object(children) => find_object(children, tail),
+        _ => unreachable!("position found an object"),
+    }
+}
+
+fn insert_member(members: &mut Vec<WMember>, path: &[String], value: WValue) {
+    if let Some((last, parents)) = path.split_last() {
+        find_object(members, parents).push(WMember {
+            key: format!("{}:", json_string(last)),
+            value,
+        });
     }
 }
 
@@ -1161,4 +1250,53 @@ fn jsonpath_error(e: &str) -> (Option<usize>, String) {
         .map(str::to_owned)
         .unwrap_or_else(|| e.split_whitespace().collect::<Vec<_>>().join(" "));
     (col, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_open_their_path_and_share_one_array() {
+        let path = ["a".to_owned(), "b".to_owned()];
+        assert_eq!(
+            element_open("format", "\"zip\"", &path[..1]),
+            r#"{"format":"zip","a":"#
+        );
+        assert_eq!(element_open("k", "1", &path), r#"{"k":1,"a":{"b":"#);
+        let out = FieldOut {
+            field: 0,
+            fallback: None,
+            default: None,
+            ty: Ty::Any,
+            nullable: false,
+        };
+        let el = |open: &str| Element {
+            open: open.to_owned(),
+            close: "}".into(),
+            out: out.clone(),
+        };
+        let mut members = Vec::new();
+        let at = ["assets".to_owned(), "sources".to_owned()];
+        insert_element(&mut members, &at, el("first"));
+        insert_element(&mut members, &at, el("second"));
+        let [WMember {
+            key,
+            value: WValue::Object(inner),
+        }] = members.as_slice()
+        else {
+            panic!("{members:?}");
+        };
+        assert_eq!(key, "\"assets\":");
+        let [WMember {
+            key,
+            value: WValue::Elements(els),
+        }] = inner.as_slice()
+        else {
+            panic!("{inner:?}");
+        };
+        assert_eq!(key, "\"sources\":");
+        let opens: Vec<&str> = els.iter().map(|e| e.open.as_str()).collect();
+        assert_eq!(opens, ["first", "second"]);
+    }
 }

@@ -37,6 +37,8 @@ const FIELD: Keys = Table(&[
     ("shape", Leaf),
     ("array", Leaf),
     ("omit", Leaf),
+    ("count", Leaf),
+    ("write", Leaf),
 ]);
 const REFUSE: Keys = Table(&[
     ("field", Leaf),

@@ -385,6 +385,31 @@ pub enum WValue {
     },
     /// A one-element array: the same record written with another shape.
     Array(ShapeId),
+    /// An integer: how many of these the record holds.
+    Count(Box<[CountOf]>),
+    /// An array of one object per element, in order; an element whose field
+    /// is missing or `null` is left out.
+    Elements(Vec<Element>),
+}
+
+/// What a `count` counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountOf {
+    /// One when the field is present and not `null`.
+    Field(usize),
+    /// The records of the list.
+    List(usize),
+}
+
+/// An array element written from a `[?(@.key == literal)].path` key: an
+/// object holding `key: literal` and the field at `path`.
+#[derive(Clone, Debug)]
+pub struct Element {
+    /// `{"key":literal,"path":{"to":` pre-encoded.
+    pub open: String,
+    /// The braces that close `open`.
+    pub close: String,
+    pub out: FieldOut,
 }
 
 /// One step of a shape's lowered write program.
@@ -396,11 +421,19 @@ pub enum WStep {
     /// A field's value; never omitted.
     Field(FieldOut),
     /// A template variable, inside the string its template is written as.
-    Var { var: TVar, segment: bool },
+    Var {
+        var: TVar,
+        segment: bool,
+    },
     /// A list written as an array, `[]` when absent.
-    List { list: usize, shape: ShapeId },
+    List {
+        list: usize,
+        shape: ShapeId,
+    },
     /// The same record written with another shape.
     Rec(ShapeId),
+    Count(Box<[CountOf]>),
+    Elements(Box<[Element]>),
 }
 
 /// Lowers a member tree to a write program; `None` when some member may be
@@ -467,6 +500,14 @@ fn lower_object(members: &[WMember], steps: &mut Vec<WStep>, bytes: &mut Vec<u8>
                 flush(steps, bytes);
                 steps.push(WStep::Rec(*shape));
                 bytes.push(b']');
+            }
+            WValue::Count(of) => {
+                flush(steps, bytes);
+                steps.push(WStep::Count(of.clone()));
+            }
+            WValue::Elements(els) => {
+                flush(steps, bytes);
+                steps.push(WStep::Elements(els.clone().into_boxed_slice()));
             }
         }
     }

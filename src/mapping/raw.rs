@@ -180,6 +180,13 @@ pub struct FieldTable {
     pub array: Option<S<String>>,
     #[serde(default)]
     pub omit: Option<bool>,
+    /// The number of records in these lists plus the fields among them that
+    /// are present and not `null`, written as an integer.
+    #[serde(default)]
+    pub count: Option<S<Vec<S<String>>>>,
+    /// `false`: the field is read from documents but never written.
+    #[serde(default)]
+    pub write: Option<S<bool>>,
 }
 
 impl<'de> Deserialize<'de> for FieldSpec {

@@ -182,7 +182,7 @@ pub fn decode_body<'a>(
         ),
     })?;
     // The shape's own checks first, then the fields this route requires.
-    let problem = check_types(d, shape, &rec).err().or_else(|| {
+    let problem = check_types(d, shape, &rec, false).err().or_else(|| {
         route
             .required
             .iter()

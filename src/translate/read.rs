@@ -330,8 +330,15 @@ pub struct TypeMismatch {
 }
 
 /// Checks the declared types and required fields of a shape against a record
-/// read with it (not the records of its lists: see `check_all`).
-pub fn check_types(d: &Dialect, shape: ShapeId, rec: &Record) -> Result<(), TypeMismatch> {
+/// read with it (not the records of its lists: see `check_all`). With
+/// `null_is_missing`, a `null` in a field that is neither nullable nor
+/// required passes: it counts as missing, as it does when written.
+pub fn check_types(
+    d: &Dialect,
+    shape: ShapeId,
+    rec: &Record,
+    null_is_missing: bool,
+) -> Result<(), TypeMismatch> {
     for c in &d.shape(shape).checks {
         let mismatch = |missing| TypeMismatch {
             field: c.field,
@@ -350,7 +357,7 @@ pub fn check_types(d: &Dialect, shape: ShapeId, rec: &Record) -> Result<(), Type
         }
         let ok = match first {
             _ if c.ty == Ty::Any => true,
-            b'n' => c.nullable,
+            b'n' => c.nullable || null_is_missing,
             b'"' => c.ty == Ty::String,
             b't' | b'f' => c.ty == Ty::Bool,
             // An integer: no fraction, no exponent.
@@ -366,14 +373,15 @@ pub fn check_types(d: &Dialect, shape: ShapeId, rec: &Record) -> Result<(), Type
     Ok(())
 }
 
-/// `check_types` on a record and, with their own shapes, on the records of
-/// its lists. Returns the record the failing check is about with it.
+/// `check_types` on an upstream's record and, with their own shapes, on the
+/// records of its lists; a `null` that breaks no `required` counts as missing.
+/// Returns the record the failing check is about with it.
 pub fn check_all<'r, 'a>(
     d: &Dialect,
     shape: ShapeId,
     rec: &'r Record<'a>,
 ) -> Result<(), (TypeMismatch, ShapeId, &'r Record<'a>)> {
-    check_types(d, shape, rec).map_err(|m| (m, shape, rec))?;
+    check_types(d, shape, rec, true).map_err(|m| (m, shape, rec))?;
     for &(list, element) in &d.shape(shape).lists {
         for r in rec.lists[list].iter().flatten() {
             check_all(d, element, r)?;

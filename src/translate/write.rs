@@ -4,7 +4,7 @@
 use super::record::{escape_into, json_text, Record};
 use super::url::{is_plain_segment, is_plain_segment_bytes, push_segment, segment_pieces};
 use crate::mapping::model::{
-    Dialect, FieldOut, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue,
+    CountOf, Dialect, Element, FieldOut, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue,
 };
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
@@ -61,6 +61,8 @@ fn run_step(out: &mut Vec<u8>, d: &Dialect, step: &WStep, rec: &Record, p: &Prep
             None => out.extend_from_slice(b"[]"),
         },
         WStep::Rec(shape) => write_rec(out, d, *shape, rec, p),
+        WStep::Count(of) => write_count(out, of, rec),
+        WStep::Elements(els) => write_elements(out, els, rec),
     }
 }
 
@@ -316,7 +318,49 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, p: &Pre
             out.push(b']');
             true
         }
+        WValue::Count(of) => {
+            write_count(out, of, rec);
+            true
+        }
+        WValue::Elements(els) => {
+            write_elements(out, els, rec);
+            true
+        }
     }
+}
+
+/// Writes how many records the lists of `of` hold plus how many of its
+/// fields are present and not `null`.
+fn write_count(out: &mut Vec<u8>, of: &[CountOf], rec: &Record) {
+    let n: usize = of
+        .iter()
+        .map(|c| match *c {
+            CountOf::List(l) => rec.lists[l].as_ref().map_or(0, Vec::len),
+            CountOf::Field(f) => usize::from(rec.vals[f].as_deref().is_some_and(|v| v != "null")),
+        })
+        .sum();
+    out.extend_from_slice(n.to_string().as_bytes());
+}
+
+/// Writes an array of the elements whose field has a value that is not `null`.
+fn write_elements(out: &mut Vec<u8>, els: &[Element], rec: &Record) {
+    out.push(b'[');
+    let mut first = true;
+    for el in els {
+        let mark = out.len();
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(el.open.as_bytes());
+        let at = out.len();
+        if write_field(out, rec, &el.out, true) && out[at..] != *b"null" {
+            out.extend_from_slice(el.close.as_bytes());
+            first = false;
+        } else {
+            out.truncate(mark);
+        }
+    }
+    out.push(b']');
 }
 
 fn omittable(m: &WMember) -> bool {
