@@ -1,0 +1,89 @@
+//! The simulated forge behind `forgebridge demo`, served in GitLab's dialect:
+//! every release answer it gives (list, get, latest, create with asset links,
+//! update, delete) must pass GitLab's own release schema, as python-gitlab and
+//! GitLab clients of the demo see it.
+
+mod support;
+use forgebridge::sim::{self, Sim};
+use serde_json::{json, Value};
+use support::gateway::{call, get};
+use support::schema;
+
+async fn gitlab_sim() -> (String, tokio::task::JoinHandle<()>) {
+    let maps = support::gateway::mappings();
+    let d = maps.get("gitlab").expect("gitlab dialect").clone();
+    let (addr, task) = Sim::start(d, 0, sim::DEMO_PROJECT, &sim::demo_seed())
+        .await
+        .expect("sim starts");
+    let base = format!("http://{addr}/api/v4/projects/demo%2Fhello/releases");
+    (base, task)
+}
+
+fn release(v: &Value) -> Value {
+    schema::gitlab_release(v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    v.clone()
+}
+
+#[tokio::test]
+async fn every_release_answer_passes_gitlab_schema() {
+    let (base, _task) = gitlab_sim().await;
+    let token = [("PRIVATE-TOKEN", "glpat-demo")];
+
+    let list = get(&base).await;
+    assert_eq!(list.status, 200);
+    let list = list.json();
+    schema::gitlab_release_list(&list).unwrap_or_else(|e| panic!("{e}\n{list:#}"));
+    assert_eq!(list.as_array().map(Vec::len), Some(3));
+    // The seed's releases carry no commit, links or source archives.
+    assert_eq!(list[0]["commit"], Value::Null);
+    assert_eq!(
+        list[0]["assets"],
+        json!({"count": 0, "links": [], "sources": []})
+    );
+    assert_eq!(list[0]["author"]["state"], "active");
+
+    let one = release(&get(&format!("{base}/release%2F2.0")).await.json());
+    assert_eq!(one["tag_name"], "release/2.0");
+    release(&get(&format!("{base}/permalink/latest")).await.json());
+
+    let body = json!({
+        "tag_name": "v3.0.0",
+        "ref": "main",
+        "assets": {"links": [
+            {"name": "linux", "url": "https://example.com/app-linux.tar.gz", "link_type": "package"},
+            {"name": "notes", "url": "https://example.com/notes.txt"},
+        ]},
+    });
+    let created = call("POST", &base, &token, &body.to_string()).await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let created = release(&created.json());
+    // No name given: GitLab names the release after its tag; no description: "".
+    assert_eq!(created["name"], "v3.0.0");
+    assert_eq!(created["description"], "");
+    let links = &created["assets"]["links"];
+    assert_eq!(created["assets"]["count"], 2);
+    assert_eq!(links[0]["link_type"], "package");
+    assert_eq!(links[1]["link_type"], "other");
+    assert_eq!(
+        links[1]["direct_asset_url"],
+        "https://example.com/notes.txt"
+    );
+
+    let edit = json!({"name": "Three", "description": "Notes."});
+    let updated = call("PUT", &format!("{base}/v3.0.0"), &token, &edit.to_string()).await;
+    assert_eq!(updated.status, 200);
+    let updated = release(&updated.json());
+    assert_eq!(
+        (&updated["name"], &updated["description"]),
+        (&json!("Three"), &json!("Notes."))
+    );
+
+    let deleted = call("DELETE", &format!("{base}/v3.0.0"), &token, "").await;
+    assert_eq!(deleted.status, 200);
+    release(&deleted.json());
+}
