@@ -612,6 +612,33 @@ async fn upstream_releases_of_wrong_types_or_without_required_fields_are_502() {
     );
 }
 
+/// A `null` where GitLab's schema has none, in a field no release needs, is
+/// taken as absent: the GitHub client gets the release, with `null` or its default.
+#[tokio::test]
+async fn upstream_null_in_a_field_that_is_not_required_is_absent() {
+    let mut rel = gl_release("v1.0.0");
+    for key in ["name", "description", "released_at", "upcoming_release"] {
+        rel[key] = Value::Null;
+    }
+    rel["author"]["username"] = Value::Null;
+    rel["assets"]["links"][0]["link_type"] = Value::Null;
+    let (_fake, gw) = one_route("GET", GET_V1, Reply::json(200, &rel)).await;
+    let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (
+            &v["name"],
+            &v["body"],
+            &v["published_at"],
+            &v["author"]["login"]
+        ),
+        (&Value::Null, &Value::Null, &Value::Null, &json!(""))
+    );
+    assert_eq!(v["assets"][0]["name"], rel["assets"]["links"][0]["name"]);
+}
+
 #[tokio::test]
 async fn upstream_huge_body_is_502() {
     let list: Vec<Value> = (0..20).map(|i| gl_release(&format!("v{i}"))).collect();
