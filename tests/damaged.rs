@@ -1,6 +1,7 @@
 //! Upstream answers damaged in many ways, through the translation alone: the
-//! seed releases with each value replaced by every other kind of JSON value or
-//! removed. Every variant either translates into a body the client's official
+//! seed releases (GitLab's from the seed docs; for GitLab clients, GitHub's own
+//! example) with each value replaced by every other kind of JSON value or
+//! removed, in both directions. Every variant either translates into a body the client's official
 //! schema accepts, or is refused as a bad upstream answer (a 502 to the
 //! client). None panics, and none becomes a release of the wrong types or
 //! without a required field in the client's dialect.

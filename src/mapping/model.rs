@@ -421,18 +421,14 @@ pub enum WStep {
     /// A field's value; never omitted.
     Field(FieldOut),
     /// A template variable, inside the string its template is written as.
-    Var {
-        var: TVar,
-        segment: bool,
-    },
+    Var { var: TVar, segment: bool },
     /// A list written as an array, `[]` when absent.
-    List {
-        list: usize,
-        shape: ShapeId,
-    },
+    List { list: usize, shape: ShapeId },
     /// The same record written with another shape.
     Rec(ShapeId),
+    /// An integer counted from the record.
     Count(Box<[CountOf]>),
+    /// An array of selected elements, each left out when its field is.
     Elements(Box<[Element]>),
 }
 
