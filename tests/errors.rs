@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use support::fake::{closed_port_url, FakeUpstream, Recorded, Reply};
 use support::fixtures;
-use support::gateway::{call, chunked, raw_exchange, Resp, TestGateway};
+use support::gateway::{call, chunked, one_route, raw_exchange, Resp, TestGateway};
 use support::schema;
 
 const TOKEN: &str = "glpat-s3cr3t-Token-0042";
@@ -114,16 +114,6 @@ fn summary(reqs: &[Recorded]) -> Vec<String> {
 
 async fn gw_with(fake: &FakeUpstream, cfg: &str) -> TestGateway {
     TestGateway::start_with(&fake.url(), cfg).await
-}
-
-/// A fake answering `method path` with `reply`, and a gateway in front of it.
-async fn one_route(method: &str, path: &str, reply: Reply) -> (FakeUpstream, TestGateway) {
-    let fake = FakeUpstream::builder()
-        .route(method, path, reply)
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
-    (fake, gw)
 }
 
 const CREATE_BODY: &str = r#"{"tag_name":"v1.0.0","name":"v1.0.0","body":"notes"}"#;
@@ -905,15 +895,12 @@ async fn token_goes_only_to_private_token_and_never_back() {
 
 #[tokio::test]
 async fn no_token_means_no_credential_upstream() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            GET_V1,
-            Reply::json(401, &json!({"message": "401 Unauthorized"})),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        GET_V1,
+        Reply::json(401, &json!({"message": "401 Unauthorized"})),
+    )
+    .await;
     let r = call(
         "GET",
         &format!("{}/repos/o/r/releases/tags/v1.0.0", gw.url),

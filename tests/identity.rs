@@ -7,7 +7,7 @@ use forgebridge::canonical::synthetic_id;
 use serde_json::{json, Value};
 use support::fake::{FakeUpstream, Recorded, Reply};
 use support::fixtures;
-use support::gateway::{call, get, Resp, TestGateway};
+use support::gateway::{call, get, one_route, Resp, TestGateway};
 use support::schema;
 
 const LIST: &str = "/api/v4/projects/o%2Fr/releases";
@@ -197,11 +197,7 @@ async fn ids_use_the_upstream_project_when_projects_are_mapped() {
 
 #[tokio::test]
 async fn created_release_has_its_synthetic_id_and_location() {
-    let fake = FakeUpstream::builder()
-        .route("POST", LIST, Reply::json(201, &gl_release("v9.9.9")))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("POST", LIST, Reply::json(201, &gl_release("v9.9.9"))).await;
     let r = call(
         "POST",
         &format!("{}/repos/o/r/releases", gw.url),
@@ -408,11 +404,7 @@ async fn unknown_id_on_patch_and_delete_is_404_with_nothing_written() {
 
 #[tokio::test]
 async fn empty_list_is_404_without_further_pages() {
-    let fake = FakeUpstream::builder()
-        .route("GET", LIST, page(&[], 1, Some(2)))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("GET", LIST, page(&[], 1, Some(2))).await;
     not_found(&get(&format!("{}/repos/o/r/releases/12345", gw.url)).await);
     assert_eq!(upstream(&fake), [list_call("o%2Fr", 1)]);
 }

@@ -1,20 +1,17 @@
 mod support;
-use support::fake::{FakeUpstream, Reply};
+use support::fake::Reply;
 use support::fixtures;
-use support::gateway::{get, TestGateway};
+use support::gateway::{get, one_route};
 
 #[tokio::test]
 async fn lists_seed_releases_in_github_shape() {
     let list = fixtures::load("gitlab/list_releases.json");
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/octocat%2Fhello/releases",
-            Reply::json(200, &list),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        "/api/v4/projects/octocat%2Fhello/releases",
+        Reply::json(200, &list),
+    )
+    .await;
     let r = get(&format!("{}/repos/octocat/hello/releases", gw.url)).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let v = r.json();

@@ -8,7 +8,7 @@ mod support;
 use forgebridge::canonical::synthetic_id;
 use serde_json::{json, Value};
 use support::fake::{FakeUpstream, Recorded, Reply};
-use support::gateway::{call, get, head_then_get, Resp, TestGateway};
+use support::gateway::{call, get, head_then_get, one_route, Resp, TestGateway};
 use support::{fixtures, schema};
 
 /// The GitLab releases collection of project `o/r`.
@@ -268,15 +268,12 @@ async fn mapped_nested_project_is_one_encoded_segment() {
 /// Gets `client_path` (under /repos/o/r/releases/) from a gateway whose GitLab answers any
 /// `GET {UP}/...` with a release tagged `tag`; returns the response and the upstream path.
 async fn get_tag(client_path: &str, tag: &str) -> (Value, String) {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            &format!("{UP}/*"),
-            Reply::json(200, &gl_release(tag)),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        &format!("{UP}/*"),
+        Reply::json(200, &gl_release(tag)),
+    )
+    .await;
     let r = get(&format!("{}/repos/o/r/releases/{client_path}", gw.url)).await;
     assert_eq!(r.status, 200, "{client_path}: {}", text(&r));
     let v = release_of(&r);
@@ -373,11 +370,7 @@ async fn dot_dot_tag_cannot_escape_the_releases_segment() {
 
 #[tokio::test]
 async fn create_is_201_with_location_of_the_release_url() {
-    let fake = FakeUpstream::builder()
-        .route("POST", UP, Reply::json(201, &gl_release("v2.0")))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("POST", UP, Reply::json(201, &gl_release("v2.0"))).await;
     let r = call(
         "POST",
         &format!("{}/repos/o/r/releases", gw.url),
@@ -433,11 +426,7 @@ async fn delete_by_tag_resolved_id_is_204_without_body() {
 
 #[tokio::test]
 async fn client_request_id_is_forwarded_and_echoed() {
-    let fake = FakeUpstream::builder()
-        .route("GET", UP, Reply::json(200, &json!([])))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("GET", UP, Reply::json(200, &json!([]))).await;
     let r = call(
         "GET",
         &format!("{}/repos/o/r/releases", gw.url),
@@ -461,17 +450,14 @@ async fn client_request_id_is_forwarded_and_echoed() {
 /// handed to the client.
 #[tokio::test]
 async fn conditional_get_gets_the_whole_translated_answer() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            UP,
-            Reply::json(200, &json!([gl_release("v1.0")]))
-                .with_header("ETag", "W/\"gl-7\"")
-                .with_header("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT"),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        UP,
+        Reply::json(200, &json!([gl_release("v1.0")]))
+            .with_header("ETag", "W/\"gl-7\"")
+            .with_header("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT"),
+    )
+    .await;
     let r = call(
         "GET",
         &format!("{}/repos/o/r/releases", gw.url),
@@ -496,11 +482,7 @@ async fn conditional_get_gets_the_whole_translated_answer() {
 
 #[tokio::test]
 async fn request_id_is_generated_when_absent_or_unusable() {
-    let fake = FakeUpstream::builder()
-        .route("GET", UP, Reply::json(200, &json!([])))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("GET", UP, Reply::json(200, &json!([]))).await;
     let url = format!("{}/repos/o/r/releases", gw.url);
     let a = call("GET", &url, &[], "").await;
     let b = call("GET", &url, &[("X-Request-Id", "has spaces\tand tabs")], "").await;
@@ -530,11 +512,7 @@ async fn page_query_is_translated_and_clamped() {
         ("", "page=1&per_page=30"),
         ("?page=2", "page=2&per_page=30"),
     ] {
-        let fake = FakeUpstream::builder()
-            .route("GET", UP, Reply::json(200, &json!([])))
-            .start()
-            .await;
-        let gw = TestGateway::start(&fake.url()).await;
+        let (fake, gw) = one_route("GET", UP, Reply::json(200, &json!([]))).await;
         let r = get(&format!("{}/repos/o/r/releases{client_q}", gw.url)).await;
         assert_eq!(r.status, 200, "{client_q}: {}", text(&r));
         release_list_of(&r);
@@ -578,22 +556,19 @@ async fn link_is_rebuilt_from_gitlab_paging_headers() {
         up_link(5, "last"),
     ]
     .join(", ");
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            UP,
-            Reply::json(200, &json!([gl_release("v3")]))
-                .with_header("X-Page", "3")
-                .with_header("X-Per-Page", "30")
-                .with_header("X-Next-Page", "4")
-                .with_header("X-Prev-Page", "2")
-                .with_header("X-Total-Pages", "5")
-                .with_header("X-Total", "150")
-                .with_header("Link", &link),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        UP,
+        Reply::json(200, &json!([gl_release("v3")]))
+            .with_header("X-Page", "3")
+            .with_header("X-Per-Page", "30")
+            .with_header("X-Next-Page", "4")
+            .with_header("X-Prev-Page", "2")
+            .with_header("X-Total-Pages", "5")
+            .with_header("X-Total", "150")
+            .with_header("Link", &link),
+    )
+    .await;
     let r = get(&format!("{}/repos/o/r/releases?page=3", gw.url)).await;
     assert_eq!(r.status, 200, "{}", text(&r));
     release_list_of(&r);
@@ -686,17 +661,14 @@ async fn head_gets_the_get_answers_head_and_no_body() {
 
 #[tokio::test]
 async fn link_keeps_the_clients_per_page_and_other_params() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            UP,
-            Reply::json(200, &json!([gl_release("v1")]))
-                .with_header("X-Next-Page", "2")
-                .with_header("X-Total-Pages", "7"),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        UP,
+        Reply::json(200, &json!([gl_release("v1")]))
+            .with_header("X-Next-Page", "2")
+            .with_header("X-Total-Pages", "7"),
+    )
+    .await;
     let r = get(&format!(
         "{}/api/v3/repos/o/r/releases?per_page=500",
         gw.url
@@ -731,15 +703,12 @@ async fn link_is_rebuilt_from_a_gitlab_link_header_alone() {
     let link = format!(
         "<http://gitlab.example.com{UP}?page=2&per_page=30>; rel=\"next\", <http://gitlab.example.com{UP}?page=3&per_page=30>; rel=\"last\""
     );
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            UP,
-            Reply::json(200, &json!([gl_release("v1")])).with_header("Link", &link),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        UP,
+        Reply::json(200, &json!([gl_release("v1")])).with_header("Link", &link),
+    )
+    .await;
     let r = get(&format!("{}/repos/o/r/releases", gw.url)).await;
     assert_eq!(r.status, 200, "{}", text(&r));
     release_list_of(&r);
@@ -763,18 +732,15 @@ async fn link_is_rebuilt_from_a_gitlab_link_header_alone() {
 
 #[tokio::test]
 async fn last_page_has_no_next() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            UP,
-            Reply::json(200, &json!([gl_release("v1")]))
-                .with_header("X-Next-Page", "")
-                .with_header("X-Prev-Page", "4")
-                .with_header("X-Total-Pages", "5"),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        UP,
+        Reply::json(200, &json!([gl_release("v1")]))
+            .with_header("X-Next-Page", "")
+            .with_header("X-Prev-Page", "4")
+            .with_header("X-Total-Pages", "5"),
+    )
+    .await;
     let r = get(&format!("{}/repos/o/r/releases?page=5", gw.url)).await;
     assert_eq!(r.status, 200, "{}", text(&r));
     release_list_of(&r);
@@ -797,18 +763,15 @@ async fn last_page_has_no_next() {
 
 #[tokio::test]
 async fn rate_limit_headers_get_github_names() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            &format!("{UP}/v1"),
-            Reply::json(200, &gl_release("v1"))
-                .with_header("RateLimit-Limit", "600")
-                .with_header("RateLimit-Remaining", "599")
-                .with_header("RateLimit-Reset", "1700000000"),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route(
+        "GET",
+        &format!("{UP}/v1"),
+        Reply::json(200, &gl_release("v1"))
+            .with_header("RateLimit-Limit", "600")
+            .with_header("RateLimit-Remaining", "599")
+            .with_header("RateLimit-Reset", "1700000000"),
+    )
+    .await;
     let r = get(&format!("{}/repos/o/r/releases/tags/v1", gw.url)).await;
     assert_eq!(r.status, 200, "{}", text(&r));
     release_of(&r);
@@ -825,11 +788,7 @@ async fn rate_limit_headers_get_github_names() {
 
 #[tokio::test]
 async fn token_and_bearer_in_any_case_become_private_token() {
-    let fake = FakeUpstream::builder()
-        .route("GET", UP, Reply::json(200, &json!([])))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("GET", UP, Reply::json(200, &json!([]))).await;
     let cases = [
         "token t0k",
         "Bearer t0k",
@@ -863,11 +822,7 @@ async fn token_and_bearer_in_any_case_become_private_token() {
 
 #[tokio::test]
 async fn no_auth_no_private_token_and_client_headers_stay_behind() {
-    let fake = FakeUpstream::builder()
-        .route("GET", UP, Reply::json(200, &json!([])))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("GET", UP, Reply::json(200, &json!([]))).await;
     let url = format!("{}/repos/o/r/releases", gw.url);
     let r = get(&url).await;
     assert_eq!(r.status, 200);
@@ -997,11 +952,7 @@ async fn changing_the_tag_is_refused_and_no_put_is_sent() {
 
 #[tokio::test]
 async fn prerelease_is_dropped_on_create() {
-    let fake = FakeUpstream::builder()
-        .route("POST", UP, Reply::json(201, &gl_release("v1-rc1")))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
+    let (fake, gw) = one_route("POST", UP, Reply::json(201, &gl_release("v1-rc1"))).await;
     let body = r#"{"tag_name":"v1-rc1","prerelease":true,"draft":false,"target_commitish":"main"}"#;
     let r = call(
         "POST",

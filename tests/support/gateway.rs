@@ -1,6 +1,7 @@
 //! The gateway, started in-process on an ephemeral port in front of a given
 //! upstream, and a small HTTP client to talk to it.
 
+use super::fake::{FakeUpstream, Reply};
 use bytes::Bytes;
 use forgebridge::config::{self, Flags};
 use forgebridge::mapping::Mappings;
@@ -20,6 +21,17 @@ pub fn mappings_dir() -> PathBuf {
 
 pub fn mappings() -> Mappings {
     Mappings::load_dir(&mappings_dir()).expect("the shipped mappings compile")
+}
+
+/// A fake answering `method path` with `reply`, and a gateway accepting
+/// GitHub clients in front of it.
+pub async fn one_route(method: &str, path: &str, reply: Reply) -> (FakeUpstream, TestGateway) {
+    let fake = FakeUpstream::builder()
+        .route(method, path, reply)
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    (fake, gw)
 }
 
 pub struct TestGateway {
