@@ -384,11 +384,9 @@ pub fn encode_path(
                         Cow::Owned(id.ok_or_else(|| missing_key(u, route, "id"))?.to_string())
                     }
                 };
-                if matches!(part, PathPart::CatchAll(_)) {
-                    url::push_segments(&mut path, &value);
-                } else {
-                    url::push_segment(&mut path, &value);
-                }
+                // A catch-all matches a client's raw slashes; sent upstream,
+                // it is one segment like any variable ('/' becomes %2F).
+                url::push_segment(&mut path, &value);
             }
         }
     }

@@ -54,16 +54,6 @@ static UNRESERVED: [bool; 256] = {
     t
 };
 
-/// Appends `s` as several segments: '/' stays a separator, each piece is encoded.
-pub fn push_segments(out: &mut String, s: &str) {
-    for (i, piece) in s.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        push_segment(out, piece);
-    }
-}
-
 /// Decodes a matched path segment. Invalid UTF-8 is refused.
 pub fn decode(s: &str) -> Option<Cow<'_, str>> {
     percent_decode_str(s).decode_utf8().ok()
@@ -141,9 +131,6 @@ mod tests {
             assert_eq!(s, want, "{input}");
             assert_eq!(decode(&s).as_deref(), Some(input));
         }
-        let mut s = String::new();
-        push_segments(&mut s, "group/sub/proj");
-        assert_eq!(s, "group/sub/proj");
     }
 
     #[test]
