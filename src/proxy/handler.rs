@@ -9,7 +9,7 @@ use crate::identity::IdCache;
 use crate::mapping::model::{ReleaseKeyVar, Route};
 use crate::mapping::{Dialect, Mappings};
 use crate::translate::paging::{self, PageReq};
-use crate::translate::read::read_list;
+use crate::translate::read::{read_list, read_record};
 use crate::translate::record::Record;
 use crate::translate::write::Ctx;
 use crate::translate::{self, Matched, OutboundArgs, ReleaseKey, ResponseArgs};
@@ -254,10 +254,40 @@ impl Gateway {
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         let key = m.params.key();
         let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
-        let (tag, id) = self
+        let Resolved { tag, id, release } = self
             .resolve(uroute, &key, &uproject, token.as_deref(), rid)
             .await
             .map_err(fail)?;
+        // How an upstream answer to route `r` is read back for the client.
+        let answer_args = |r| ResponseArgs {
+            client,
+            client_route: m.route,
+            upstream: up,
+            upstream_route: r,
+            ctx: Ctx {
+                api: &api,
+                upstream: &self.http.base,
+                owner: &m.params.owner,
+                repo: &m.params.repo,
+                project: &m.params.project,
+            },
+            upstream_project: &uproject,
+            public_base: &self.public_base,
+            raw_path,
+            raw_query,
+            page: &page,
+        };
+        // A client that expects the release back from an operation the
+        // upstream answers without one (a delete answered 204, say) gets the
+        // release as the lookup found it: translated, and so checked, before
+        // anything is written.
+        let found = match &release {
+            Some((get, body)) if m.route.response.is_some() && uroute.response.is_none() => Some(
+                translate::translate_success(&answer_args(get), &HeaderMap::new(), body)
+                    .map_err(fail)?,
+            ),
+            _ => None,
+        };
 
         let args = OutboundArgs {
             project: &uproject,
@@ -283,27 +313,16 @@ impl Gateway {
                 &answer.body,
             )));
         }
-        let ctx = Ctx {
-            api: &api,
-            upstream: &self.http.base,
-            owner: &m.params.owner,
-            repo: &m.params.repo,
-            project: &m.params.project,
+        let cr = match found {
+            Some(mut cr) => {
+                translate::map_headers(up, client, &answer.headers, &mut cr.headers);
+                cr
+            }
+            None => {
+                translate::translate_success(&answer_args(uroute), &answer.headers, &answer.body)
+                    .map_err(fail)?
+            }
         };
-        let args = ResponseArgs {
-            client,
-            client_route: m.route,
-            upstream: up,
-            upstream_route: uroute,
-            ctx,
-            upstream_project: &uproject,
-            public_base: &self.public_base,
-            raw_path,
-            raw_query,
-            page: &page,
-        };
-        let cr =
-            translate::translate_success(&args, &answer.headers, &answer.body).map_err(fail)?;
         self.ids.insert_all(
             &uproject,
             cr.seen.iter().map(|(id, tag)| (*id, tag.as_ref())),
@@ -518,7 +537,11 @@ impl Gateway {
         }
     }
 
-    /// Finds what the upstream route needs to address the release.
+    /// Finds what the upstream route needs to address the release. A release
+    /// the client names by tag and the upstream route by id is looked up first
+    /// (a GET of the upstream's by-tag route); that answer comes back too, for
+    /// a client that expects the release in the answer to an operation whose
+    /// upstream answer has none (a delete).
     async fn resolve(
         &self,
         uroute: &Route,
@@ -526,25 +549,95 @@ impl Gateway {
         uproject: &str,
         token: Option<&str>,
         rid: &HeaderValue,
-    ) -> Result<(Option<String>, Option<u64>), GwError> {
-        match (uroute.key, key) {
-            (ReleaseKeyVar::Tag, ReleaseKey::Tag(t)) => Ok((Some(t.clone()), None)),
-            (ReleaseKeyVar::Id, ReleaseKey::Id(i)) => Ok((None, Some(*i))),
+    ) -> Result<Resolved<'_>, GwError> {
+        let (tag, id) = match (uroute.key, key) {
+            (ReleaseKeyVar::Tag, ReleaseKey::Tag(t)) => (Some(t.clone()), None),
+            (ReleaseKeyVar::Id, ReleaseKey::Id(i)) => (None, Some(*i)),
             (ReleaseKeyVar::Tag, ReleaseKey::Id(id)) => {
                 let tag = self.tag_for_id(uproject, *id, token, rid).await?;
-                Ok((Some(tag), Some(*id)))
+                (Some(tag), Some(*id))
             }
-            (ReleaseKeyVar::Id, ReleaseKey::Tag(_)) => Err(GwError::gateway(
+            (ReleaseKeyVar::Id, ReleaseKey::Tag(t)) => {
+                return self.id_for_tag(uroute, uproject, t, token, rid).await;
+            }
+            (_, ReleaseKey::Id(i)) => (None, Some(*i)),
+            (_, ReleaseKey::Tag(t)) => (Some(t.clone()), None),
+            (_, ReleaseKey::None) => (None, None),
+        };
+        Ok(Resolved {
+            tag,
+            id,
+            release: None,
+        })
+    }
+
+    /// tag → id: a GET of the upstream's release by tag, whose id (as the
+    /// upstream's mapping reads it) addresses `uroute`. An upstream with no
+    /// by-tag route cannot be asked, and the operation is refused.
+    async fn id_for_tag(
+        &self,
+        uroute: &Route,
+        uproject: &str,
+        tag: &str,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Resolved<'_>, GwError> {
+        let up = &*self.upstream;
+        let by_tag = up
+            .routes_for(Op::Get)
+            .find(|r| r.key == ReleaseKeyVar::Tag && r.response.is_some());
+        let (Some(get), Some(shape)) = (by_tag, by_tag.and_then(|r| r.response)) else {
+            return Err(GwError::gateway(
                 ErrorKind::Unsupported,
                 format!(
-                    "the upstream ({}) addresses releases by id only for `{}`",
-                    self.upstream.title, uroute.op
+                    "the upstream ({}) addresses releases by id only for `{}`, and has no route to find a release by tag",
+                    up.title, uroute.op
                 ),
-            )),
-            (_, ReleaseKey::Id(i)) => Ok((None, Some(*i))),
-            (_, ReleaseKey::Tag(t)) => Ok((Some(t.clone()), None)),
-            (_, ReleaseKey::None) => Ok((None, None)),
+            ));
+        };
+        let page = PageReq::default();
+        let args = OutboundArgs {
+            project: uproject,
+            tag: Some(tag),
+            id: None,
+            page: &page,
+            body: None,
+            token,
+        };
+        let make = || translate::encode_request(up, get, &args);
+        let answer = self.forward(make, true, rid).await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(translate::decode_upstream_error(
+                up,
+                Op::Get,
+                answer.status,
+                &answer.headers,
+                &answer.body,
+            ));
         }
+        let bad = |what: String| {
+            GwError::upstream(
+                ErrorKind::BadUpstreamResponse,
+                format!(
+                    "the upstream ({}) answered the lookup of tag {tag} with {what}",
+                    up.title
+                ),
+            )
+        };
+        // Owned, so that the answer (and the translation permit it holds) is
+        // let go before the operation itself is sent.
+        let body = answer.body.to_vec();
+        let text =
+            std::str::from_utf8(&body).map_err(|_| bad("a body that is not UTF-8".into()))?;
+        let rec = read_record(up, shape, text).map_err(|e| bad(e.to_string()))?;
+        let Some(id) = translate::release_id(up, uproject, tag, &rec) else {
+            return Err(bad("a release without an id".into()));
+        };
+        Ok(Resolved {
+            tag: Some(tag.to_owned()),
+            id: Some(id),
+            release: Some((get, body)),
+        })
     }
 
     /// id → tag: the cache, else a walk over the upstream's release list.
@@ -668,6 +761,15 @@ impl Gateway {
             .send(req, idempotent.then_some(build), Some(&self.translations))
             .await
     }
+}
+
+/// How the upstream addresses the release a request names.
+struct Resolved<'u> {
+    tag: Option<String>,
+    id: Option<u64>,
+    /// The upstream's own answer for the release, when finding its id took a
+    /// lookup: the route that was asked and the body it answered.
+    release: Option<(&'u Route, Vec<u8>)>,
 }
 
 /// What a pass-through retry needs to build its request again.

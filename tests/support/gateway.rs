@@ -60,10 +60,20 @@ impl TestGateway {
         accept: &str,
         config_toml: &str,
     ) -> TestGateway {
+        Self::start_pair(accept, "gitlab", upstream_url, config_toml).await
+    }
+
+    /// A gateway accepting `accept` in front of an upstream speaking `upstream`.
+    pub async fn start_pair(
+        accept: &str,
+        upstream: &str,
+        upstream_url: &str,
+        config_toml: &str,
+    ) -> TestGateway {
         let flags = Flags {
             listen: Some("127.0.0.1:0".into()),
             accept: Some(accept.into()),
-            upstream: Some(format!("gitlab={upstream_url}")),
+            upstream: Some(format!("{upstream}={upstream_url}")),
             mappings: Some(mappings_dir()),
             ..Flags::default()
         };

@@ -1,0 +1,259 @@
+//! GitLab clients in front of a GitHub upstream, where the two address a
+//! release differently: GitLab updates and deletes by tag, GitHub by numeric
+//! id. The gateway looks the id up with GitHub's by-tag route first (a GET,
+//! never a write), and a GitLab delete, which answers with the deleted
+//! release, gets the release that lookup found (GitHub answers 204),
+//! translated before the DELETE is sent. Whatever goes wrong before the
+//! write, nothing is written.
+
+mod support;
+use serde_json::{json, Value};
+use support::fake::{FakeUpstream, Reply};
+use support::gateway::{call, TestGateway};
+use support::schema;
+
+const TOKEN: [(&str, &str); 1] = [("PRIVATE-TOKEN", "glpat-secret")];
+
+/// GitHub's own example release, with the tag and id given.
+fn github_release(tag: &str, id: u64) -> Value {
+    let mut v = schema::github_example("release");
+    v["tag_name"] = json!(tag);
+    v["id"] = json!(id);
+    schema::github_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    v
+}
+
+fn gitlab_release(v: &Value) -> Value {
+    schema::gitlab_release(v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    v.clone()
+}
+
+async fn pair(fake: &FakeUpstream) -> TestGateway {
+    TestGateway::start_pair("gitlab", "github", &fake.url(), "").await
+}
+
+/// Every request the upstream saw: method, path, the credential it carried.
+fn seen(fake: &FakeUpstream) -> Vec<(String, String, Option<String>)> {
+    fake.requests()
+        .iter()
+        .map(|r| {
+            schema::github_path(&r.method, r.path()).unwrap_or_else(|e| panic!("{e}"));
+            (
+                r.method.clone(),
+                r.path().to_owned(),
+                r.header("authorization").map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn req(method: &str, path: &str) -> (String, String, Option<String>) {
+    (
+        method.into(),
+        path.into(),
+        Some("Bearer glpat-secret".into()),
+    )
+}
+
+#[tokio::test]
+async fn update_by_tag_finds_the_id_then_patches_that_release() {
+    let mut updated = github_release("release/1.0", 42);
+    updated["name"] = json!("New name");
+    updated["body"] = json!("New notes");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/release%2F1.0",
+            Reply::json(200, &github_release("release/1.0", 42)),
+        )
+        .route(
+            "PATCH",
+            "/repos/octo/app/releases/42",
+            Reply::json(200, &updated),
+        )
+        .start()
+        .await;
+    let gw = pair(&fake).await;
+
+    let r = call(
+        "PUT",
+        &format!(
+            "{}/api/v4/projects/octo%2Fapp/releases/release%2F1.0",
+            gw.url
+        ),
+        &TOKEN,
+        r#"{"name":"New name","description":"New notes"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = gitlab_release(&r.json());
+    assert_eq!(v["tag_name"], "release/1.0");
+    assert_eq!(v["name"], "New name");
+    assert_eq!(v["description"], "New notes");
+
+    assert_eq!(
+        seen(&fake),
+        vec![
+            req("GET", "/repos/octo/app/releases/tags/release%2F1.0"),
+            req("PATCH", "/repos/octo/app/releases/42"),
+        ]
+    );
+    let patch = fake.last_request().expect("the PATCH");
+    assert_eq!(
+        patch.json(),
+        json!({"name": "New name", "body": "New notes"}),
+        "GitLab's description is GitHub's body"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn delete_by_tag_answers_with_the_release_the_lookup_found() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/v1.0.0",
+            Reply::json(200, &github_release("v1.0.0", 7)),
+        )
+        .route("DELETE", "/repos/octo/app/releases/7", Reply::empty(204))
+        .start()
+        .await;
+    let gw = pair(&fake).await;
+
+    let r = call(
+        "DELETE",
+        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
+        &TOKEN,
+        "",
+    )
+    .await;
+    // GitLab answers a delete with 200 and the release that was deleted.
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = gitlab_release(&r.json());
+    assert_eq!(v["tag_name"], "v1.0.0");
+    assert_eq!(v["name"], "v1.0.0");
+    assert_eq!(v["description"], "Description of the release");
+    assert_eq!(v["author"]["username"], "octocat");
+    assert_eq!(
+        seen(&fake),
+        vec![
+            req("GET", "/repos/octo/app/releases/tags/v1.0.0"),
+            req("DELETE", "/repos/octo/app/releases/7"),
+        ]
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_tag_is_a_gitlab_404_and_nothing_is_written() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/v9",
+            Reply::json(
+                404,
+                &json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
+            ),
+        )
+        .fallback(Reply::empty(204))
+        .start()
+        .await;
+    let gw = pair(&fake).await;
+    for (method, body) in [("PUT", r#"{"name":"x"}"#), ("DELETE", "")] {
+        let r = call(
+            method,
+            &format!("{}/api/v4/projects/octo%2Fapp/releases/v9", gw.url),
+            &TOKEN,
+            body,
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            404,
+            "{method}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_eq!(r.json(), json!({"message": "404 Not found"}), "{method}");
+    }
+    assert_eq!(
+        seen(&fake),
+        vec![
+            req("GET", "/repos/octo/app/releases/tags/v9"),
+            req("GET", "/repos/octo/app/releases/tags/v9"),
+        ],
+        "only the lookups reach the upstream"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_lookup_answer_without_an_id_is_a_502_and_nothing_is_written() {
+    let mut no_id = github_release("v1.0.0", 1);
+    no_id.as_object_mut().expect("object").remove("id");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/v1.0.0",
+            Reply::json(200, &no_id),
+        )
+        .fallback(Reply::empty(204))
+        .start()
+        .await;
+    let gw = pair(&fake).await;
+    let r = call(
+        "DELETE",
+        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
+        &TOKEN,
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
+    let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        msg.contains(
+            "the upstream (GitHub) answered the lookup of tag v1.0.0 with a release without an id"
+        ),
+        "{msg}"
+    );
+    assert_eq!(
+        seen(&fake),
+        vec![req("GET", "/repos/octo/app/releases/tags/v1.0.0")]
+    );
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_delete_whose_lookup_answer_cannot_be_translated_deletes_nothing() {
+    // The answer to the delete would be this release, so it is checked before
+    // the DELETE is sent: GitHub's release requires its author's login.
+    let mut no_login = github_release("v1.0.0", 7);
+    no_login["author"]
+        .as_object_mut()
+        .expect("author")
+        .remove("login");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/v1.0.0",
+            Reply::json(200, &no_login),
+        )
+        .fallback(Reply::empty(204))
+        .start()
+        .await;
+    let gw = pair(&fake).await;
+    let r = call(
+        "DELETE",
+        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
+        &TOKEN,
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
+    let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(msg.contains("author.login"), "{msg}");
+    assert_eq!(
+        seen(&fake),
+        vec![req("GET", "/repos/octo/app/releases/tags/v1.0.0")]
+    );
+    gw.stop().await;
+}
