@@ -285,20 +285,25 @@ async fn demo(d: DemoArgs) -> ExitCode {
     };
     cfg.upstream_url = format!("http://{addr}");
     let client = cfg.accept.first().cloned().unwrap_or_default();
+    // The client dialect's list route under its first API root.
     let sample = maps
         .get(&client)
         .and_then(|c| {
-            c.routes
+            let list = c
+                .routes
                 .iter()
-                .find(|r| r.op == forgebridge::canonical::Op::List)
+                .find(|r| r.op == forgebridge::canonical::Op::List)?;
+            Some((c.roots.first().map_or("", String::as_str), list))
         })
-        .map(|r| {
+        .map(|(root, r)| {
             let (owner, repo) = forgebridge::translate::split_project(sim::DEMO_PROJECT);
-            r.path
+            let path = r
+                .path
                 .raw
                 .replace("{owner}", owner)
                 .replace("{repo}", repo)
-                .replace("{project}", &sim::DEMO_PROJECT.replace('/', "%2F"))
+                .replace("{project}", &sim::DEMO_PROJECT.replace('/', "%2F"));
+            format!("{root}{path}")
         })
         .unwrap_or_default();
     let upstream_title = up.title.clone();

@@ -582,11 +582,9 @@ fn listen_address_in_use_is_a_clear_error() {
 
 // ---------------------------------------------------------------- demo
 
-#[tokio::test]
-async fn demo_prints_a_curl_line_that_works() {
-    let cwd = TempDir::new("demo");
-    let addr = free_addr();
-    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/config/forgebridge.toml");
+/// Starts `forgebridge demo` with config file `cfg` and returns it with the
+/// URL of the curl line it prints.
+async fn demo(cwd: &TempDir, addr: SocketAddr, cfg: &str) -> (Proc, String) {
     let mut p = Proc::spawn(forgebridge(
         cwd.path(),
         &[
@@ -612,6 +610,15 @@ async fn demo_prints_a_curl_line_that_works() {
         assert!(Instant::now() < deadline, "no curl line on stdout:\n{out}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    (p, url)
+}
+
+#[tokio::test]
+async fn demo_prints_a_curl_line_that_works() {
+    let cwd = TempDir::new("demo");
+    let addr = free_addr();
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/config/forgebridge.toml");
+    let (mut p, url) = demo(&cwd, addr, cfg).await;
     assert!(url.starts_with(&format!("http://{addr}/repos/")), "{url}");
     let r = call("GET", &url, &[("X-Request-Id", "demo-1")], "").await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
@@ -622,5 +629,61 @@ async fn demo_prints_a_curl_line_that_works() {
         !v.as_array().expect("array").is_empty(),
         "the demo upstream has releases"
     );
+    assert!(p.terminate().success());
+}
+
+/// The demo the other way round: GitLab clients, a simulated GitHub. The curl
+/// line carries GitLab's API root, and a release is updated and deleted by
+/// tag although GitHub addresses it by id.
+#[tokio::test]
+async fn demo_with_gitlab_clients_and_a_github_upstream() {
+    let cwd = TempDir::new("demo-reverse");
+    let addr = free_addr();
+    let cfg = cwd.path().join("reverse.toml");
+    std::fs::write(
+        &cfg,
+        "[server]\naccept = [\"gitlab\"]\n[upstream]\ndialect = \"github\"\nurl = \"http://127.0.0.1:9\"\n",
+    )
+    .expect("write config");
+    let (mut p, url) = demo(&cwd, addr, cfg.to_str().expect("utf-8 path")).await;
+    assert_eq!(
+        url,
+        format!("http://{addr}/api/v4/projects/demo%2Fhello/releases")
+    );
+    let list = call("GET", &url, &[], "").await;
+    assert_eq!(list.status, 200, "{}", String::from_utf8_lossy(&list.body));
+    let v = list.json();
+    schema::gitlab_release_list(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    let tags: Vec<&str> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["tag_name"].as_str())
+        .collect();
+    assert!(tags.contains(&"release/2.0"), "{tags:?}");
+
+    let token = [("PRIVATE-TOKEN", "glpat-demo")];
+    let one = format!("{url}/release%2F2.0");
+    let r = call("PUT", &one, &token, r#"{"name":"Renamed"}"#).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        (v["tag_name"].as_str(), v["name"].as_str()),
+        (Some("release/2.0"), Some("Renamed"))
+    );
+
+    let r = call("DELETE", &one, &token, "").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        (v["tag_name"].as_str(), v["name"].as_str()),
+        (Some("release/2.0"), Some("Renamed"))
+    );
+
+    let r = call("GET", &one, &[], "").await;
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json(), serde_json::json!({"message": "404 Not found"}));
     assert!(p.terminate().success());
 }

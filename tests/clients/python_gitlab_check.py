@@ -1,8 +1,9 @@
 """python-gitlab against forgebridge's demo with GitLab clients accepted: the
-same-dialect pass-through (GitLab client, simulated GitLab upstream). Every
-release call python-gitlab makes, checked against the demo's seed.
+same-dialect pass-through (GitLab client, simulated GitLab upstream), or a
+simulated GitHub upstream translated (give `github` as the second argument).
+Every release call python-gitlab makes, checked against the demo's seed.
 
-    python python_gitlab_check.py http://127.0.0.1:PORT
+    python python_gitlab_check.py http://127.0.0.1:PORT [github]
 
 Exits non-zero, naming the first wrong answer."""
 import sys
@@ -12,6 +13,9 @@ from common import SEED as DEMO_SEED
 from common import checker
 
 BASE = sys.argv[1]
+# GitHub's paging says how many pages there are, not how many releases: the
+# gateway sends no X-Total then, as GitLab itself does for very long lists.
+TOTAL = None if sys.argv[2:] == ["github"] else 3
 SEED = [(r["tag"], r["name"], r["body"], r["published_at"]) for r in DEMO_SEED]
 check = checker("python-gitlab")
 
@@ -28,7 +32,7 @@ project = gl.projects.get("demo/hello", lazy=True)  # sent as demo%2Fhello
 pages = project.releases.list(iterator=True, per_page=1)
 releases = list(pages)
 check("the release list, one per page", seen(releases), SEED)
-check("total pages", (pages.total_pages, pages.total), (3, 3))
+check("total pages", (pages.total_pages, pages.total), (3, TOTAL))
 
 one = project.releases.get("release/2.0")  # a tag with a slash, sent encoded
 check("get by tag", seen([one]), SEED[:1])
