@@ -152,6 +152,7 @@ fixture_tests! {
     required_on_a_template => "required_not_a_field.toml",
     write_on_a_template => "write_not_a_field.toml",
     count_of_an_unknown_field => "unknown_count.toml",
+    refuse_rule_with_two_checks => "refuse_two_checks.toml",
 }
 
 #[test]

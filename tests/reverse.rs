@@ -257,3 +257,77 @@ async fn a_delete_whose_lookup_answer_cannot_be_translated_deletes_nothing() {
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn what_github_cannot_take_is_refused_before_it_is_sent() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/v1.0.0",
+            Reply::json(200, &github_release("v1.0.0", 7)),
+        )
+        .route(
+            "POST",
+            "/repos/octo/app/releases",
+            Reply::json(201, &github_release("v2.0.0", 8)),
+        )
+        .fallback(Reply::json(200, &github_release("v1.0.0", 7)))
+        .start()
+        .await;
+    let gw = pair(&fake).await;
+    let releases = format!("{}/api/v4/projects/octo%2Fapp/releases", gw.url);
+    let refused = [
+        (
+            "POST",
+            releases.clone(),
+            r#"{"tag_name":"v2.0.0","assets":{"links":[{"name":"a.zip","url":"https://example.com/a.zip"}]}}"#,
+            "the upstream (GitHub) cannot create this release: GitHub attaches files to a release by upload once it exists",
+        ),
+        (
+            "POST",
+            releases.clone(),
+            r#"{"tag_name":"v2.0.0","released_at":"2019-01-03T01:56:19Z"}"#,
+            "the upstream (GitHub) cannot create this release: GitHub sets a release's publication time itself",
+        ),
+        (
+            "PUT",
+            format!("{releases}/v1.0.0"),
+            r#"{"released_at":"2019-01-03T01:56:19Z"}"#,
+            "the upstream (GitHub) cannot update this release: GitHub sets a release's publication time itself",
+        ),
+    ];
+    for (method, url, body, want) in refused {
+        let r = call(method, &url, &TOKEN, body).await;
+        assert_eq!(
+            r.status,
+            501,
+            "{body}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(msg.starts_with(want), "{body}: {msg}");
+    }
+    // Only the update's lookup reached the upstream; nothing was written.
+    assert_eq!(
+        seen(&fake),
+        vec![req("GET", "/repos/octo/app/releases/tags/v1.0.0")]
+    );
+
+    // No links at all is no loss: the release is created.
+    let r = call(
+        "POST",
+        &releases,
+        &TOKEN,
+        r#"{"tag_name":"v2.0.0","name":"Two","assets":{"links":[]}}"#,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    gitlab_release(&r.json());
+    let post = fake.last_request().expect("the POST");
+    assert_eq!(
+        (post.method.as_str(), post.path()),
+        ("POST", "/repos/octo/app/releases")
+    );
+    assert_eq!(post.json(), json!({"tag_name": "v2.0.0", "name": "Two"}));
+    gw.stop().await;
+}

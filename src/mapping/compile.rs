@@ -829,23 +829,33 @@ impl Compiler<'_, '_> {
         let mut refuse = Vec::new();
         for rr in &rs.refuse {
             let rr = rr.get_ref();
-            let Some(field) = self.field_index(Kind::Release, &rr.field) else {
-                continue;
+            // `present` may name a child list too: refused when it has elements.
+            let list = Kind::Release
+                .list_index(rr.field.get_ref())
+                .filter(|_| rr.present);
+            let (field, name) = match list {
+                Some(l) => (l, Kind::Release.lists()[l].0),
+                None => match self.field_index(Kind::Release, &rr.field) {
+                    Some(f) => (f, Kind::Release.fields()[f]),
+                    None => continue,
+                },
             };
-            let check = match (&rr.equals, rr.changed) {
-                (Some(v), false) => RefuseCheck::Equals(toml_to_json(v.get_ref())),
-                (None, true) => RefuseCheck::Changed,
+            let check = match (&rr.equals, rr.changed, rr.present) {
+                (Some(v), false, false) => RefuseCheck::Equals(field, toml_to_json(v.get_ref())),
+                (None, true, false) => RefuseCheck::Changed(field),
+                (None, false, true) if list.is_some() => RefuseCheck::Listed(field),
+                (None, false, true) => RefuseCheck::Present(field),
                 _ => {
                     self.err(
                         rr.field.span(),
-                        "a refuse rule takes exactly one of `equals` or `changed = true`",
+                        "a refuse rule takes exactly one of `equals`, `changed = true` or `present = true`",
                         None,
                     );
                     continue;
                 }
             };
             refuse.push(Refuse {
-                field,
+                name,
                 check,
                 reason: rr.reason.get_ref().clone(),
             });

@@ -44,6 +44,7 @@ const REFUSE: Keys = Table(&[
     ("field", Leaf),
     ("equals", Leaf),
     ("changed", Leaf),
+    ("present", Leaf),
     ("reason", Leaf),
 ]);
 const ROUTE: Keys = Table(&[

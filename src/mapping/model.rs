@@ -95,17 +95,23 @@ pub enum ReleaseKeyVar {
 
 #[derive(Debug)]
 pub struct Refuse {
-    pub field: usize,
+    /// The canonical name the rule is about (a field or a child list).
+    pub name: &'static str,
     pub check: RefuseCheck,
     pub reason: String,
 }
 
 #[derive(Debug)]
 pub enum RefuseCheck {
-    /// The request carries this JSON value (compact JSON text).
-    Equals(String),
-    /// The request carries a value that differs from the addressed release's.
-    Changed,
+    /// The request carries this JSON value (compact JSON text) in field .0.
+    Equals(usize, String),
+    /// The request carries a value in field .0 that differs from the
+    /// addressed release's.
+    Changed(usize),
+    /// The request gives field .0 (not `null`).
+    Present(usize),
+    /// The request gives child list .0 with at least one element.
+    Listed(usize),
 }
 
 /// Path variables a route may use.

@@ -128,6 +128,8 @@ pub struct RefuseRule {
     pub equals: Option<S<toml::Value>>,
     #[serde(default)]
     pub changed: bool,
+    #[serde(default)]
+    pub present: bool,
     pub reason: S<String>,
 }
 

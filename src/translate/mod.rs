@@ -8,7 +8,7 @@ pub mod scan;
 pub mod url;
 pub mod write;
 
-use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, RELEASE_ID, RELEASE_TAG};
+use crate::canonical::{synthetic_id, ErrorKind, Op, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
     CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId, Ty,
@@ -289,19 +289,21 @@ pub struct OutboundArgs<'a> {
 pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Outbound, GwError> {
     if let Some(rec) = a.body {
         for r in &route.refuse {
-            let Some(v) = rec.vals[r.field].as_deref() else {
-                continue;
-            };
+            let val = |f: usize| rec.vals[f].as_deref();
             let hit = match &r.check {
-                RefuseCheck::Equals(want) => {
+                RefuseCheck::Equals(f, want) => val(*f).is_some_and(|v| {
                     v == want
                         || json_text(v) == json_text(want)
                             && v.starts_with('"') == want.starts_with('"')
+                }),
+                RefuseCheck::Changed(f) => {
+                    val(*f).is_some_and(|v| a.tag.is_some() && json_text(v).as_deref() != a.tag)
                 }
-                RefuseCheck::Changed => a.tag.is_some() && json_text(v).as_deref() != a.tag,
+                RefuseCheck::Present(f) => val(*f).is_some_and(|v| v != "null"),
+                RefuseCheck::Listed(l) => rec.lists[*l].as_ref().is_some_and(|v| !v.is_empty()),
             };
             if hit {
-                let name = Kind::Release.fields()[r.field];
+                let name = r.name;
                 return Err(GwError::gateway(
                     ErrorKind::Unsupported,
                     format!(
