@@ -477,14 +477,23 @@ fn bad_environment_values_name_the_variable_and_are_all_reported() {
 
 #[test]
 fn serve_without_an_upstream_is_a_clear_error() {
-    let (st, lines) = serve_fails(&["--accept", "github"], &[]);
+    // Port 0: the configuration is refused, whatever listens on 8080.
+    let (st, lines) = serve_fails(&["--listen", "127.0.0.1:0", "--accept", "github"], &[]);
     assert_eq!(st.code(), Some(2));
     assert_eq!(lines, ["error: no upstream: give --upstream DIALECT=URL"]);
 }
 
 #[test]
 fn serve_without_a_client_dialect_is_a_clear_error() {
-    let (st, lines) = serve_fails(&["--upstream", "gitlab=http://127.0.0.1:9"], &[]);
+    let (st, lines) = serve_fails(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "gitlab=http://127.0.0.1:9",
+        ],
+        &[],
+    );
     assert_eq!(st.code(), Some(2));
     assert_eq!(
         lines,
@@ -496,6 +505,8 @@ fn serve_without_a_client_dialect_is_a_clear_error() {
 fn unknown_dialect_is_a_clear_error() {
     let (st, lines) = serve_fails(
         &[
+            "--listen",
+            "127.0.0.1:0",
             "--accept",
             "gitea",
             "--upstream",
@@ -664,23 +675,23 @@ async fn demo_with_gitlab_clients_and_a_github_upstream() {
 
     let token = [("PRIVATE-TOKEN", "glpat-demo")];
     let one = format!("{url}/release%2F2.0");
-    let r = call("PUT", &one, &token, r#"{"name":"Renamed"}"#).await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let v = r.json();
-    schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
-    assert_eq!(
-        (v["tag_name"].as_str(), v["name"].as_str()),
-        (Some("release/2.0"), Some("Renamed"))
-    );
-
-    let r = call("DELETE", &one, &token, "").await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    let v = r.json();
-    schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
-    assert_eq!(
-        (v["tag_name"].as_str(), v["name"].as_str()),
-        (Some("release/2.0"), Some("Renamed"))
-    );
+    // The update answers the updated release, the delete the deleted one.
+    for (method, body) in [("PUT", r#"{"name":"Renamed"}"#), ("DELETE", "")] {
+        let r = call(method, &one, &token, body).await;
+        assert_eq!(
+            r.status,
+            200,
+            "{method}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let v = r.json();
+        schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{method}: {e}\n{v:#}"));
+        assert_eq!(
+            (v["tag_name"].as_str(), v["name"].as_str()),
+            (Some("release/2.0"), Some("Renamed")),
+            "{method}"
+        );
+    }
 
     let r = call("GET", &one, &[], "").await;
     assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));

@@ -187,75 +187,51 @@ async fn an_unknown_tag_is_a_gitlab_404_and_nothing_is_written() {
 }
 
 #[tokio::test]
-async fn a_lookup_answer_without_an_id_is_a_502_and_nothing_is_written() {
-    let mut no_id = github_release("v1.0.0", 1);
+async fn a_delete_whose_lookup_answer_is_unusable_is_a_502_and_deletes_nothing() {
+    // Without an id the release cannot be addressed. Without its author's
+    // login (which GitHub's release requires) it cannot be the delete's
+    // answer, and that is checked before the DELETE is sent.
+    let mut no_id = github_release("v1.0.0", 7);
     no_id.as_object_mut().expect("object").remove("id");
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/repos/octo/app/releases/tags/v1.0.0",
-            Reply::json(200, &no_id),
-        )
-        .fallback(Reply::empty(204))
-        .start()
-        .await;
-    let gw = pair(&fake).await;
-    let r = call(
-        "DELETE",
-        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
-        &TOKEN,
-        "",
-    )
-    .await;
-    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
-    let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
-    assert!(
-        msg.contains(
-            "the upstream (GitHub) answered the lookup of tag v1.0.0 with a release without an id"
-        ),
-        "{msg}"
-    );
-    assert_eq!(
-        seen(&fake),
-        vec![req("GET", "/repos/octo/app/releases/tags/v1.0.0")]
-    );
-    gw.stop().await;
-}
-
-#[tokio::test]
-async fn a_delete_whose_lookup_answer_cannot_be_translated_deletes_nothing() {
-    // The answer to the delete would be this release, so it is checked before
-    // the DELETE is sent: GitHub's release requires its author's login.
     let mut no_login = github_release("v1.0.0", 7);
     no_login["author"]
         .as_object_mut()
         .expect("author")
         .remove("login");
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/repos/octo/app/releases/tags/v1.0.0",
-            Reply::json(200, &no_login),
+    let cases = [
+        (
+            no_id,
+            "the upstream (GitHub) answered the lookup of tag v1.0.0 with a release without an id",
+        ),
+        (no_login, "author.login"),
+    ];
+    for (lookup, want) in cases {
+        let fake = FakeUpstream::builder()
+            .route(
+                "GET",
+                "/repos/octo/app/releases/tags/v1.0.0",
+                Reply::json(200, &lookup),
+            )
+            .fallback(Reply::empty(204))
+            .start()
+            .await;
+        let gw = pair(&fake).await;
+        let r = call(
+            "DELETE",
+            &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
+            &TOKEN,
+            "",
         )
-        .fallback(Reply::empty(204))
-        .start()
         .await;
-    let gw = pair(&fake).await;
-    let r = call(
-        "DELETE",
-        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
-        &TOKEN,
-        "",
-    )
-    .await;
-    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
-    let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
-    assert!(msg.contains("author.login"), "{msg}");
-    assert_eq!(
-        seen(&fake),
-        vec![req("GET", "/repos/octo/app/releases/tags/v1.0.0")]
-    );
-    gw.stop().await;
+        assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
+        let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(msg.contains(want), "{msg}");
+        assert_eq!(
+            seen(&fake),
+            vec![req("GET", "/repos/octo/app/releases/tags/v1.0.0")]
+        );
+        gw.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -304,15 +304,7 @@ impl Gateway {
             .map_err(fail)?;
         log.upstream_status = answer.status;
 
-        if !(200..300).contains(&answer.status) {
-            return Err(fail(translate::decode_upstream_error(
-                up,
-                uroute.op,
-                answer.status,
-                &answer.headers,
-                &answer.body,
-            )));
-        }
+        succeeded(up, uroute.op, &answer).map_err(fail)?;
         let cr = match found {
             Some(mut cr) => {
                 translate::map_headers(up, client, &answer.headers, &mut cr.headers);
@@ -606,15 +598,7 @@ impl Gateway {
         };
         let make = || translate::encode_request(up, get, &args);
         let answer = self.forward(make, true, rid).await?;
-        if !(200..300).contains(&answer.status) {
-            return Err(translate::decode_upstream_error(
-                up,
-                Op::Get,
-                answer.status,
-                &answer.headers,
-                &answer.body,
-            ));
-        }
+        succeeded(up, Op::Get, &answer)?;
         let bad = |what: String| {
             GwError::upstream(
                 ErrorKind::BadUpstreamResponse,
@@ -685,15 +669,7 @@ impl Gateway {
             };
             let make = || translate::encode_request(up, list, &args);
             let answer = self.forward(make, true, rid).await?;
-            if !(200..300).contains(&answer.status) {
-                return Err(translate::decode_upstream_error(
-                    up,
-                    Op::List,
-                    answer.status,
-                    &answer.headers,
-                    &answer.body,
-                ));
-            }
+            succeeded(up, Op::List, &answer)?;
             let text = std::str::from_utf8(&answer.body).unwrap_or("");
             let recs: Vec<Record> = read_list(up, shape, list.list.as_deref().unwrap_or(&[]), text)
                 .map_err(|e| {
@@ -789,6 +765,20 @@ struct LogLine<'g> {
     /// Where the client's dialect names a request, besides `X-Request-Id`.
     rid_header: Option<&'g HeaderName>,
     error: Option<String>,
+}
+
+/// The upstream's error, in canonical form, when its answer to `op` is not a success.
+fn succeeded(up: &Dialect, op: Op, answer: &Answer) -> Result<(), GwError> {
+    if (200..300).contains(&answer.status) {
+        return Ok(());
+    }
+    Err(translate::decode_upstream_error(
+        up,
+        op,
+        answer.status,
+        &answer.headers,
+        &answer.body,
+    ))
 }
 
 fn too_large(max: usize) -> GwError {
