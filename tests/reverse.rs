@@ -9,7 +9,7 @@
 mod support;
 use serde_json::{json, Value};
 use support::fake::{FakeUpstream, Reply};
-use support::gateway::{call, TestGateway};
+use support::gateway::{call, Resp, TestGateway};
 use support::schema;
 
 const TOKEN: [(&str, &str); 1] = [("PRIVATE-TOKEN", "glpat-secret")];
@@ -30,6 +30,17 @@ fn gitlab_release(v: &Value) -> Value {
 
 async fn pair(fake: &FakeUpstream) -> TestGateway {
     TestGateway::start_pair("gitlab", "github", &fake.url(), "").await
+}
+
+/// A GitLab client's DELETE of release v1.0.0 of octo/app.
+async fn delete_v1(gw: &TestGateway) -> Resp {
+    call(
+        "DELETE",
+        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
+        &TOKEN,
+        "",
+    )
+    .await
 }
 
 /// Every request the upstream saw: method, path, the credential it carried.
@@ -120,13 +131,7 @@ async fn delete_by_tag_answers_with_the_release_the_lookup_found() {
         .await;
     let gw = pair(&fake).await;
 
-    let r = call(
-        "DELETE",
-        &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
-        &TOKEN,
-        "",
-    )
-    .await;
+    let r = delete_v1(&gw).await;
     // GitLab answers a delete with 200 and the release that was deleted.
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let v = gitlab_release(&r.json());
@@ -216,13 +221,7 @@ async fn a_delete_whose_lookup_answer_is_unusable_is_a_502_and_deletes_nothing()
             .start()
             .await;
         let gw = pair(&fake).await;
-        let r = call(
-            "DELETE",
-            &format!("{}/api/v4/projects/octo%2Fapp/releases/v1.0.0", gw.url),
-            &TOKEN,
-            "",
-        )
-        .await;
+        let r = delete_v1(&gw).await;
         assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
         let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
         assert!(msg.contains(want), "{msg}");

@@ -596,9 +596,7 @@ impl Gateway {
             body: None,
             token,
         };
-        let make = || translate::encode_request(up, get, &args);
-        let answer = self.forward(make, true, rid).await?;
-        succeeded(up, Op::Get, &answer)?;
+        let answer = self.ask(get, &args, rid).await?;
         let bad = |what: String| {
             GwError::upstream(
                 ErrorKind::BadUpstreamResponse,
@@ -667,9 +665,7 @@ impl Gateway {
                 body: None,
                 token,
             };
-            let make = || translate::encode_request(up, list, &args);
-            let answer = self.forward(make, true, rid).await?;
-            succeeded(up, Op::List, &answer)?;
+            let answer = self.ask(list, &args, rid).await?;
             let text = std::str::from_utf8(&answer.body).unwrap_or("");
             let recs: Vec<Record> = read_list(up, shape, list.list.as_deref().unwrap_or(&[]), text)
                 .map_err(|e| {
@@ -705,6 +701,22 @@ impl Gateway {
             }
         }
         Err(not_found())
+    }
+
+    /// A read of the gateway's own (a lookup): `route` of the upstream with
+    /// `args`, a GET that may be sent again; an answer that is not a success is
+    /// the upstream's error.
+    async fn ask(
+        &self,
+        route: &Route,
+        args: &OutboundArgs<'_>,
+        rid: &HeaderValue,
+    ) -> Result<Answer, GwError> {
+        let up = &*self.upstream;
+        let make = || translate::encode_request(up, route, args);
+        let answer = self.forward(make, true, rid).await?;
+        succeeded(up, route.op, &answer)?;
+        Ok(answer)
     }
 
     /// Sends the request `make` builds. An idempotent one is built again,
