@@ -226,25 +226,27 @@ async fn run_gateway(cfg: Config, maps: &Mappings, ready: Option<OnReady>) -> Ex
         },
         _ => None,
     };
-    let listener = match server::bind(cfg.listen).await {
+    // The configuration is checked before the address is taken, so that its
+    // errors show even while another process holds the port.
+    let grace = cfg.shutdown_grace;
+    let mut gw = match Gateway::new(cfg, maps) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match server::bind(gw.cfg.listen).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
         }
     };
-    let mut cfg = cfg;
     if let Ok(a) = listener.local_addr() {
-        cfg.listen = a;
+        gw.set_listen(a);
     }
-    let grace = cfg.shutdown_grace;
-    let gw = match Gateway::new(cfg, maps) {
-        Ok(g) => Arc::new(g),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let gw = Arc::new(gw);
     tracing::info!(
         listen = %gw.cfg.listen,
         tls = tls.is_some(),

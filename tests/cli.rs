@@ -485,13 +485,12 @@ fn serve_without_an_upstream_is_a_clear_error() {
 
 #[test]
 fn serve_without_a_client_dialect_is_a_clear_error() {
+    // The address is held by another listener: the configuration error must
+    // still be the one reported, not "cannot listen".
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = held.local_addr().unwrap().to_string();
     let (st, lines) = serve_fails(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--upstream",
-            "gitlab=http://127.0.0.1:9",
-        ],
+        &["--listen", &addr, "--upstream", "gitlab=http://127.0.0.1:9"],
         &[],
     );
     assert_eq!(st.code(), Some(2));

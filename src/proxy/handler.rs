@@ -103,6 +103,13 @@ impl Gateway {
         })
     }
 
+    /// The address the gateway was bound to (port 0 becomes the one the system
+    /// chose); the public URL follows it unless one is configured.
+    pub fn set_listen(&mut self, addr: std::net::SocketAddr) {
+        self.cfg.listen = addr;
+        self.public_base = self.cfg.public_base();
+    }
+
     /// The base URL of the API a client sees under `root` ("" or "/api/v3", …).
     fn public_api(&self, root: &str) -> String {
         [self.public_base.as_str(), root].concat()
