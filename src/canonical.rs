@@ -15,16 +15,19 @@ pub enum Op {
     Create,
     Update,
     Delete,
+    /// The assets of one release, as a list.
+    Assets,
 }
 
 impl Op {
-    pub const ALL: [Op; 6] = [
+    pub const ALL: [Op; 7] = [
         Op::List,
         Op::Get,
         Op::Latest,
         Op::Create,
         Op::Update,
         Op::Delete,
+        Op::Assets,
     ];
 
     pub fn name(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Op {
             Op::Create => "create",
             Op::Update => "update",
             Op::Delete => "delete",
+            Op::Assets => "assets",
         }
     }
 
@@ -44,7 +48,25 @@ impl Op {
 
     /// Whether repeating the request can change state on the upstream.
     pub fn idempotent(self) -> bool {
-        matches!(self, Op::List | Op::Get | Op::Latest)
+        matches!(self, Op::List | Op::Get | Op::Latest | Op::Assets)
+    }
+
+    /// Whether the answer is a (paged) list.
+    pub fn lists(self) -> bool {
+        matches!(self, Op::List | Op::Assets)
+    }
+
+    /// Whether the operation addresses one release (by id or tag).
+    pub fn addresses_one(self) -> bool {
+        matches!(self, Op::Get | Op::Update | Op::Delete | Op::Assets)
+    }
+
+    /// The kind of object the answer holds.
+    pub fn answers(self) -> Kind {
+        match self {
+            Op::Assets => Kind::Asset,
+            _ => Kind::Release,
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::{encode_error, GwError};
 use crate::mapping::model::Route;
 use crate::mapping::Dialect;
 use crate::translate::paging::{self, PageInfo, PageReq};
-use crate::translate::record::Record;
+use crate::translate::record::{json_string, Record};
 use crate::translate::write::{write_list, write_record, Ctx};
 use crate::translate::{self, Params};
 use bytes::Bytes;
@@ -37,6 +37,8 @@ pub struct SeedRelease<'a> {
     pub name: &'a str,
     pub body: &'a str,
     pub published_at: &'a str,
+    /// Its assets: (name, download URL).
+    pub assets: &'a [(&'a str, &'a str)],
 }
 
 pub const DEMO_PROJECT: &str = "demo/hello";
@@ -48,18 +50,30 @@ pub fn demo_seed() -> Vec<SeedRelease<'static>> {
             name: "First stable",
             body: "The first stable release.",
             published_at: "2026-01-10T09:00:00Z",
+            assets: &[],
         },
         SeedRelease {
             tag: "v1.1.0",
             name: "Faster",
             body: "Twice as fast.\n\n- parser rewrite",
             published_at: "2026-03-02T12:30:00Z",
+            assets: &[
+                (
+                    "hello-linux-amd64.tar.gz",
+                    "https://downloads.invalid/hello/v1.1.0/hello-linux-amd64.tar.gz",
+                ),
+                (
+                    "checksums.txt",
+                    "https://downloads.invalid/hello/v1.1.0/checksums.txt",
+                ),
+            ],
         },
         SeedRelease {
             tag: "release/2.0",
             name: "Two",
             body: "Tags may contain slashes.",
             published_at: "2026-06-15T08:15:00Z",
+            assets: &[],
         },
     ]
 }
@@ -86,6 +100,17 @@ impl Sim {
             r.set_str("body", s.body);
             r.set_str("created_at", s.published_at);
             r.set_str("published_at", s.published_at);
+            let assets = s
+                .assets
+                .iter()
+                .map(|(name, url)| {
+                    let mut a = Record::new(Kind::Asset);
+                    a.set_str("name", name);
+                    a.set_str("url", url);
+                    a
+                })
+                .collect();
+            r.lists[0] = Some(assets);
             sim.insert(project, r);
         }
         let task = tokio::spawn(async move {
@@ -146,8 +171,21 @@ impl Sim {
             "html_url",
             &format!("{}/{project}/-/releases/{tag}", self.base),
         );
-        if r.lists[0].is_none() {
-            r.lists[0] = Some(Vec::new());
+        // Assets are attached when the release is made.
+        let made = r.json("created_at").unwrap_or("null").to_owned();
+        for a in r.lists[0].get_or_insert_with(Vec::new) {
+            st.next_id += 1;
+            a.set_json("id", st.next_id.to_string());
+            for (field, value) in [
+                ("link_type", json_string("other")),
+                ("state", json_string("uploaded")),
+                ("created_at", made.clone()),
+                ("updated_at", made.clone()),
+            ] {
+                if a.json(field).is_none() {
+                    a.set_json(field, value);
+                }
+            }
         }
         st.projects
             .entry(project.to_owned())
@@ -226,52 +264,14 @@ impl Sim {
                     .map(|v| v.iter().collect())
                     .unwrap_or_default();
                 rels.sort_by(|a, b| b.json("published_at").cmp(&a.json("published_at")));
-                let page = d
-                    .paging
-                    .as_ref()
-                    .map(|pg| paging::decode_request(pg, query))
-                    .unwrap_or_default();
-                let per = page.per_page.unwrap_or(20).max(1) as usize;
-                let total = rels.len();
-                let pages = total.div_ceil(per).max(1);
-                let start = ((page.page as usize).saturating_sub(1))
-                    .saturating_mul(per)
-                    .min(total);
-                let slice: Vec<Record> = rels[start..(start + per).min(total)]
-                    .iter()
-                    .map(|r| (*r).clone())
-                    .collect();
-                let mut out = Vec::new();
-                if let Some(s) = route.response {
-                    write_list(
-                        &mut out,
-                        d,
-                        s,
-                        &slice,
-                        &ctx,
-                        route.list.as_deref().unwrap_or(&[]),
-                        &route.envelope,
-                    );
-                }
-                let info = PageInfo {
-                    next: ((page.page as usize) < pages).then(|| (page.page + 1).to_string()),
-                    prev: (page.page > 1).then(|| (page.page - 1).to_string()),
-                    last: Some(pages.to_string()),
-                    total: Some(total.to_string()),
-                };
-                let mut resp = json_response(route.status, out, true);
-                if let Some(pg) = &d.paging {
-                    let mut hs = Vec::new();
-                    let req = PageReq {
-                        per_page: Some(per as u64),
-                        ..page
-                    };
-                    paging::encode_headers(pg, &info, &req, &self.base, path, query, &mut hs);
-                    for (k, v) in hs {
-                        resp.headers_mut().append(k, v);
-                    }
-                }
-                Ok(resp)
+                Ok(self.page(d, route, &rels, &ctx, path, query))
+            }
+            Op::Assets => {
+                let st = self.lock();
+                let i = find(&st).ok_or_else(not_found)?;
+                let assets: Vec<&Record> =
+                    st.projects[project][i].lists[0].iter().flatten().collect();
+                Ok(self.page(d, route, &assets, &ctx, path, query))
             }
             Op::Get => {
                 let st = self.lock();
@@ -334,6 +334,64 @@ impl Sim {
                 Ok(one(&r, route.status))
             }
         }
+    }
+
+    /// One page of `all`, as the query asks, with the dialect's paging headers.
+    fn page(
+        &self,
+        d: &Dialect,
+        route: &Route,
+        all: &[&Record],
+        ctx: &Ctx,
+        path: &str,
+        query: &str,
+    ) -> Response<Full<Bytes>> {
+        let page = d
+            .paging
+            .as_ref()
+            .map(|pg| paging::decode_request(pg, query))
+            .unwrap_or_default();
+        let per = page.per_page.unwrap_or(20).max(1) as usize;
+        let total = all.len();
+        let pages = total.div_ceil(per).max(1);
+        let start = ((page.page as usize).saturating_sub(1))
+            .saturating_mul(per)
+            .min(total);
+        let slice: Vec<Record> = all[start..(start + per).min(total)]
+            .iter()
+            .map(|r| (*r).clone())
+            .collect();
+        let mut out = Vec::new();
+        if let Some(s) = route.response {
+            write_list(
+                &mut out,
+                d,
+                s,
+                &slice,
+                ctx,
+                route.list.as_deref().unwrap_or(&[]),
+                &route.envelope,
+            );
+        }
+        let info = PageInfo {
+            next: ((page.page as usize) < pages).then(|| (page.page + 1).to_string()),
+            prev: (page.page > 1).then(|| (page.page - 1).to_string()),
+            last: Some(pages.to_string()),
+            total: Some(total.to_string()),
+        };
+        let mut resp = json_response(route.status, out, true);
+        if let Some(pg) = &d.paging {
+            let mut hs = Vec::new();
+            let req = PageReq {
+                per_page: Some(per as u64),
+                ..page
+            };
+            paging::encode_headers(pg, &info, &req, &self.base, path, query, &mut hs);
+            for (k, v) in hs {
+                resp.headers_mut().append(k, v);
+            }
+        }
+        resp
     }
 
     fn error(&self, e: &GwError) -> Response<Full<Bytes>> {

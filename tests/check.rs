@@ -153,6 +153,7 @@ fixture_tests! {
     write_on_a_template => "write_not_a_field.toml",
     count_of_an_unknown_field => "unknown_count.toml",
     refuse_rule_with_two_checks => "refuse_two_checks.toml",
+    assets_route_of_the_wrong_shape => "assets_route.toml",
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The simulated forge behind `forgebridge demo`, served in GitLab's dialect:
 //! every release answer it gives (list, get, latest, create with asset links,
-//! update, delete) must pass GitLab's own release schema, as python-gitlab and
+//! update, delete) must pass GitLab's own release schema, and its links lists
+//! GitLab's links schema, as python-gitlab and
 //! GitLab clients of the demo see it.
 
 mod support;
@@ -34,13 +35,29 @@ async fn every_release_answer_passes_gitlab_schema() {
     let list = list.json();
     schema::gitlab_release_list(&list).unwrap_or_else(|e| panic!("{e}\n{list:#}"));
     assert_eq!(list.as_array().map(Vec::len), Some(3));
-    // The seed's releases carry no commit, links or source archives.
+    // The seed's releases carry no commit or source archives; the newest no links.
     assert_eq!(list[0]["commit"], Value::Null);
     assert_eq!(
         list[0]["assets"],
         json!({"count": 0, "links": [], "sources": []})
     );
     assert_eq!(list[0]["author"]["state"], "active");
+
+    // v1.1.0 has two links, in the release and at its links route, paged.
+    let v11 = release(&get(&format!("{base}/v1.1.0")).await.json());
+    assert_eq!(v11["assets"]["count"], 2);
+    let links = get(&format!("{base}/v1.1.0/assets/links?per_page=1")).await;
+    assert_eq!(links.status, 200);
+    assert_eq!(
+        (links.header("x-total"), links.header("x-next-page")),
+        (Some("2"), Some("2"))
+    );
+    let links = links.json();
+    schema::gitlab_release_links(&links).unwrap_or_else(|e| panic!("{e}\n{links:#}"));
+    assert_eq!(links, json!([v11["assets"]["links"][0]]));
+    assert_eq!(links[0]["name"], "hello-linux-amd64.tar.gz");
+    let none = get(&format!("{base}/v9/assets/links")).await;
+    assert_eq!(none.status, 404);
 
     let one = release(&get(&format!("{base}/release%2F2.0")).await.json());
     assert_eq!(one["tag_name"], "release/2.0");
@@ -73,6 +90,8 @@ async fn every_release_answer_passes_gitlab_schema() {
         links[1]["direct_asset_url"],
         "https://example.com/notes.txt"
     );
+    let listed = get(&format!("{base}/v3.0.0/assets/links")).await.json();
+    assert_eq!(&listed, links);
 
     let edit = json!({"name": "Three", "description": "Notes."});
     let updated = call("PUT", &format!("{base}/v3.0.0"), &token, &edit.to_string()).await;
@@ -86,4 +105,22 @@ async fn every_release_answer_passes_gitlab_schema() {
     let deleted = call("DELETE", &format!("{base}/v3.0.0"), &token, "").await;
     assert_eq!(deleted.status, 200);
     release(&deleted.json());
+}
+
+/// The seed the client checks read (`tests/clients/demo_seed.json`, newest
+/// first) is the demo's own.
+#[test]
+fn the_client_checks_seed_is_the_demos() {
+    let file: Value = serde_json::from_str(include_str!("clients/demo_seed.json")).unwrap();
+    let mut ours: Vec<Value> = sim::demo_seed()
+        .iter()
+        .map(|r| {
+            json!({
+                "tag": r.tag, "name": r.name, "body": r.body,
+                "published_at": r.published_at, "assets": r.assets,
+            })
+        })
+        .collect();
+    ours.sort_by(|a, b| b["published_at"].as_str().cmp(&a["published_at"].as_str()));
+    assert_eq!(file, Value::Array(ours));
 }

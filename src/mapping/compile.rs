@@ -793,12 +793,13 @@ impl Compiler<'_, '_> {
             .request
             .as_ref()
             .and_then(|s| self.shape_ref(s, names, Kind::Release));
+        let answers = op.map_or(Kind::Release, Op::answers);
         let response = rs
             .response
             .as_ref()
-            .and_then(|s| self.shape_ref(s, names, Kind::Release));
+            .and_then(|s| self.shape_ref(s, names, answers));
         let list = rs.list.as_ref().and_then(|s| self.simple_path(s));
-        if op == Some(Op::List) && rs.list.is_none() {
+        if op.is_some_and(Op::lists) && rs.list.is_none() {
             self.err(
                 rs.op.span(),
                 "a list route needs `list` (\"$\" when the body is the array)",
@@ -873,7 +874,7 @@ impl Compiler<'_, '_> {
         } else {
             ReleaseKeyVar::None
         };
-        if matches!(op, Some(Op::Get | Op::Update | Op::Delete)) && key == ReleaseKeyVar::None {
+        if op.is_some_and(Op::addresses_one) && key == ReleaseKeyVar::None {
             self.err(
                 rs.path.span(),
                 "this operation addresses one release: the path needs {id} or {tag}",

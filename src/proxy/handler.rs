@@ -253,7 +253,7 @@ impl Gateway {
             .map_err(fail)?;
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
         let page = match &client.paging {
-            Some(p) if m.route.op == Op::List => paging::decode_request(p, raw_query),
+            Some(p) if m.route.op.lists() => paging::decode_request(p, raw_query),
             _ => PageReq::default(),
         };
 
@@ -364,7 +364,7 @@ impl Gateway {
         // Lists are the answers that may be large: while recent ones were,
         // they stream in bulk (large reads, few syscalls) when a permit is to
         // be had.
-        let list = m.route.op == Op::List && req.method() == http::Method::GET;
+        let list = m.route.op.lists() && req.method() == http::Method::GET;
         let permit = if list {
             self.http.bulk_permit(deadline).await
         } else {

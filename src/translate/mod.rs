@@ -8,7 +8,7 @@ pub mod scan;
 pub mod url;
 pub mod write;
 
-use crate::canonical::{synthetic_id, ErrorKind, Op, RELEASE_ID, RELEASE_TAG};
+use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
     CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId, Ty,
@@ -316,7 +316,7 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
         }
     }
     let mut path = encode_path(u, route, a.project, a.tag, a.id)?;
-    if route.op == Op::List {
+    if route.op.lists() {
         if let Some(p) = &u.paging {
             paging::encode_query(p, a.page, &mut path);
         }
@@ -477,7 +477,7 @@ pub fn translate_success<'b>(
     let text =
         simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
     let mut out = Vec::with_capacity(body.len() + body.len() / 2);
-    if a.upstream_route.op == Op::List {
+    if a.upstream_route.op.lists() {
         let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
         let mut recs =
             read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
@@ -530,15 +530,17 @@ pub fn translate_success<'b>(
     })
 }
 
-/// Checks a release read from the upstream, after its derived fields are
-/// filled: it has a tag (every release is addressed by one), and its fields and
-/// those of its assets have the types and presence the upstream mapping
-/// declares. The error says which release and which of the upstream's keys.
+/// Checks a record read from the upstream, after its derived fields are
+/// filled: a release has a tag (every release is addressed by one), and the
+/// fields of the record and of its children have the types and presence the
+/// upstream mapping declares. The error says which record and which of the
+/// upstream's keys.
 fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), String> {
-    let tag = rec.vals[RELEASE_TAG].as_deref().and_then(json_text);
-    let Some(tag) = tag else {
+    // No text (missing, null, an object or an array): what `json_text` reads as none.
+    let textless = |v: &str| matches!(v.as_bytes().first(), None | Some(b'n' | b'{' | b'['));
+    if rec.kind == Kind::Release && rec.vals[RELEASE_TAG].as_deref().is_none_or(textless) {
         return Err("a release without a tag".into());
-    };
+    }
     check_all(a.upstream, shape, rec).map_err(|(m, s, r)| {
         let key = a.upstream.shape(s).key(m.field);
         let of = if r.kind == rec.kind {
@@ -551,7 +553,13 @@ fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), 
         } else {
             format!("is not {}", ty_name(m.expected))
         };
-        format!("release `{tag}`, whose {of}`{key}` {problem}")
+        // A release is named by its tag, anything else by its name or id.
+        let label = match rec.kind {
+            Kind::Release => rec.text("tag"),
+            _ => rec.text("name").or_else(|| rec.text("id")),
+        };
+        let label = label.unwrap_or(Cow::Borrowed("?"));
+        format!("{} `{label}`, whose {of}`{key}` {problem}", rec.kind.name())
     })
 }
 
@@ -607,6 +615,9 @@ fn identify<'b>(
                 rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
             }
         }
+    }
+    if rec.kind != Kind::Release {
+        return;
     }
     // The tag's text, borrowed from the body where the value is.
     let tag = match &rec.vals[RELEASE_TAG] {

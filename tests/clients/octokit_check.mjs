@@ -57,6 +57,15 @@ check("get by id", [byId.data.tag_name, byId.data.name], ["v1.0.0", "First stabl
 const latest = await o.rest.repos.getLatestRelease(repo);
 check("latest", latest.data.tag_name, "release/2.0");
 
+// A release's assets: in the release, and listed one per page through the Link headers.
+const ASSETS = Object.fromEntries(
+  JSON.parse(readFileSync(new URL("./demo_seed.json", import.meta.url), "utf8")).map((r) => [r.tag, r.assets]));
+for (const r of releases) {
+  const listed = await o.paginate(o.rest.repos.listReleaseAssets, { ...repo, release_id: r.id, per_page: 1 });
+  check(`${r.tag_name}: assets, one per page`, listed.map((a) => [a.name, a.browser_download_url]), ASSETS[r.tag_name]);
+  check(`${r.tag_name}: assets in the release`, r.assets.map((a) => a.id), listed.map((a) => a.id));
+}
+
 const created = await o.rest.repos.createRelease({ ...repo, tag_name: "v3.0.0", name: "Three", body: "Notes.", target_commitish: "main" });
 check("create: status", created.status, 201);
 check("create: Location is the release's url", created.headers.location, created.data.url);

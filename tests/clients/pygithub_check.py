@@ -40,6 +40,15 @@ by_id = repo.get_release(releases[2].id)
 check("get by id", (by_id.name, by_id.tag_name), ("First stable", "v1.0.0"))
 check("latest", repo.get_latest_release().tag_name, "release/2.0")
 
+# A release's assets: in the release, and at its assets_url, one per page.
+ASSETS = {r["tag"]: [tuple(a) for a in r["assets"]] for r in DEMO_SEED}
+for r in releases:
+    listed = list(r.get_assets())
+    check(f"{r.tag_name}: assets, one per page", [(a.name, a.browser_download_url) for a in listed], ASSETS[r.tag_name])
+    check(f"{r.tag_name}: assets in the release", [(a.id, a.name) for a in r.assets], [(a.id, a.name) for a in listed])
+    for a in listed:
+        check(f"{a.name}: url", a.url, f"{BASE}/repos/demo/hello/releases/assets/{a.id}")
+
 created = repo.create_git_release("v3.0.0", "Three", "Notes.", target_commitish="main")
 check("created", (created.tag_name, created.name, created.body, created.draft), ("v3.0.0", "Three", "Notes.", False))
 check("created: url", created.url, f"{BASE}/repos/demo/hello/releases/{created.id}")

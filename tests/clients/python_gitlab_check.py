@@ -37,6 +37,18 @@ check("total pages", (pages.total_pages, pages.total), (3, TOTAL))
 one = project.releases.get("release/2.0")  # a tag with a slash, sent encoded
 check("get by tag", seen([one]), SEED[:1])
 
+# Each release's links, one per page through the paging headers, as the release lists them.
+for r in DEMO_SEED:
+    release = project.releases.get(r["tag"])
+    links = list(release.links.list(iterator=True, per_page=1))
+    want = [tuple(a) for a in r["assets"]]
+    check(f"{r['tag']}: links, one per page", [(l.name, l.url) for l in links], want)
+    check(
+        f"{r['tag']}: links in the release",
+        [(l["id"], l["name"]) for l in release.assets["links"]],
+        [(l.id, l.name) for l in links],
+    )
+
 created = project.releases.create({"tag_name": "v3.0.0", "name": "Three", "description": "Notes.", "ref": "main"})
 check("created", (created.tag_name, created.name, created.description), ("v3.0.0", "Three", "Notes."))
 created.name = "Three, renamed"

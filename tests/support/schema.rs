@@ -43,6 +43,11 @@ pub fn github_release_list(v: &Value) -> Result<(), String> {
     check("github release list", &github().release_list, v)
 }
 
+/// An array of GitHub `release-asset` objects (a release's assets).
+pub fn github_asset_list(v: &Value) -> Result<(), String> {
+    check("github release-asset list", &github().asset_list, v)
+}
+
 /// A GitHub `basic-error` body (`{"message": ..., "documentation_url": ...}`).
 pub fn github_basic_error(v: &Value) -> Result<(), String> {
     check("github basic-error", &github().basic_error, v)
@@ -80,6 +85,11 @@ pub fn gitlab_release(v: &Value) -> Result<(), String> {
 /// A GitLab release list response (`$defs/v4_releases`).
 pub fn gitlab_release_list(v: &Value) -> Result<(), String> {
     check("gitlab release list", &gitlab_responses().release_list, v)
+}
+
+/// A GitLab release links response (`$defs/release_links`).
+pub fn gitlab_release_links(v: &Value) -> Result<(), String> {
+    check("gitlab release links", &gitlab_responses().links, v)
 }
 
 /// Checks that `method` + `raw_path_and_query` is a GitLab releases operation: the path (before
@@ -305,6 +315,7 @@ struct GitHub {
     paths: Vec<PathOp>,
     release: Compiled,
     release_list: Compiled,
+    asset_list: Compiled,
     basic_error: Compiled,
     validation_error: Compiled,
 }
@@ -330,6 +341,10 @@ fn github() -> &'static GitHub {
             paths: parse_paths(spec, GITHUB_SPEC),
             release_list: build(json!({"type": "array", "items": release}), "release list"),
             release: build(release, "release"),
+            asset_list: build(
+                json!({"type": "array", "items": schema("release-asset")}),
+                "release-asset list",
+            ),
             basic_error: build(schema("basic-error"), "basic-error"),
             validation_error: build(schema("validation-error"), "validation-error"),
         }
@@ -558,6 +573,7 @@ fn percent_decode(s: &str) -> String {
 struct GitLabResponses {
     release: Compiled,
     release_list: Compiled,
+    links: Compiled,
 }
 
 fn gitlab_responses() -> &'static GitLabResponses {
@@ -583,6 +599,7 @@ fn gitlab_responses() -> &'static GitLabResponses {
         GitLabResponses {
             release: build("v4_release"),
             release_list: build("v4_releases"),
+            links: build("release_links"),
         }
     })
 }

@@ -1,0 +1,293 @@
+//! A release's assets, as a list: GitHub's `GET …/releases/{id}/assets` (the
+//! `assets_url` every release gives) in front of GitLab's release links, and
+//! GitLab's `GET …/releases/{tag}/assets/links` in front of GitHub's assets.
+//! Each answer is checked against the client's official schema, each request
+//! the upstream received against the upstream's spec paths.
+
+mod support;
+use forgebridge::canonical::synthetic_id;
+use serde_json::{json, Value};
+use support::fake::{FakeUpstream, Reply};
+use support::gateway::{call, Resp, TestGateway};
+use support::{fixtures, schema};
+
+const GITHUB_TOKEN: [(&str, &str); 1] = [("Authorization", "token ghp-secret")];
+const GITLAB_TOKEN: [(&str, &str); 1] = [("PRIVATE-TOKEN", "glpat-secret")];
+
+/// The GitLab releases collection of project `o/r`.
+const GL: &str = "/api/v4/projects/o%2Fr/releases";
+
+/// The seed's GitLab release, tagged `tag`.
+fn gl_release(tag: &str) -> Value {
+    let mut r = fixtures::load("gitlab/get_release.json");
+    r["tag_name"] = json!(tag);
+    r
+}
+
+/// Release links as GitLab answers them: the seed's link, and one in the
+/// current format (with `direct_asset_url`).
+fn gl_links() -> Value {
+    let seed = fixtures::load("gitlab/get_release.json")["assets"]["links"][0].clone();
+    let links = json!([seed, {
+        "id": 7,
+        "name": "checksums.txt",
+        "url": "https://example.com/app/checksums.txt",
+        "direct_asset_url": "https://gitlab.example.com/o/r/-/releases/release%2F1.0/downloads/checksums.txt",
+        "link_type": "other",
+    }]);
+    schema::gitlab_release_links(&links).unwrap_or_else(|e| panic!("{e}\n{links:#}"));
+    links
+}
+
+fn asset_list_of(r: &Resp) -> Value {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::github_asset_list(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    v
+}
+
+/// Every request the GitLab fake saw, as `METHOD path?query`, each checked
+/// against GitLab's spec and for the translated credential.
+fn gitlab_saw(fake: &FakeUpstream) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| {
+            let target = r.path_and_query.clone();
+            schema::gitlab_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.header("private-token"), Some("ghp-secret"), "{target}");
+            format!("{} {target}", r.method)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn github_client_lists_a_releases_assets_from_its_gitlab_links() {
+    let tag = "release/1.0";
+    let id = synthetic_id("o/r", tag);
+    let links = format!("{GL}/release%2F1.0/assets/links");
+    let fake = FakeUpstream::builder()
+        .route("GET", GL, Reply::json(200, &json!([gl_release(tag)])))
+        .route(
+            "GET",
+            &links,
+            Reply::json(200, &gl_links())
+                .with_header("X-Page", "1")
+                .with_header("X-Per-Page", "2")
+                .with_header("X-Next-Page", "2")
+                .with_header("X-Total-Pages", "2")
+                .with_header("X-Total", "3"),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let url = format!("{}/repos/o/r/releases/{id}/assets?per_page=2", gw.url);
+
+    let r = call("GET", &url, &GITHUB_TOKEN, "").await;
+    let list = asset_list_of(&r);
+    let api = &gw.url;
+    assert_eq!(
+        list,
+        json!([
+            {
+                "url": format!("{api}/repos/o/r/releases/assets/3"),
+                "browser_download_url": "https://gitlab.example.com/root/awesome-app/-/tags/v0.11.1/binaries/linux-amd64",
+                "id": 3, "node_id": "RA_3", "name": "hoge", "label": "",
+                "state": "uploaded", "content_type": "application/octet-stream",
+                "size": 0, "digest": null, "download_count": 0,
+                "created_at": "1970-01-01T00:00:00Z", "updated_at": "1970-01-01T00:00:00Z",
+                "uploader": null,
+            },
+            {
+                "url": format!("{api}/repos/o/r/releases/assets/7"),
+                "browser_download_url": "https://example.com/app/checksums.txt",
+                "id": 7, "node_id": "RA_7", "name": "checksums.txt", "label": "",
+                "state": "uploaded", "content_type": "application/octet-stream",
+                "size": 0, "digest": null, "download_count": 0,
+                "created_at": "1970-01-01T00:00:00Z", "updated_at": "1970-01-01T00:00:00Z",
+                "uploader": null,
+            },
+        ])
+    );
+    let next = format!("{api}/repos/o/r/releases/{id}/assets?per_page=2&page=2");
+    assert_eq!(
+        r.header("link"),
+        Some(format!(r#"<{next}>; rel="next", <{next}>; rel="last""#).as_str())
+    );
+    // The id was unknown: the release list was walked for it first. A second
+    // request finds it in the cache and asks for the links alone.
+    let again = call("GET", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(asset_list_of(&again), list);
+    assert_eq!(
+        gitlab_saw(&fake),
+        [
+            format!("GET {GL}?page=1&per_page=100"),
+            format!("GET {links}?page=1&per_page=2"),
+            format!("GET {links}?page=1&per_page=2"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn assets_of_an_unknown_release_are_a_github_404() {
+    let fake = FakeUpstream::builder()
+        .route("GET", GL, Reply::json(200, &json!([gl_release("v1.0")])))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let id = synthetic_id("o/r", "v9.9");
+    let url = format!("{}/repos/o/r/releases/{id}/assets", gw.url);
+    let r = call("GET", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(r.status, 404);
+    let v = r.json();
+    schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        v["message"],
+        format!("no release with id {id} in o/r"),
+        "{v:#}"
+    );
+    // Only the walk: no links were asked for.
+    assert_eq!(gitlab_saw(&fake), [format!("GET {GL}?page=1&per_page=100")]);
+}
+
+#[tokio::test]
+async fn unusable_link_lists_are_refused_with_502() {
+    let id = synthetic_id("o/r", "v1.0");
+    // A link without its URL, and an answer that is not a list.
+    for (links, cause) in [
+        (
+            json!([{"id": 1, "name": "linux"}]),
+            "asset `linux`, whose `url` is missing",
+        ),
+        (json!({"id": 1}), "JSON without an array at $"),
+    ] {
+        let fake = FakeUpstream::builder()
+            .route("GET", GL, Reply::json(200, &json!([gl_release("v1.0")])))
+            .route(
+                "GET",
+                &format!("{GL}/v1.0/assets/links"),
+                Reply::json(200, &links),
+            )
+            .start()
+            .await;
+        let gw = TestGateway::start(&fake.url()).await;
+        let url = format!("{}/repos/o/r/releases/{id}/assets", gw.url);
+        let r = call("GET", &url, &GITHUB_TOKEN, "").await;
+        assert_eq!(r.status, 502, "{links}");
+        let text = String::from_utf8_lossy(&r.body).into_owned();
+        assert!(text.contains(cause), "{text}");
+    }
+}
+
+/// GitHub's own example asset (`components.examples.release-asset`).
+fn github_asset() -> Value {
+    schema::github_example("release-asset")
+}
+
+/// GitHub's own example release, with the tag and id given.
+fn github_release(tag: &str, id: u64) -> Value {
+    let mut v = schema::github_example("release");
+    v["tag_name"] = json!(tag);
+    v["id"] = json!(id);
+    v
+}
+
+#[tokio::test]
+async fn gitlab_client_lists_release_links_from_github_assets() {
+    let mut second = github_asset();
+    second["id"] = json!(2);
+    second["name"] = json!("notes.txt");
+    second["browser_download_url"] =
+        json!("https://github.com/octo/app/releases/download/release/1.0/notes.txt");
+    let next = "https://api.github.test/repositories/1/releases/42/assets?per_page=2&page=2";
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/release%2F1.0",
+            Reply::json(200, &github_release("release/1.0", 42)),
+        )
+        .route(
+            "GET",
+            "/repos/octo/app/releases/42/assets",
+            Reply::json(200, &json!([github_asset(), second])).with_header(
+                "Link",
+                &format!(r#"<{next}>; rel="next", <{next}>; rel="last""#),
+            ),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let url = format!(
+        "{}/api/v4/projects/octo%2Fapp/releases/release%2F1.0/assets/links?per_page=2",
+        gw.url
+    );
+    let r = call("GET", &url, &GITLAB_TOKEN, "").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitlab_release_links(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        v,
+        json!([
+            {
+                "id": 1, "name": "example.zip",
+                "url": "https://github.com/octocat/Hello-World/releases/download/v1.0.0/example.zip",
+                "direct_asset_url": "https://github.com/octocat/Hello-World/releases/download/v1.0.0/example.zip",
+                "link_type": "other",
+            },
+            {
+                "id": 2, "name": "notes.txt",
+                "url": "https://github.com/octo/app/releases/download/release/1.0/notes.txt",
+                "direct_asset_url": "https://github.com/octo/app/releases/download/release/1.0/notes.txt",
+                "link_type": "other",
+            },
+        ])
+    );
+    assert_eq!(r.header("x-page"), Some("1"));
+    assert_eq!(r.header("x-per-page"), Some("2"));
+    assert_eq!(r.header("x-next-page"), Some("2"));
+    let saw: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let target = r.path_and_query.clone();
+            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
+            format!("{} {target}", r.method)
+        })
+        .collect();
+    assert_eq!(
+        saw,
+        [
+            "GET /repos/octo/app/releases/tags/release%2F1.0",
+            "GET /repos/octo/app/releases/42/assets?page=1&per_page=2",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn same_dialect_passes_release_links_through() {
+    let links = format!("{GL}/release%2F1.0/assets/links");
+    let body = serde_json::to_vec(&gl_links()).unwrap();
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            &links,
+            Reply::raw(200, "application/json", body.clone()).with_header("X-Total", "2"),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_accepting(&fake.url(), "gitlab", "").await;
+    let r = call(
+        "GET",
+        &format!("{}{links}?per_page=5", gw.url),
+        &GITLAB_TOKEN,
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(&r.body[..], &body[..]);
+    assert_eq!(r.header("x-total"), Some("2"));
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path_and_query, format!("{links}?per_page=5"));
+    assert_eq!(seen[0].header("private-token"), Some("glpat-secret"));
+}
