@@ -14,15 +14,6 @@ use support::schema;
 
 const TOKEN: [(&str, &str); 1] = [("PRIVATE-TOKEN", "glpat-secret")];
 
-/// GitHub's own example release, with the tag and id given.
-fn github_release(tag: &str, id: u64) -> Value {
-    let mut v = schema::github_example("release");
-    v["tag_name"] = json!(tag);
-    v["id"] = json!(id);
-    schema::github_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
-    v
-}
-
 fn gitlab_release(v: &Value) -> Value {
     schema::gitlab_release(v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
     v.clone()
@@ -68,14 +59,14 @@ fn req(method: &str, path: &str) -> (String, String, Option<String>) {
 
 #[tokio::test]
 async fn update_by_tag_finds_the_id_then_patches_that_release() {
-    let mut updated = github_release("release/1.0", 42);
+    let mut updated = schema::github_example_release("release/1.0", 42);
     updated["name"] = json!("New name");
     updated["body"] = json!("New notes");
     let fake = FakeUpstream::builder()
         .route(
             "GET",
             "/repos/octo/app/releases/tags/release%2F1.0",
-            Reply::json(200, &github_release("release/1.0", 42)),
+            Reply::json(200, &schema::github_example_release("release/1.0", 42)),
         )
         .route(
             "PATCH",
@@ -124,7 +115,7 @@ async fn delete_by_tag_answers_with_the_release_the_lookup_found() {
         .route(
             "GET",
             "/repos/octo/app/releases/tags/v1.0.0",
-            Reply::json(200, &github_release("v1.0.0", 7)),
+            Reply::json(200, &schema::github_example_release("v1.0.0", 7)),
         )
         .route("DELETE", "/repos/octo/app/releases/7", Reply::empty(204))
         .start()
@@ -196,9 +187,9 @@ async fn a_delete_whose_lookup_answer_is_unusable_is_a_502_and_deletes_nothing()
     // Without an id the release cannot be addressed. Without its author's
     // login (which GitHub's release requires) it cannot be the delete's
     // answer, and that is checked before the DELETE is sent.
-    let mut no_id = github_release("v1.0.0", 7);
+    let mut no_id = schema::github_example_release("v1.0.0", 7);
     no_id.as_object_mut().expect("object").remove("id");
-    let mut no_login = github_release("v1.0.0", 7);
+    let mut no_login = schema::github_example_release("v1.0.0", 7);
     no_login["author"]
         .as_object_mut()
         .expect("author")
@@ -239,14 +230,17 @@ async fn what_github_cannot_take_is_refused_before_it_is_sent() {
         .route(
             "GET",
             "/repos/octo/app/releases/tags/v1.0.0",
-            Reply::json(200, &github_release("v1.0.0", 7)),
+            Reply::json(200, &schema::github_example_release("v1.0.0", 7)),
         )
         .route(
             "POST",
             "/repos/octo/app/releases",
-            Reply::json(201, &github_release("v2.0.0", 8)),
+            Reply::json(201, &schema::github_example_release("v2.0.0", 8)),
         )
-        .fallback(Reply::json(200, &github_release("v1.0.0", 7)))
+        .fallback(Reply::json(
+            200,
+            &schema::github_example_release("v1.0.0", 7),
+        ))
         .start()
         .await;
     let gw = pair(&fake).await;

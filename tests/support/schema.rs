@@ -67,6 +67,15 @@ pub fn github_example(name: &str) -> Value {
         .unwrap_or_else(|| panic!("{GITHUB_SPEC} has no components.examples.{name}.value"))
 }
 
+/// GitHub's own example release, with the tag and id given (checked against the schema).
+pub fn github_example_release(tag: &str, id: u64) -> Value {
+    let mut v = github_example("release");
+    v["tag_name"] = json!(tag);
+    v["id"] = json!(id);
+    github_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    v
+}
+
 /// A body for `POST /api/v4/projects/{id}/releases`.
 pub fn gitlab_create_request(v: &Value) -> Result<(), String> {
     gitlab().create.check(v)
