@@ -584,8 +584,11 @@ impl Gateway {
         let up = &*self.upstream;
         let by_tag = up
             .routes_for(Op::Get)
-            .find(|r| r.key == ReleaseKeyVar::Tag && r.response.is_some());
-        let (Some(get), Some(shape)) = (by_tag, by_tag.and_then(|r| r.response)) else {
+            .find_map(|r| match (r.key, r.response) {
+                (ReleaseKeyVar::Tag, Some(shape)) => Some((r, shape)),
+                _ => None,
+            });
+        let Some((get, shape)) = by_tag else {
             return Err(GwError::gateway(
                 ErrorKind::Unsupported,
                 format!(

@@ -536,9 +536,10 @@ pub fn translate_success<'b>(
 /// upstream mapping declares. The error says which record and which of the
 /// upstream's keys.
 fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), String> {
-    // No text (missing, null, an object or an array): what `json_text` reads as none.
-    let textless = |v: &str| matches!(v.as_bytes().first(), None | Some(b'n' | b'{' | b'['));
-    if rec.kind == Kind::Release && rec.vals[RELEASE_TAG].as_deref().is_none_or(textless) {
+    let has_tag = rec.vals[RELEASE_TAG]
+        .as_deref()
+        .is_some_and(record::has_text);
+    if rec.kind == Kind::Release && !has_tag {
         return Err("a release without a tag".into());
     }
     check_all(a.upstream, shape, rec).map_err(|(m, s, r)| {

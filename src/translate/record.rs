@@ -75,19 +75,25 @@ impl<'a> Record<'a> {
     }
 }
 
+/// Whether `json` has a text for [`json_text`]: a string or another scalar,
+/// not empty, `null`, an object or an array.
+pub fn has_text(json: &str) -> bool {
+    !matches!(json.as_bytes().first(), None | Some(b'n' | b'{' | b'['))
+}
+
 /// Unescaped text of a JSON scalar; `None` for null, objects and arrays.
 pub fn json_text(json: &str) -> Option<Cow<'_, str>> {
-    match json.as_bytes().first()? {
-        b'"' => {
-            let inner = &json[1..json.len().saturating_sub(1)];
-            if inner.contains('\\') {
-                serde_json::from_str::<String>(json).ok().map(Cow::Owned)
-            } else {
-                Some(Cow::Borrowed(inner))
-            }
-        }
-        b'n' | b'{' | b'[' => None,
-        _ => Some(Cow::Borrowed(json)),
+    if !has_text(json) {
+        return None;
+    }
+    if !json.starts_with('"') {
+        return Some(Cow::Borrowed(json));
+    }
+    let inner = &json[1..json.len().saturating_sub(1)];
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(json).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
     }
 }
 
