@@ -17,10 +17,12 @@ pub enum Op {
     Delete,
     /// The assets of one release, as a list.
     Assets,
+    /// One asset, by its id; the path may name its release too.
+    Asset,
 }
 
 impl Op {
-    pub const ALL: [Op; 7] = [
+    pub const ALL: [Op; 8] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -28,6 +30,7 @@ impl Op {
         Op::Update,
         Op::Delete,
         Op::Assets,
+        Op::Asset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Op {
             Op::Update => "update",
             Op::Delete => "delete",
             Op::Assets => "assets",
+            Op::Asset => "asset",
         }
     }
 
@@ -48,7 +52,10 @@ impl Op {
 
     /// Whether repeating the request can change state on the upstream.
     pub fn idempotent(self) -> bool {
-        matches!(self, Op::List | Op::Get | Op::Latest | Op::Assets)
+        matches!(
+            self,
+            Op::List | Op::Get | Op::Latest | Op::Assets | Op::Asset
+        )
     }
 
     /// Whether the answer is a (paged) list.
@@ -64,7 +71,7 @@ impl Op {
     /// The kind of object the answer holds.
     pub fn answers(self) -> Kind {
         match self {
-            Op::Assets => Kind::Asset,
+            Op::Assets | Op::Asset => Kind::Asset,
             _ => Kind::Release,
         }
     }
@@ -128,6 +135,8 @@ impl Kind {
 pub const RELEASE_ID: usize = 0;
 /// Index of `tag` in `RELEASE_FIELDS` (checked by a test).
 pub const RELEASE_TAG: usize = 1;
+/// Index of `id` in `ASSET_FIELDS` (checked by a test).
+pub const ASSET_ID: usize = 0;
 
 /// Release fields. `id` is the numeric id where the dialect has one (or the
 /// synthesized one); `tag` is the git tag the release is attached to.
@@ -321,6 +330,7 @@ mod tests {
     fn field_constants_match_the_list() {
         assert_eq!(Kind::Release.field_index("id"), Some(RELEASE_ID));
         assert_eq!(Kind::Release.field_index("tag"), Some(RELEASE_TAG));
+        assert_eq!(Kind::Asset.field_index("id"), Some(ASSET_ID));
     }
 
     #[test]

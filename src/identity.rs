@@ -8,6 +8,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// A bounded map (upstream project, id) → tag, oldest entries evicted first.
+/// The gateway keeps two: release ids, and asset ids (the tag of the release
+/// that holds the asset).
 pub struct IdCache {
     cap: usize,
     inner: Mutex<Inner>,

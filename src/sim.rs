@@ -205,6 +205,7 @@ impl Sim {
         let api = format!("{}{}", self.base, m.root);
         let route = m.route;
         let params = m.params;
+        let download = translate::wants_download(route, req.headers());
         let body = match Limited::new(req.into_body(), 10 << 20).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => {
@@ -214,7 +215,7 @@ impl Sim {
                 ))
             }
         };
-        match self.serve(&d, route, &params, &body, &api, &path, &query) {
+        match self.serve(&d, route, &params, &body, &api, &path, &query, download) {
             Ok(r) => r,
             Err(e) => self.error(&e),
         }
@@ -230,6 +231,7 @@ impl Sim {
         api: &str,
         path: &str,
         query: &str,
+        download: bool,
     ) -> Result<Response<Full<Bytes>>, GwError> {
         let ctx = Ctx {
             api,
@@ -272,6 +274,34 @@ impl Sim {
                 let assets: Vec<&Record> =
                     st.projects[project][i].lists[0].iter().flatten().collect();
                 Ok(self.page(d, route, &assets, &ctx, path, query))
+            }
+            Op::Asset => {
+                let st = self.lock();
+                let rels = st.projects.get(project).ok_or_else(not_found)?;
+                // In the release the path names, or in any.
+                let holders = match find(&st) {
+                    Some(i) => &rels[i..=i],
+                    None if p.id.is_none() && p.tag.is_none() => &rels[..],
+                    None => return Err(not_found()),
+                };
+                let asset = holders
+                    .iter()
+                    .flat_map(|r| r.lists[0].iter().flatten())
+                    .find(|a| a.text("id").and_then(|t| t.parse::<u64>().ok()) == p.asset)
+                    .ok_or_else(|| GwError::client(ErrorKind::NotFound, "404 Not found"))?;
+                match route.download.as_ref().filter(|_| download) {
+                    Some(d) => {
+                        let to = asset
+                            .text(Kind::Asset.fields()[d.field])
+                            .unwrap_or_default();
+                        let mut resp = json_response(d.status, Vec::new(), false);
+                        if let Ok(v) = HeaderValue::from_str(&to) {
+                            resp.headers_mut().insert(http::header::LOCATION, v);
+                        }
+                        Ok(resp)
+                    }
+                    None => Ok(one(asset, route.status)),
+                }
             }
             Op::Get => {
                 let st = self.lock();

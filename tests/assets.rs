@@ -1,8 +1,11 @@
-//! A release's assets, as a list: GitHub's `GET …/releases/{id}/assets` (the
-//! `assets_url` every release gives) in front of GitLab's release links, and
-//! GitLab's `GET …/releases/{tag}/assets/links` in front of GitHub's assets.
-//! Each answer is checked against the client's official schema, each request
-//! the upstream received against the upstream's spec paths.
+//! A release's assets: as a list (GitHub's `GET …/releases/{id}/assets`, the
+//! `assets_url` every release gives, in front of GitLab's release links, and
+//! GitLab's `GET …/releases/{tag}/assets/links` in front of GitHub's assets),
+//! and one at a time (GitHub's `GET …/releases/assets/{asset_id}`, each
+//! asset's `url`, with its download redirect, and GitLab's
+//! `GET …/assets/links/{link_id}`). Each answer is checked against the
+//! client's official schema, each request the upstream received against the
+//! upstream's spec paths.
 
 mod support;
 use forgebridge::canonical::synthetic_id;
@@ -38,6 +41,24 @@ fn gl_links() -> Value {
     schema::gitlab_release_links(&links).unwrap_or_else(|e| panic!("{e}\n{links:#}"));
     links
 }
+
+/// A GitLab link as the GitHub asset a client of the gateway at `api` gets:
+/// what GitLab does not track has GitHub's documented values.
+fn gh_asset(api: &str, id: u64, name: &str, download: &str) -> Value {
+    json!({
+        "url": format!("{api}/repos/o/r/releases/assets/{id}"),
+        "browser_download_url": download,
+        "id": id, "node_id": format!("RA_{id}"), "name": name, "label": "",
+        "state": "uploaded", "content_type": "application/octet-stream",
+        "size": 0, "digest": null, "download_count": 0,
+        "created_at": "1970-01-01T00:00:00Z", "updated_at": "1970-01-01T00:00:00Z",
+        "uploader": null,
+    })
+}
+
+/// The download URL of the seed's GitLab link (id 3, `hoge`).
+const HOGE: &str =
+    "https://gitlab.example.com/root/awesome-app/-/tags/v0.11.1/binaries/linux-amd64";
 
 fn asset_list_of(r: &Resp) -> Value {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
@@ -85,18 +106,7 @@ async fn github_client_lists_a_releases_assets_from_its_gitlab_links() {
     let r = call("GET", &url, &GITHUB_TOKEN, "").await;
     let list = asset_list_of(&r);
     let api = &gw.url;
-    // What GitLab does not track gets GitHub's documented values.
-    let asset = |id: u64, name: &str, download: &str| {
-        json!({
-            "url": format!("{api}/repos/o/r/releases/assets/{id}"),
-            "browser_download_url": download,
-            "id": id, "node_id": format!("RA_{id}"), "name": name, "label": "",
-            "state": "uploaded", "content_type": "application/octet-stream",
-            "size": 0, "digest": null, "download_count": 0,
-            "created_at": "1970-01-01T00:00:00Z", "updated_at": "1970-01-01T00:00:00Z",
-            "uploader": null,
-        })
-    };
+    let asset = |id, name, download| gh_asset(api, id, name, download);
     assert_eq!(
         list,
         json!([
@@ -282,4 +292,228 @@ async fn same_dialect_passes_release_links_through() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].path_and_query, format!("{links}?per_page=5"));
     assert_eq!(seen[0].header("private-token"), Some("glpat-secret"));
+}
+
+fn asset_of(r: &Resp) -> Value {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    let v = r.json();
+    schema::github_asset(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    v
+}
+
+const OCTET_STREAM: [(&str, &str); 2] = [
+    ("Authorization", "token ghp-secret"),
+    ("Accept", "application/octet-stream"),
+];
+
+#[tokio::test]
+async fn github_client_gets_an_asset_and_its_file_from_gitlab() {
+    let tag = "release/1.0";
+    let one = format!("{GL}/release%2F1.0");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            GL,
+            Reply::json(200, &json!([gl_release("v0.9"), gl_release(tag)]))
+                .with_header("RateLimit-Remaining", "41"),
+        )
+        .route("GET", &one, Reply::json(200, &gl_release(tag)))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let url = format!("{}/repos/o/r/releases/assets/3", gw.url);
+
+    // Unknown to the gateway: the list is walked, and the first release that
+    // holds the asset answers.
+    let r = call("GET", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(asset_of(&r), gh_asset(&gw.url, 3, "hoge", HOGE));
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("41"));
+    // Now known: its release alone is asked for.
+    let again = call("GET", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(asset_of(&again), gh_asset(&gw.url, 3, "hoge", HOGE));
+    // The file itself, as gh and octokit ask for it: GitHub's redirect.
+    let file = call("GET", &url, &OCTET_STREAM, "").await;
+    assert_eq!(file.status, 302, "{}", String::from_utf8_lossy(&file.body));
+    assert_eq!(file.header("location"), Some(HOGE));
+    assert_eq!(file.header("content-type"), None);
+    assert!(file.body.is_empty());
+    // Several media types, as curl sends them with two -H: the file still.
+    let both = call(
+        "GET",
+        &url,
+        &[
+            ("Authorization", "token ghp-secret"),
+            (
+                "Accept",
+                "application/vnd.github+json, application/octet-stream;q=0.9",
+            ),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(both.status, 302);
+    assert_eq!(
+        gitlab_saw(&fake),
+        [
+            format!("GET {GL}?page=1&per_page=100"),
+            format!("GET {one}"),
+            format!("GET {one}"),
+            format!("GET {one}"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_asset_is_found_again_after_it_moved() {
+    // The asset was in v1.0 when the release was read; later it is in v2.0.
+    let mut moved = gl_release("v2.0");
+    moved["assets"]["links"] = gl_release("v1.0")["assets"]["links"].clone();
+    let mut emptied = gl_release("v1.0");
+    emptied["assets"]["links"] = json!([]);
+    let fake = FakeUpstream::builder()
+        .route("GET", &format!("{GL}/v1.0"), Reply::json(200, &emptied))
+        .route_seq(
+            "GET",
+            GL,
+            vec![
+                Reply::json(200, &json!([gl_release("v1.0")])),
+                Reply::json(200, &json!([emptied.clone(), moved])),
+            ],
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let url = format!("{}/repos/o/r/releases/assets/3", gw.url);
+    assert_eq!(call("GET", &url, &GITHUB_TOKEN, "").await.status, 200);
+    let r = call("GET", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(asset_of(&r), gh_asset(&gw.url, 3, "hoge", HOGE));
+    assert_eq!(
+        gitlab_saw(&fake),
+        [
+            format!("GET {GL}?page=1&per_page=100"),
+            format!("GET {GL}/v1.0"),
+            format!("GET {GL}?page=1&per_page=100"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_asset_no_release_holds_is_a_github_404() {
+    let fake = FakeUpstream::builder()
+        .route("GET", GL, Reply::json(200, &json!([gl_release("v1.0")])))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    for accept in [GITHUB_TOKEN.as_slice(), OCTET_STREAM.as_slice()] {
+        let url = format!("{}/repos/o/r/releases/assets/99", gw.url);
+        let r = call("GET", &url, accept, "").await;
+        assert_eq!(r.status, 404);
+        let v = r.json();
+        schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+        assert_eq!(v["message"], "no asset with id 99 in o/r", "{v:#}");
+    }
+    // Not a number above zero: no route, and nothing is asked.
+    let r = call(
+        "GET",
+        &format!("{}/repos/o/r/releases/assets/0", gw.url),
+        &GITHUB_TOKEN,
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(gitlab_saw(&fake).len(), 2);
+}
+
+#[tokio::test]
+async fn a_download_without_a_file_url_is_a_502() {
+    let mut release = gl_release("v1.0");
+    release["assets"]["links"] = json!([{"id": 3, "name": "linux", "url": ""}]);
+    let fake = FakeUpstream::builder()
+        .route("GET", GL, Reply::json(200, &json!([release])))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let url = format!("{}/repos/o/r/releases/assets/3", gw.url);
+    let r = call("GET", &url, &OCTET_STREAM, "").await;
+    assert_eq!(r.status, 502);
+    let v = r.json();
+    assert_eq!(
+        v["message"],
+        "the upstream (GitLab) answered list with asset `linux` without a file URL (`url`)",
+        "{v:#}"
+    );
+}
+
+#[tokio::test]
+async fn gitlab_client_gets_a_release_link_from_a_github_release() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/release%2F1.0",
+            Reply::json(200, &schema::github_example_release("release/1.0", 42)),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let links = format!(
+        "{}/api/v4/projects/octo%2Fapp/releases/release%2F1.0/assets/links",
+        gw.url
+    );
+    let r = call("GET", &format!("{links}/1"), &GITLAB_TOKEN, "").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitlab_release_link(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    let zip = "https://github.com/octocat/Hello-World/releases/download/v1.0.0/example.zip";
+    assert_eq!(
+        v,
+        json!({
+            "id": 1, "name": "example.zip", "url": zip, "direct_asset_url": zip,
+            "link_type": "other",
+        })
+    );
+    // A link of another release (or of none): GitLab's 404.
+    let r = call("GET", &format!("{links}/2"), &GITLAB_TOKEN, "").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json(),
+        json!({"message": "no asset with id 2 in release release/1.0"})
+    );
+    let saw: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let target = r.path_and_query.clone();
+            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
+            format!("{} {target}", r.method)
+        })
+        .collect();
+    assert_eq!(saw, ["GET /repos/octo/app/releases/tags/release%2F1.0"; 2]);
+}
+
+#[tokio::test]
+async fn same_dialect_passes_a_download_redirect_through() {
+    let file = "https://objects.example/release-assets/5?sig=abc";
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/o/r/releases/assets/5",
+            Reply::empty(302).with_header("Location", file),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "github", &fake.url(), "").await;
+    let url = format!("{}/repos/o/r/releases/assets/5", gw.url);
+    let r = call("GET", &url, &OCTET_STREAM, "").await;
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some(file));
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path_and_query, "/repos/o/r/releases/assets/5");
+    assert_eq!(seen[0].header("accept"), Some("application/octet-stream"));
+    assert_eq!(seen[0].header("authorization"), Some("token ghp-secret"));
 }

@@ -154,6 +154,7 @@ fixture_tests! {
     count_of_an_unknown_field => "unknown_count.toml",
     refuse_rule_with_two_checks => "refuse_two_checks.toml",
     assets_route_of_the_wrong_shape => "assets_route.toml",
+    asset_route_and_downloads => "asset_route.toml",
 }
 
 #[test]

@@ -256,6 +256,7 @@ fn altered_github_write_bodies_are_refused_or_become_valid_gitlab_bodies() {
                     project: "o/r",
                     tag: Some("v1.0.0"),
                     id: None,
+                    asset: None,
                     page: &page,
                     body: rec.as_ref(),
                     token: None,

@@ -1,8 +1,9 @@
 //! The simulated forge behind `forgebridge demo`, served in GitLab's dialect:
 //! every release answer it gives (list, get, latest, create with asset links,
-//! update, delete) must pass GitLab's own release schema, and its links lists
-//! GitLab's links schema, as python-gitlab and
-//! GitLab clients of the demo see it.
+//! update, delete) must pass GitLab's own release schema, and its links
+//! GitLab's links schemas, as python-gitlab and GitLab clients of the demo see
+//! it. Served in GitHub's dialect, it answers a request for an asset's file
+//! with GitHub's redirect.
 
 mod support;
 use forgebridge::sim::{self, Sim};
@@ -58,6 +59,19 @@ async fn every_release_answer_passes_gitlab_schema() {
     assert_eq!(links[0]["name"], "hello-linux-amd64.tar.gz");
     let none = get(&format!("{base}/v9/assets/links")).await;
     assert_eq!(none.status, 404);
+    // One link, under its release's tag only.
+    let second = &v11["assets"]["links"][1];
+    let link = get(&format!("{base}/v1.1.0/assets/links/{}", second["id"])).await;
+    assert_eq!(link.status, 200);
+    let link = link.json();
+    schema::gitlab_release_link(&link).unwrap_or_else(|e| panic!("{e}\n{link:#}"));
+    assert_eq!(&link, second);
+    let elsewhere = get(&format!(
+        "{base}/release%2F2.0/assets/links/{}",
+        second["id"]
+    ))
+    .await;
+    assert_eq!(elsewhere.status, 404);
 
     let one = release(&get(&format!("{base}/release%2F2.0")).await.json());
     assert_eq!(one["tag_name"], "release/2.0");
@@ -123,4 +137,29 @@ fn the_client_checks_seed_is_the_demos() {
         .collect();
     ours.sort_by(|a, b| b["published_at"].as_str().cmp(&a["published_at"].as_str()));
     assert_eq!(file, Value::Array(ours));
+}
+
+#[tokio::test]
+async fn served_as_github_an_asset_file_is_a_redirect() {
+    let maps = support::gateway::mappings();
+    let d = maps.get("github").expect("github dialect").clone();
+    let (addr, _task) = Sim::start(d, 0, sim::DEMO_PROJECT, &sim::demo_seed())
+        .await
+        .expect("sim starts");
+    let base = format!("http://{addr}/repos/demo/hello/releases");
+    let v11 = get(&format!("{base}/tags/v1.1.0")).await.json();
+    let asset = &v11["assets"][1];
+    let url = asset["url"].as_str().expect("an asset url");
+    let one = get(url).await;
+    assert_eq!(one.status, 200);
+    let one = one.json();
+    schema::github_asset(&one).unwrap_or_else(|e| panic!("{e}\n{one:#}"));
+    assert_eq!(&one, asset);
+    let file = call("GET", url, &[("Accept", "application/octet-stream")], "").await;
+    assert_eq!(file.status, 302);
+    assert_eq!(
+        file.header("location"),
+        Some("https://downloads.invalid/hello/v1.1.0/checksums.txt")
+    );
+    assert!(file.body.is_empty());
 }

@@ -881,6 +881,53 @@ impl Compiler<'_, '_> {
                 None,
             );
         }
+        let names_asset = path_has(&path, PathVar::Asset);
+        if op == Some(Op::Asset) && !names_asset {
+            self.err(
+                rs.path.span(),
+                "an `asset` route addresses one asset: the path needs {asset}",
+                None,
+            );
+        } else if op.is_some_and(|o| o != Op::Asset) && names_asset {
+            self.err(
+                rs.path.span(),
+                "{asset} names an asset: only an `asset` route's path has it",
+                None,
+            );
+        }
+        let download = rs.download.as_ref().and_then(|d| {
+            let span = d.span();
+            let d = d.get_ref();
+            if op.is_some_and(|o| o != Op::Asset) {
+                self.err(
+                    span.clone(),
+                    "only an `asset` route answers a request for a file",
+                    None,
+                );
+            }
+            let status = *d.status.get_ref();
+            if !(300..400).contains(&status) {
+                self.err(
+                    d.status.span(),
+                    "a download is answered with a redirect (3xx)",
+                    None,
+                );
+            }
+            let accept = d.accept.get_ref().trim().to_ascii_lowercase();
+            if accept.is_empty() || accept.contains([',', ';', ' ']) {
+                self.err(
+                    d.accept.span(),
+                    "`accept` is one media type",
+                    Some("e.g. \"application/octet-stream\"".into()),
+                );
+            }
+            let field = self.field_index(Kind::Asset, &d.location)?;
+            Some(Download {
+                accept,
+                status,
+                field,
+            })
+        });
         Some(Route {
             op: op?,
             method: method?,
@@ -894,6 +941,7 @@ impl Compiler<'_, '_> {
             refuse,
             envelope,
             key,
+            download,
         })
     }
 

@@ -59,6 +59,10 @@ const ROUTE: Keys = Table(&[
     ("required", Leaf),
     ("refuse", ArrayOf(&REFUSE)),
     ("envelope", Any(&Leaf)),
+    (
+        "download",
+        Table(&[("accept", Leaf), ("status", Leaf), ("location", Leaf)]),
+    ),
 ]);
 const SHAPE: Keys = Table(&[("kind", Leaf), ("missing", Leaf), ("fields", Any(&FIELD))]);
 

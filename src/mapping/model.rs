@@ -84,6 +84,20 @@ pub struct Route {
     pub envelope: Vec<(String, String)>,
     /// Address of the release in the path, if any.
     pub key: ReleaseKeyVar,
+    /// How a request for the file itself is answered (`asset` routes).
+    pub download: Option<Download>,
+}
+
+/// A request for an asset's file, rather than its record, answered with a
+/// redirect to the file (a route's `download`).
+#[derive(Debug)]
+pub struct Download {
+    /// The media type (lowercase) whose presence in `Accept` asks for the file.
+    pub accept: String,
+    /// The redirect's status (3xx).
+    pub status: u16,
+    /// The canonical asset field that holds the file's URL.
+    pub field: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,10 +139,12 @@ pub enum PathVar {
     Repo,
     Tag,
     Id,
+    /// An asset's id.
+    Asset,
 }
 
 impl PathVar {
-    pub const NAMES: [&'static str; 5] = ["project", "owner", "repo", "tag", "id"];
+    pub const NAMES: [&'static str; 6] = ["project", "owner", "repo", "tag", "id", "asset"];
     pub fn parse(s: &str) -> Option<PathVar> {
         Some(match s {
             "project" => PathVar::Project,
@@ -136,6 +152,7 @@ impl PathVar {
             "repo" => PathVar::Repo,
             "tag" => PathVar::Tag,
             "id" => PathVar::Id,
+            "asset" => PathVar::Asset,
             _ => return None,
         })
     }

@@ -118,6 +118,18 @@ pub struct RouteSection {
     /// Constant members written around the body (an envelope), e.g. a status word.
     #[serde(default)]
     pub envelope: IndexMap<S<String>, S<toml::Value>>,
+    /// How a request for an asset's file is answered.
+    #[serde(default)]
+    pub download: Option<S<DownloadRule>>,
+}
+
+/// `download = { accept = "…", status = 302, location = "url" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadRule {
+    pub accept: S<String>,
+    pub status: S<u16>,
+    pub location: S<String>,
 }
 
 #[derive(Debug, Deserialize)]

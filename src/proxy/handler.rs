@@ -12,7 +12,9 @@ use crate::translate::paging::{self, PageReq};
 use crate::translate::read::{read_list, read_record};
 use crate::translate::record::Record;
 use crate::translate::write::Ctx;
-use crate::translate::{self, Matched, OutboundArgs, ReleaseKey, ResponseArgs};
+use crate::translate::{
+    self, ClientResponse, Matched, OutboundArgs, Params, ReleaseKey, ResponseArgs, Seen,
+};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Limited};
@@ -26,6 +28,9 @@ pub struct Gateway {
     pub upstream: Arc<Dialect>,
     pub http: Upstream,
     pub ids: IdCache,
+    /// Asset id → tag of the release it was last seen in, so that an asset
+    /// addressed by its id alone is read from its release without a walk.
+    pub asset_tags: IdCache,
     pub public_base: String,
     /// The upstream's API address (base URL and its first API root), which
     /// pass-through rewrites to the gateway's in `Link` and `Location`.
@@ -92,6 +97,7 @@ impl Gateway {
         Ok(Gateway {
             upstream_api,
             ids: IdCache::new(cfg.id_cache_entries),
+            asset_tags: IdCache::new(cfg.id_cache_entries),
             translations: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent_translations)),
             public_base: cfg.public_base(),
             cfg,
@@ -248,6 +254,7 @@ impl Gateway {
         let api = self.public_api(m.root);
 
         let token = translate::extract_token(client, req.headers(), raw_query);
+        let download = translate::wants_download(m.route, req.headers());
         let body = read_body(req, self.cfg.max_body_bytes)
             .await
             .map_err(fail)?;
@@ -260,11 +267,6 @@ impl Gateway {
         let up = &*self.upstream;
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         let key = m.params.key();
-        let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
-        let Resolved { tag, id, release } = self
-            .resolve(uroute, &key, &uproject, token.as_deref(), rid)
-            .await
-            .map_err(fail)?;
         // How an upstream answer to route `r` is read back for the client.
         let answer_args = |r| ResponseArgs {
             client,
@@ -284,6 +286,25 @@ impl Gateway {
             raw_query,
             page: &page,
         };
+        if m.route.op == Op::Asset {
+            let found = self
+                .asset(
+                    &answer_args,
+                    &m.params,
+                    &uproject,
+                    token.as_deref(),
+                    download,
+                    rid,
+                )
+                .await
+                .map_err(fail)?;
+            return Ok(respond(found, m.route.response.is_some() && !download));
+        }
+        let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
+        let Resolved { tag, id, release } = self
+            .resolve(uroute, &key, &uproject, token.as_deref(), rid)
+            .await
+            .map_err(fail)?;
         // A client that expects the release back from an operation the
         // upstream answers without one (a delete answered 204, say) gets the
         // release as the lookup found it: translated, and so checked, before
@@ -300,6 +321,7 @@ impl Gateway {
             project: &uproject,
             tag: tag.as_deref(),
             id,
+            asset: None,
             page: &page,
             body: record.as_ref(),
             token: token.as_deref(),
@@ -322,28 +344,139 @@ impl Gateway {
                     .map_err(fail)?
             }
         };
-        self.ids.insert_all(
-            &uproject,
-            cr.seen.iter().map(|(id, tag)| (*id, tag.as_ref())),
-        );
+        self.remember(&uproject, &cr.seen);
         if m.route.op == Op::Delete {
             if let Some(id) = id.or(m.params.id) {
                 self.ids.remove(&uproject, id);
             }
         }
-        let mut resp = Response::new(full(cr.body));
-        *resp.status_mut() = StatusCode::from_u16(cr.status).unwrap_or(StatusCode::OK);
-        let h = resp.headers_mut();
-        if m.route.response.is_some() {
-            h.insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            );
+        Ok(respond(cr, m.route.response.is_some()))
+    }
+
+    /// Keeps what an upstream answer showed: release ids and tags, and the
+    /// release each asset is in.
+    fn remember(&self, uproject: &str, seen: &Seen) {
+        for (cache, entries) in [
+            (&self.ids, &seen.releases),
+            (&self.asset_tags, &seen.assets),
+        ] {
+            if !entries.is_empty() {
+                cache.insert_all(
+                    uproject,
+                    entries.iter().map(|(id, tag)| (*id, tag.as_ref())),
+                );
+            }
         }
-        for (k, v) in cr.headers {
-            h.append(k, v);
+    }
+
+    /// One asset, for a client of another dialect. It is read from the
+    /// release that holds it, as the upstream answers for that release: the
+    /// release the client names; else the one the asset was last seen in;
+    /// else the first release of the upstream's list that holds it.
+    async fn asset<'a, F>(
+        &'a self,
+        args: &F,
+        params: &Params,
+        uproject: &str,
+        token: Option<&str>,
+        download: bool,
+        rid: &HeaderValue,
+    ) -> Result<ClientResponse<'static>, GwError>
+    where
+        F: Fn(&'a Route) -> ResponseArgs<'a>,
+    {
+        let Some(asset) = params.asset else {
+            return Err(GwError::gateway(
+                ErrorKind::Internal,
+                "an asset route matched without an asset id",
+            ));
+        };
+        let named = params.key();
+        let not_found = || {
+            let within = match &named {
+                ReleaseKey::Tag(t) => format!("release {t}"),
+                ReleaseKey::Id(i) => format!("the release with id {i}"),
+                ReleaseKey::None => params.project.clone(),
+            };
+            GwError::client(
+                ErrorKind::NotFound,
+                format!("no asset with id {asset} in {within}"),
+            )
+        };
+        let key = match &named {
+            ReleaseKey::None => self
+                .asset_tags
+                .get(uproject, asset)
+                .map_or(ReleaseKey::None, ReleaseKey::Tag),
+            k => k.clone(),
+        };
+        if key != ReleaseKey::None {
+            let found = self
+                .asset_in_release(args, &key, uproject, token, asset, download, rid)
+                .await;
+            match found {
+                Ok(Some(cr)) => return Ok(cr),
+                Ok(None) if named != ReleaseKey::None => return Err(not_found()),
+                Err(e) if named != ReleaseKey::None => return Err(e),
+                // The release the asset was last seen in no longer holds it
+                // (or is gone): look for it.
+                _ => self.asset_tags.remove(uproject, asset),
+            }
         }
-        Ok(resp)
+        let found = self
+            .walk(uproject, token, rid, |list, answer, _| {
+                let s = translate::find_asset(
+                    &args(list),
+                    &answer.headers,
+                    &answer.body,
+                    asset,
+                    download,
+                )?;
+                self.remember(uproject, &s.seen);
+                Ok((s.found, s.releases))
+            })
+            .await?;
+        found.ok_or_else(not_found)
+    }
+
+    /// Asset `asset` as the upstream's answer for release `key` holds it.
+    #[allow(clippy::too_many_arguments)]
+    async fn asset_in_release<'a, F>(
+        &'a self,
+        args: &F,
+        key: &ReleaseKey,
+        uproject: &str,
+        token: Option<&str>,
+        asset: u64,
+        download: bool,
+        rid: &HeaderValue,
+    ) -> Result<Option<ClientResponse<'static>>, GwError>
+    where
+        F: Fn(&'a Route) -> ResponseArgs<'a>,
+    {
+        let up = &*self.upstream;
+        let get = translate::upstream_route(up, Op::Get, key)?;
+        let Resolved { tag, id, release } = self.resolve(get, key, uproject, token, rid).await?;
+        let (route, headers, body) = match release {
+            Some((route, body)) => (route, HeaderMap::new(), body),
+            None => {
+                let page = PageReq::default();
+                let ask = OutboundArgs {
+                    project: uproject,
+                    tag: tag.as_deref(),
+                    id,
+                    asset: None,
+                    page: &page,
+                    body: None,
+                    token,
+                };
+                let answer = self.ask(get, &ask, rid).await?;
+                (get, answer.headers, answer.body.to_vec())
+            }
+        };
+        let s = translate::find_asset(&args(route), &headers, &body, asset, download)?;
+        self.remember(uproject, &s.seen);
+        Ok(s.found)
     }
 
     /// Same dialect on both sides: the path is rebuilt from the matched route
@@ -467,6 +600,7 @@ impl Gateway {
             uproject,
             m.params.tag.as_deref(),
             m.params.id,
+            m.params.asset,
         )?;
         if !raw_query.is_empty() {
             pq.push('?');
@@ -602,6 +736,7 @@ impl Gateway {
             project: uproject,
             tag: Some(tag),
             id: None,
+            asset: None,
             page: &page,
             body: None,
             token,
@@ -644,17 +779,58 @@ impl Gateway {
             return Ok(t);
         }
         let up = &*self.upstream;
-        let not_found = || {
+        let found = self
+            .walk(uproject, token, rid, |list, _, text| {
+                let Some(shape) = list.response else {
+                    return Ok((None, 0));
+                };
+                let path = list.list.as_deref().unwrap_or(&[]);
+                let recs: Vec<Record> = read_list(up, shape, path, text).map_err(|e| {
+                    GwError::upstream(
+                        ErrorKind::BadUpstreamResponse,
+                        format!(
+                            "the upstream ({}) release list is unreadable: {e}",
+                            up.title
+                        ),
+                    )
+                })?;
+                let mut found = None;
+                for r in &recs {
+                    let Some(tag) = r.text("tag") else { continue };
+                    let Some(rid_) = translate::release_id(up, uproject, &tag, r) else {
+                        continue;
+                    };
+                    self.ids.insert(uproject, rid_, &tag);
+                    if rid_ == id {
+                        found = Some(tag.into_owned());
+                    }
+                }
+                Ok((found, recs.len()))
+            })
+            .await?;
+        found.ok_or_else(|| {
             GwError::client(
                 ErrorKind::NotFound,
                 format!("no release with id {id} in {uproject}"),
             )
-        };
+        })
+    }
+
+    /// Walks the upstream's release list, the largest pages it serves and at
+    /// most `max_id_scan_pages` of them, until `visit` finds what it looks for.
+    /// `visit` gets the list route, a page's answer and its text, and says what
+    /// it found and how many releases the page held; an empty page ends the
+    /// walk, as does the last.
+    async fn walk<'s, T>(
+        &'s self,
+        uproject: &str,
+        token: Option<&str>,
+        rid: &HeaderValue,
+        mut visit: impl FnMut(&'s Route, &Answer, &str) -> Result<(Option<T>, usize), GwError>,
+    ) -> Result<Option<T>, GwError> {
+        let up = &*self.upstream;
         let Some(list) = up.routes_for(Op::List).next() else {
-            return Err(not_found());
-        };
-        let Some(shape) = list.response else {
-            return Err(not_found());
+            return Ok(None);
         };
         let per_page = up
             .paging
@@ -671,46 +847,27 @@ impl Gateway {
                 project: uproject,
                 tag: None,
                 id: None,
+                asset: None,
                 page: &page,
                 body: None,
                 token,
             };
             let answer = self.ask(list, &args, rid).await?;
             let text = std::str::from_utf8(&answer.body).unwrap_or("");
-            let recs: Vec<Record> = read_list(up, shape, list.list.as_deref().unwrap_or(&[]), text)
-                .map_err(|e| {
-                    GwError::upstream(
-                        ErrorKind::BadUpstreamResponse,
-                        format!(
-                            "the upstream ({}) release list is unreadable: {e}",
-                            up.title
-                        ),
-                    )
-                })?;
-            let mut found = None;
-            for r in &recs {
-                let Some(tag) = r.text("tag") else { continue };
-                let Some(rid_) = translate::release_id(up, uproject, &tag, r) else {
-                    continue;
-                };
-                self.ids.insert(uproject, rid_, &tag);
-                if rid_ == id {
-                    found = Some(tag.into_owned());
-                }
-            }
-            if let Some(t) = found {
-                return Ok(t);
+            let (found, held) = visit(list, &answer, text)?;
+            if found.is_some() {
+                return Ok(found);
             }
             let info = paging::decode_info(up, &answer.headers, text);
             match info.next {
-                Some(n) if !recs.is_empty() => match n.parse::<u64>() {
+                Some(n) if held > 0 => match n.parse::<u64>() {
                     Ok(p) if p > page.page => page.page = p,
                     _ => page.cursor = Some(n),
                 },
-                _ => return Err(not_found()),
+                _ => return Ok(None),
             }
         }
-        Err(not_found())
+        Ok(None)
     }
 
     /// A read of the gateway's own (a lookup): `route` of the upstream with
@@ -801,6 +958,24 @@ fn succeeded(up: &Dialect, op: Op, answer: &Answer) -> Result<(), GwError> {
         &answer.headers,
         &answer.body,
     ))
+}
+
+/// The client's response from a translated answer; `json` says whether it
+/// has a JSON body.
+fn respond(cr: ClientResponse, json: bool) -> Response<Body> {
+    let mut resp = Response::new(full(cr.body));
+    *resp.status_mut() = StatusCode::from_u16(cr.status).unwrap_or(StatusCode::OK);
+    let h = resp.headers_mut();
+    if json {
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    for (k, v) in cr.headers {
+        h.append(k, v);
+    }
+    resp
 }
 
 fn too_large(max: usize) -> GwError {

@@ -8,7 +8,7 @@ pub mod scan;
 pub mod url;
 pub mod write;
 
-use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, RELEASE_ID, RELEASE_TAG};
+use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, ASSET_ID, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
     CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId, Ty,
@@ -29,6 +29,8 @@ pub struct Params {
     pub project: String,
     pub tag: Option<String>,
     pub id: Option<u64>,
+    /// An asset's id (`{asset}`).
+    pub asset: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -102,14 +104,8 @@ pub fn match_route<'d>(
             Some(PathVar::Repo) => p.repo = v.into_owned(),
             Some(PathVar::Project) => p.project = v.into_owned(),
             Some(PathVar::Tag) => p.tag = Some(v.into_owned()),
-            Some(PathVar::Id) => {
-                p.id = Some(
-                    v.parse::<u64>()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(not_found)?,
-                );
-            }
+            Some(PathVar::Id) => p.id = Some(positive(&v).ok_or_else(not_found)?),
+            Some(PathVar::Asset) => p.asset = Some(positive(&v).ok_or_else(not_found)?),
             None => {}
         }
     }
@@ -125,6 +121,11 @@ pub fn match_route<'d>(
         root,
         params: p,
     })
+}
+
+/// An id in a path: a number above zero.
+fn positive(v: &str) -> Option<u64> {
+    v.parse::<u64>().ok().filter(|n| *n > 0)
 }
 
 /// "group/sub/proj" → ("group/sub", "proj").
@@ -279,6 +280,7 @@ pub struct OutboundArgs<'a> {
     pub project: &'a str,
     pub tag: Option<&'a str>,
     pub id: Option<u64>,
+    pub asset: Option<u64>,
     pub page: &'a PageReq,
     pub body: Option<&'a Record<'a>>,
     pub token: Option<&'a str>,
@@ -315,7 +317,7 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
             }
         }
     }
-    let mut path = encode_path(u, route, a.project, a.tag, a.id)?;
+    let mut path = encode_path(u, route, a.project, a.tag, a.id, a.asset)?;
     if route.op.lists() {
         if let Some(p) = &u.paging {
             paging::encode_query(p, a.page, &mut path);
@@ -369,6 +371,7 @@ pub fn encode_path(
     project: &str,
     tag: Option<&str>,
     id: Option<u64>,
+    asset: Option<u64>,
 ) -> Result<String, GwError> {
     let mut path = String::with_capacity(64);
     path.push_str(u.roots.first().map_or("", String::as_str));
@@ -381,10 +384,18 @@ pub fn encode_path(
                     PathVar::Project => Cow::Borrowed(project),
                     PathVar::Owner => Cow::Borrowed(owner),
                     PathVar::Repo => Cow::Borrowed(repo),
-                    PathVar::Tag => Cow::Borrowed(tag.ok_or_else(|| missing_key(u, route, "tag"))?),
-                    PathVar::Id => {
-                        Cow::Owned(id.ok_or_else(|| missing_key(u, route, "id"))?.to_string())
+                    PathVar::Tag => {
+                        Cow::Borrowed(tag.ok_or_else(|| missing_key(u, route, "release tag"))?)
                     }
+                    PathVar::Id => Cow::Owned(
+                        id.ok_or_else(|| missing_key(u, route, "release id"))?
+                            .to_string(),
+                    ),
+                    PathVar::Asset => Cow::Owned(
+                        asset
+                            .ok_or_else(|| missing_key(u, route, "asset id"))?
+                            .to_string(),
+                    ),
                 };
                 // A catch-all matches a client's raw slashes; sent upstream,
                 // it is one segment like any variable ('/' becomes %2F).
@@ -399,7 +410,7 @@ fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
     GwError::gateway(
         ErrorKind::Internal,
         format!(
-            "no release {what} to address the upstream ({}) {} route",
+            "no {what} to address the upstream ({}) {} route",
             u.title, route.op
         ),
     )
@@ -438,9 +449,50 @@ pub struct ClientResponse<'b> {
     pub status: u16,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Vec<u8>,
-    /// (id, tag) of every release seen, for the identity cache; a tag is
-    /// borrowed from the upstream body unless it had escapes.
-    pub seen: Vec<(u64, Cow<'b, str>)>,
+    pub seen: Seen<'b>,
+}
+
+/// What an upstream answer showed of where releases and assets are, for the
+/// gateway's caches. A tag is borrowed from the upstream body unless it had
+/// escapes.
+#[derive(Debug, Default)]
+pub struct Seen<'b> {
+    /// (id, tag) of every release.
+    pub releases: Vec<(u64, Cow<'b, str>)>,
+    /// (asset id, tag of the release that holds it) of every asset of those
+    /// releases.
+    pub assets: Vec<(u64, Cow<'b, str>)>,
+}
+
+/// What the releases of one upstream answer hold of an asset.
+#[derive(Debug)]
+pub struct AssetSearch<'b> {
+    /// The asset, written for the client, when one of the releases holds it.
+    pub found: Option<ClientResponse<'static>>,
+    /// How many releases the answer held.
+    pub releases: usize,
+    pub seen: Seen<'b>,
+}
+
+/// Whether a request asks for an asset's file rather than its record: its
+/// route answers such requests (`download`) and an `Accept` header names the
+/// route's media type.
+pub fn wants_download(route: &Route, headers: &HeaderMap) -> bool {
+    let Some(d) = &route.download else {
+        return false;
+    };
+    headers
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|m| {
+            m.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case(&d.accept)
+        })
 }
 
 /// Translates a successful upstream answer (2xx) into the client's dialect.
@@ -449,18 +501,10 @@ pub fn translate_success<'b>(
     headers: &HeaderMap,
     body: &'b [u8],
 ) -> Result<ClientResponse<'b>, GwError> {
-    let bad = |what: String| {
-        GwError::upstream(
-            ErrorKind::BadUpstreamResponse,
-            format!(
-                "the upstream ({}) answered {} with {what}",
-                a.upstream.title, a.upstream_route.op
-            ),
-        )
-    };
+    let bad = bad_answer(a);
     let mut out_headers = Vec::new();
     map_headers(a.upstream, a.client, headers, &mut out_headers);
-    let mut seen = Vec::new();
+    let mut seen = Seen::default();
     let want_body = a.client_route.response.is_some();
     let (Some(cshape), Some(ushape)) = (a.client_route.response, a.upstream_route.response) else {
         return Ok(ClientResponse {
@@ -481,11 +525,11 @@ pub fn translate_success<'b>(
         let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
         let mut recs =
             read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
-        seen.reserve(recs.len());
+        seen.releases.reserve(recs.len());
         let up = upstream_ctx(a);
         for r in &mut recs {
             identify(a, &up, r, &mut seen);
-            check_upstream(a, ushape, r).map_err(bad)?;
+            check_upstream(a, ushape, r).map_err(&bad)?;
         }
         let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
         write_list(
@@ -513,7 +557,7 @@ pub fn translate_success<'b>(
         let mut rec =
             read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
         identify(a, &upstream_ctx(a), &mut rec, &mut seen);
-        check_upstream(a, ushape, &rec).map_err(bad)?;
+        check_upstream(a, ushape, &rec).map_err(&bad)?;
         write_record(&mut out, a.client, cshape, &rec, &a.ctx);
         if let Some(loc) = &a.client_route.location {
             let l = render(loc, &rec, &a.ctx);
@@ -527,6 +571,129 @@ pub fn translate_success<'b>(
         headers: out_headers,
         body: out,
         seen,
+    })
+}
+
+/// The error for an upstream answer that cannot be read or breaks the
+/// upstream's mapping: `what` it was answered with.
+fn bad_answer<'a>(a: &'a ResponseArgs<'_>) -> impl Fn(String) -> GwError + 'a {
+    move |what| {
+        GwError::upstream(
+            ErrorKind::BadUpstreamResponse,
+            format!(
+                "the upstream ({}) answered {} with {what}",
+                a.upstream.title, a.upstream_route.op
+            ),
+        )
+    }
+}
+
+/// Searches the releases of a successful upstream answer to a get or a list
+/// for asset `asset`. Every release is identified (for the caches); the one
+/// that holds the asset is checked as any answer is, and the asset is
+/// written for the client: its record, or, for a request for the file
+/// (`download`), a redirect to the file.
+pub fn find_asset<'b>(
+    a: &ResponseArgs,
+    headers: &HeaderMap,
+    body: &'b [u8],
+    asset: u64,
+    download: bool,
+) -> Result<AssetSearch<'b>, GwError> {
+    let bad = bad_answer(a);
+    let Some(shape) = a.upstream_route.response else {
+        return Err(bad("no release its mapping can read".into()));
+    };
+    let text =
+        simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
+    let mut recs = if a.upstream_route.op.lists() {
+        let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
+        read_list(a.upstream, shape, path, text)
+    } else {
+        read_record(a.upstream, shape, text).map(|r| vec![r])
+    }
+    .map_err(|e| bad(read_error_text(&e)))?;
+    let mut seen = Seen::default();
+    let up = upstream_ctx(a);
+    for r in &mut recs {
+        identify(a, &up, r, &mut seen);
+    }
+    let holder = recs.iter().find_map(|r| {
+        asset_lists(r)
+            .find_map(|list| list.iter().find(|x| asset_id(x) == Some(asset)))
+            .map(|x| (r, x))
+    });
+    let found = match holder {
+        Some((release, rec)) => {
+            check_upstream(a, shape, release).map_err(&bad)?;
+            Some(write_asset(a, headers, rec, download)?)
+        }
+        None => None,
+    };
+    Ok(AssetSearch {
+        found,
+        releases: recs.len(),
+        seen,
+    })
+}
+
+/// The asset lists a record holds.
+fn asset_lists<'r, 'b>(rec: &'r Record<'b>) -> impl Iterator<Item = &'r [Record<'b>]> {
+    rec.kind
+        .lists()
+        .iter()
+        .zip(&rec.lists)
+        .filter(|((_, kind), _)| *kind == Kind::Asset)
+        .filter_map(|(_, list)| list.as_deref())
+}
+
+/// An asset's id, where it is a number (or a string of one).
+fn asset_id(rec: &Record) -> Option<u64> {
+    let json = rec.vals[ASSET_ID].as_deref()?;
+    json_text(json).unwrap_or(Cow::Borrowed(json)).parse().ok()
+}
+
+/// One asset for the client: its record in the client's shape, or a redirect
+/// to its file.
+fn write_asset(
+    a: &ResponseArgs,
+    headers: &HeaderMap,
+    rec: &Record,
+    download: bool,
+) -> Result<ClientResponse<'static>, GwError> {
+    let mut out_headers = Vec::new();
+    map_headers(a.upstream, a.client, headers, &mut out_headers);
+    if let Some(d) = a.client_route.download.as_ref().filter(|_| download) {
+        let url = rec.vals[d.field].as_deref().and_then(json_text);
+        let location = url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .and_then(|u| HeaderValue::from_str(u).ok());
+        let Some(location) = location else {
+            let name = rec.text("name").or_else(|| rec.text("id"));
+            return Err(bad_answer(a)(format!(
+                "asset `{}` without a file URL (`{}`)",
+                name.unwrap_or(Cow::Borrowed("?")),
+                Kind::Asset.fields()[d.field]
+            )));
+        };
+        out_headers.push((http::header::LOCATION, location));
+        return Ok(ClientResponse {
+            status: d.status,
+            headers: out_headers,
+            body: Vec::new(),
+            seen: Seen::default(),
+        });
+    }
+    let mut out = Vec::with_capacity(1024);
+    if let Some(shape) = a.client_route.response {
+        write_record(&mut out, a.client, shape, rec, &a.ctx);
+    }
+    Ok(ClientResponse {
+        status: a.client_route.status,
+        headers: out_headers,
+        body: out,
+        seen: Seen::default(),
     })
 }
 
@@ -603,12 +770,7 @@ fn upstream_ctx<'c>(a: &ResponseArgs<'c>) -> Ctx<'c> {
 /// Gives the release the id clients of numeric-id dialects use, and fills
 /// fields the upstream left out (or sent as `null`) but its mapping can derive.
 /// `up`: the context of the upstream's own values (see `upstream_ctx`).
-fn identify<'b>(
-    a: &ResponseArgs,
-    up: &Ctx,
-    rec: &mut Record<'b>,
-    seen: &mut Vec<(u64, Cow<'b, str>)>,
-) {
+fn identify<'b>(a: &ResponseArgs, up: &Ctx, rec: &mut Record<'b>, seen: &mut Seen<'b>) {
     if let Some(shape) = a.upstream_route.response {
         for (field, tpl) in &a.upstream.shape(shape).derive {
             if rec.vals[*field].as_deref().is_none_or(|v| v == "null") {
@@ -629,12 +791,18 @@ fn identify<'b>(
     let Some(tag) = tag else {
         return;
     };
+    for list in asset_lists(rec) {
+        seen.assets.extend(
+            list.iter()
+                .filter_map(|x| Some((asset_id(x)?, tag.clone()))),
+        );
+    }
     let id = release_id(a.upstream, a.upstream_project, &tag, rec);
     if let Some(id) = id {
         if a.upstream.synthesized_ids {
             rec.vals[RELEASE_ID] = Some(Cow::Owned(id.to_string()));
         }
-        seen.push((id, tag));
+        seen.releases.push((id, tag));
     }
 }
 

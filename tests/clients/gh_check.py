@@ -46,6 +46,13 @@ by_id = api(f"repos/demo/hello/releases/{one['id']}")
 check("get by id", by_id["tag_name"], "release/2.0")
 check("latest", api("repos/demo/hello/releases/latest")["tag_name"], "release/2.0")
 
+# Each asset of a release, at its url.
+with_assets = api("repos/demo/hello/releases/tags/v1.1.0")
+for a in with_assets["assets"]:
+    got = api(f"repos/demo/hello/releases/assets/{a['id']}")
+    check(f"{a['name']}: get by id", (got["id"], got["name"], got["browser_download_url"]), (a["id"], a["name"], a["browser_download_url"]))
+check("assets of v1.1.0", len(with_assets["assets"]), 2)
+
 made = gh("release", "create", "v3.0.0", "-R", REPO, "--title", "Three", "--notes", "Notes.", "--target", "main")
 check("gh release create prints the release's page", made.stdout.strip().endswith("/releases/v3.0.0"), True)
 created = api("repos/demo/hello/releases/tags/v3.0.0")

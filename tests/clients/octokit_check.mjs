@@ -64,6 +64,16 @@ for (const r of releases) {
   const listed = await o.paginate(o.rest.repos.listReleaseAssets, { ...repo, release_id: r.id, per_page: 1 });
   check(`${r.tag_name}: assets, one per page`, listed.map((a) => [a.name, a.browser_download_url]), ASSETS[r.tag_name]);
   check(`${r.tag_name}: assets in the release`, r.assets.map((a) => a.id), listed.map((a) => a.id));
+  for (const a of listed) {
+    const one = await o.rest.repos.getReleaseAsset({ ...repo, asset_id: a.id });
+    check(`${a.name}: get by id`, [one.data.id, one.data.name, one.data.url], [a.id, a.name, a.url]);
+    // The file itself: GitHub's redirect to it, not followed here (the demo's
+    // files are not served anywhere).
+    const file = await o.rest.repos.getReleaseAsset({
+      ...repo, asset_id: a.id, headers: { accept: "application/octet-stream" }, request: { redirect: "manual" },
+    });
+    check(`${a.name}: download redirect`, [file.status, file.headers.location], [302, a.browser_download_url]);
+  }
 }
 
 const created = await o.rest.repos.createRelease({ ...repo, tag_name: "v3.0.0", name: "Three", body: "Notes.", target_commitish: "main" });

@@ -48,6 +48,8 @@ for r in releases:
     check(f"{r.tag_name}: assets in the release", [(a.id, a.name) for a in r.assets], [(a.id, a.name) for a in listed])
     for a in listed:
         check(f"{a.name}: url", a.url, f"{BASE}/repos/demo/hello/releases/assets/{a.id}")
+        one = repo.get_release_asset(a.id)  # by its id alone, at its url
+        check(f"{a.name}: get by id", (one.id, one.name, one.browser_download_url), (a.id, a.name, a.browser_download_url))
 
 created = repo.create_git_release("v3.0.0", "Three", "Notes.", target_commitish="main")
 check("created", (created.tag_name, created.name, created.body, created.draft), ("v3.0.0", "Three", "Notes.", False))

@@ -48,6 +48,9 @@ for r in DEMO_SEED:
         [(l["id"], l["name"]) for l in release.assets["links"]],
         [(l.id, l.name) for l in links],
     )
+    for l in links:
+        one = release.links.get(l.id)
+        check(f"{r['tag']}: link {l.name}", (one.id, one.name, one.url), (l.id, l.name, l.url))
 
 created = project.releases.create({"tag_name": "v3.0.0", "name": "Three", "description": "Notes.", "ref": "main"})
 check("created", (created.tag_name, created.name, created.description), ("v3.0.0", "Three", "Notes."))

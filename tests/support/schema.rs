@@ -43,6 +43,11 @@ pub fn github_release_list(v: &Value) -> Result<(), String> {
     check("github release list", &github().release_list, v)
 }
 
+/// A GitHub `release-asset` object (one asset).
+pub fn github_asset(v: &Value) -> Result<(), String> {
+    check("github release-asset", &github().asset, v)
+}
+
 /// An array of GitHub `release-asset` objects (a release's assets).
 pub fn github_asset_list(v: &Value) -> Result<(), String> {
     check("github release-asset list", &github().asset_list, v)
@@ -94,6 +99,11 @@ pub fn gitlab_release(v: &Value) -> Result<(), String> {
 /// A GitLab release list response (`$defs/v4_releases`).
 pub fn gitlab_release_list(v: &Value) -> Result<(), String> {
     check("gitlab release list", &gitlab_responses().release_list, v)
+}
+
+/// A GitLab release link (`$defs/release_link`).
+pub fn gitlab_release_link(v: &Value) -> Result<(), String> {
+    check("gitlab release link", &gitlab_responses().link, v)
 }
 
 /// A GitLab release links response (`$defs/release_links`).
@@ -324,6 +334,7 @@ struct GitHub {
     paths: Vec<PathOp>,
     release: Compiled,
     release_list: Compiled,
+    asset: Compiled,
     asset_list: Compiled,
     basic_error: Compiled,
     validation_error: Compiled,
@@ -350,6 +361,7 @@ fn github() -> &'static GitHub {
             paths: parse_paths(spec, GITHUB_SPEC),
             release_list: build(json!({"type": "array", "items": release}), "release list"),
             release: build(release, "release"),
+            asset: build(schema("release-asset"), "release-asset"),
             asset_list: build(
                 json!({"type": "array", "items": schema("release-asset")}),
                 "release-asset list",
@@ -582,6 +594,7 @@ fn percent_decode(s: &str) -> String {
 struct GitLabResponses {
     release: Compiled,
     release_list: Compiled,
+    link: Compiled,
     links: Compiled,
 }
 
@@ -608,6 +621,7 @@ fn gitlab_responses() -> &'static GitLabResponses {
         GitLabResponses {
             release: build("v4_release"),
             release_list: build("v4_releases"),
+            link: build("release_link"),
             links: build("release_links"),
         }
     })
