@@ -650,7 +650,10 @@ fn asset_lists<'r, 'b>(rec: &'r Record<'b>) -> impl Iterator<Item = &'r [Record<
 /// An asset's id, where it is a number (or a string of one).
 fn asset_id(rec: &Record) -> Option<u64> {
     let json = rec.vals[ASSET_ID].as_deref()?;
-    json_text(json).unwrap_or(Cow::Borrowed(json)).parse().ok()
+    match json.parse() {
+        Ok(n) => Some(n),
+        Err(_) => json_text(json)?.parse().ok(),
+    }
 }
 
 /// One asset for the client: its record in the client's shape, or a redirect
@@ -792,10 +795,12 @@ fn identify<'b>(a: &ResponseArgs, up: &Ctx, rec: &mut Record<'b>, seen: &mut See
         return;
     };
     for list in asset_lists(rec) {
-        seen.assets.extend(
-            list.iter()
-                .filter_map(|x| Some((asset_id(x)?, tag.clone()))),
-        );
+        seen.assets.reserve(list.len());
+        for x in list {
+            if let Some(id) = asset_id(x) {
+                seen.assets.push((id, tag.clone()));
+            }
+        }
     }
     let id = release_id(a.upstream, a.upstream_project, &tag, rec);
     if let Some(id) = id {
