@@ -19,10 +19,12 @@ pub enum Op {
     Assets,
     /// One asset, by its id; the path may name its release too.
     Asset,
+    /// Deletes one asset, addressed as for `Asset`.
+    DeleteAsset,
 }
 
 impl Op {
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 9] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -31,6 +33,7 @@ impl Op {
         Op::Delete,
         Op::Assets,
         Op::Asset,
+        Op::DeleteAsset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Op {
             Op::Delete => "delete",
             Op::Assets => "assets",
             Op::Asset => "asset",
+            Op::DeleteAsset => "delete_asset",
         }
     }
 
@@ -68,10 +72,15 @@ impl Op {
         matches!(self, Op::Get | Op::Update | Op::Delete | Op::Assets)
     }
 
+    /// Whether the operation addresses one asset (by its id, `{asset}`).
+    pub fn addresses_asset(self) -> bool {
+        matches!(self, Op::Asset | Op::DeleteAsset)
+    }
+
     /// The kind of object the answer holds.
     pub fn answers(self) -> Kind {
         match self {
-            Op::Assets | Op::Asset => Kind::Asset,
+            Op::Assets | Op::Asset | Op::DeleteAsset => Kind::Asset,
             _ => Kind::Release,
         }
     }

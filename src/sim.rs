@@ -275,6 +275,29 @@ impl Sim {
                     st.projects[project][i].lists[0].iter().flatten().collect();
                 Ok(self.page(d, route, &assets, &ctx, path, query))
             }
+            Op::DeleteAsset => {
+                let mut st = self.lock();
+                let named = find(&st);
+                let rels = st.projects.get_mut(project).ok_or_else(not_found)?;
+                let holders = match named {
+                    Some(i) => &mut rels[i..=i],
+                    None if p.id.is_none() && p.tag.is_none() => &mut rels[..],
+                    None => return Err(not_found()),
+                };
+                for r in holders {
+                    let Some(links) = r.lists[0].as_mut() else {
+                        continue;
+                    };
+                    let at = links
+                        .iter()
+                        .position(|a| a.text("id").and_then(|t| t.parse::<u64>().ok()) == p.asset);
+                    if let Some(at) = at {
+                        let gone = links.remove(at);
+                        return Ok(one(&gone, route.status));
+                    }
+                }
+                Err(GwError::client(ErrorKind::NotFound, "404 Not found"))
+            }
             Op::Asset => {
                 let st = self.lock();
                 let rels = st.projects.get(project).ok_or_else(not_found)?;

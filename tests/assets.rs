@@ -150,11 +150,7 @@ async fn assets_of_an_unknown_release_are_a_github_404() {
     assert_eq!(r.status, 404);
     let v = r.json();
     schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
-    assert_eq!(
-        v["message"],
-        format!("no release with id {id} in o/r"),
-        "{v:#}"
-    );
+    assert_eq!(v["message"], "Not Found", "{v:#}");
     // Only the walk: no links were asked for.
     assert_eq!(gitlab_saw(&fake), [format!("GET {GL}?page=1&per_page=100")]);
 }
@@ -414,7 +410,16 @@ async fn an_asset_no_release_holds_is_a_github_404() {
         assert_eq!(r.status, 404);
         let v = r.json();
         schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
-        assert_eq!(v["message"], "no asset with id 99 in o/r", "{v:#}");
+        // GitHub's own 404, word for word (PyGithub tells a missing object
+        // by its message); what was looked for is in the gateway's log.
+        assert_eq!(
+            v,
+            json!({
+                "message": "Not Found",
+                "documentation_url": "https://docs.github.com/rest/releases/releases",
+                "status": "404",
+            })
+        );
     }
     // Not a number above zero: no route, and nothing is asked.
     let r = call(
@@ -478,10 +483,7 @@ async fn gitlab_client_gets_a_release_link_from_a_github_release() {
     // A link of another release (or of none): GitLab's 404.
     let r = call("GET", &format!("{links}/2"), &GITLAB_TOKEN, "").await;
     assert_eq!(r.status, 404);
-    assert_eq!(
-        r.json(),
-        json!({"message": "no asset with id 2 in release release/1.0"})
-    );
+    assert_eq!(r.json(), json!({"message": "404 Not found"}));
     let saw: Vec<String> = fake
         .requests()
         .iter()
@@ -516,4 +518,113 @@ async fn same_dialect_passes_a_download_redirect_through() {
     assert_eq!(seen[0].path_and_query, "/repos/o/r/releases/assets/5");
     assert_eq!(seen[0].header("accept"), Some("application/octet-stream"));
     assert_eq!(seen[0].header("authorization"), Some("token ghp-secret"));
+}
+
+#[tokio::test]
+async fn github_client_deletes_an_asset_of_a_gitlab_release() {
+    let link = format!("{GL}/release%2F1.0/assets/links/3");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            GL,
+            Reply::json(200, &json!([gl_release("release/1.0")])),
+        )
+        .route(
+            "DELETE",
+            &link,
+            Reply::json(200, &gl_links()[0]).with_header("RateLimit-Remaining", "7"),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let url = format!("{}/repos/o/r/releases/assets/3", gw.url);
+    let r = call("DELETE", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("content-type"), None);
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("7"));
+    // An asset no release holds: nothing is deleted.
+    let none = format!("{}/repos/o/r/releases/assets/99", gw.url);
+    let r = call("DELETE", &none, &GITHUB_TOKEN, "").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["message"], "Not Found");
+    assert_eq!(
+        gitlab_saw(&fake),
+        [
+            format!("GET {GL}?page=1&per_page=100"),
+            format!("DELETE {link}"),
+            format!("GET {GL}?page=1&per_page=100"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_asset_delete_that_fails_is_sent_once() {
+    let link = format!("{GL}/v1.0/assets/links/3");
+    let fake = FakeUpstream::builder()
+        .route("GET", GL, Reply::json(200, &json!([gl_release("v1.0")])))
+        .route("DELETE", &link, Reply::Hangup)
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let url = format!("{}/repos/o/r/releases/assets/3", gw.url);
+    let r = call("DELETE", &url, &GITHUB_TOKEN, "").await;
+    assert_eq!(r.status, 502);
+    let v = r.json();
+    schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    let deletes = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 1);
+}
+
+#[tokio::test]
+async fn gitlab_client_deletes_a_release_link_from_a_github_release() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octo/app/releases/tags/release%2F1.0",
+            Reply::json(200, &schema::github_example_release("release/1.0", 42)),
+        )
+        .route(
+            "DELETE",
+            "/repos/octo/app/releases/assets/1",
+            Reply::empty(204),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let links = format!(
+        "{}/api/v4/projects/octo%2Fapp/releases/release%2F1.0/assets/links",
+        gw.url
+    );
+    // GitLab answers with the deleted link: the client gets it as it was found.
+    let r = call("DELETE", &format!("{links}/1"), &GITLAB_TOKEN, "").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitlab_release_link(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!((&v["id"], &v["name"]), (&json!(1), &json!("example.zip")));
+    // A link of another release: GitLab's 404, and nothing is deleted.
+    let r = call("DELETE", &format!("{links}/2"), &GITLAB_TOKEN, "").await;
+    assert_eq!(r.status, 404);
+    let saw: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let target = r.path_and_query.clone();
+            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
+            format!("{} {target}", r.method)
+        })
+        .collect();
+    assert_eq!(
+        saw,
+        [
+            "GET /repos/octo/app/releases/tags/release%2F1.0",
+            "DELETE /repos/octo/app/releases/assets/1",
+            "GET /repos/octo/app/releases/tags/release%2F1.0",
+        ]
+    );
 }

@@ -882,16 +882,16 @@ impl Compiler<'_, '_> {
             );
         }
         let names_asset = path_has(&path, PathVar::Asset);
-        if op == Some(Op::Asset) && !names_asset {
+        if op.is_some_and(Op::addresses_asset) && !names_asset {
             self.err(
                 rs.path.span(),
-                "an `asset` route addresses one asset: the path needs {asset}",
+                "this operation addresses one asset: the path needs {asset}",
                 None,
             );
-        } else if op.is_some_and(|o| o != Op::Asset) && names_asset {
+        } else if op.is_some_and(|o| !o.addresses_asset()) && names_asset {
             self.err(
                 rs.path.span(),
-                "{asset} names an asset: only an `asset` route's path has it",
+                "{asset} names an asset: only the path of an `asset` or `delete_asset` route has it",
                 None,
             );
         }

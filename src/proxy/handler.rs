@@ -13,7 +13,7 @@ use crate::translate::read::{read_list, read_record};
 use crate::translate::record::Record;
 use crate::translate::write::Ctx;
 use crate::translate::{
-    self, ClientResponse, Matched, OutboundArgs, Params, ReleaseKey, ResponseArgs, Seen,
+    self, ClientResponse, FoundAsset, Matched, OutboundArgs, Params, ReleaseKey, ResponseArgs, Seen,
 };
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
@@ -286,7 +286,7 @@ impl Gateway {
             raw_query,
             page: &page,
         };
-        if m.route.op == Op::Asset {
+        if m.route.op.addresses_asset() {
             let found = self
                 .asset(
                     &answer_args,
@@ -298,7 +298,25 @@ impl Gateway {
                 )
                 .await
                 .map_err(fail)?;
-            return Ok(respond(found, m.route.response.is_some() && !download));
+            if m.route.op == Op::Asset {
+                return Ok(respond(
+                    found.answer,
+                    m.route.response.is_some() && !download,
+                ));
+            }
+            let cr = self
+                .write_asset(
+                    found,
+                    client,
+                    m.route.op,
+                    &m.params,
+                    &uproject,
+                    token.as_deref(),
+                    rid,
+                )
+                .await
+                .map_err(fail)?;
+            return Ok(respond(cr, m.route.response.is_some()));
         }
         let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
         let Resolved { tag, id, release } = self
@@ -381,7 +399,7 @@ impl Gateway {
         token: Option<&str>,
         download: bool,
         rid: &HeaderValue,
-    ) -> Result<ClientResponse<'static>, GwError>
+    ) -> Result<FoundAsset, GwError>
     where
         F: Fn(&'a Route) -> ResponseArgs<'a>,
     {
@@ -398,7 +416,7 @@ impl Gateway {
                 ReleaseKey::Id(i) => format!("the release with id {i}"),
                 ReleaseKey::None => params.project.clone(),
             };
-            GwError::client(
+            GwError::upstream(
                 ErrorKind::NotFound,
                 format!("no asset with id {asset} in {within}"),
             )
@@ -415,7 +433,7 @@ impl Gateway {
                 .asset_in_release(args, &key, uproject, token, asset, download, rid)
                 .await;
             match found {
-                Ok(Some(cr)) => return Ok(cr),
+                Ok(Some(found)) => return Ok(found),
                 Ok(None) if named != ReleaseKey::None => return Err(not_found()),
                 Err(e) if named != ReleaseKey::None => return Err(e),
                 // The release the asset was last seen in no longer holds it
@@ -439,6 +457,47 @@ impl Gateway {
         found.ok_or_else(not_found)
     }
 
+    /// Sends a write (`op`) to an asset found in its release, once: the
+    /// upstream route is addressed by the release it was found in. The client
+    /// gets the asset as it was found, as a delete answered with the deleted
+    /// record does; the upstream's own answer is not read.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_asset(
+        &self,
+        found: FoundAsset,
+        client: &Dialect,
+        op: Op,
+        params: &Params,
+        uproject: &str,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<ClientResponse<'static>, GwError> {
+        let up = &*self.upstream;
+        let key = ReleaseKey::Tag(found.tag);
+        let uroute = translate::upstream_route(up, op, &key)?;
+        let Resolved { tag, id, .. } = self.resolve(uroute, &key, uproject, token, rid).await?;
+        let page = PageReq::default();
+        let args = OutboundArgs {
+            project: uproject,
+            tag: tag.as_deref(),
+            id,
+            asset: params.asset,
+            page: &page,
+            body: None,
+            token,
+        };
+        let make = || translate::encode_request(up, uroute, &args);
+        let answer = self.forward(make, op.idempotent(), rid).await?;
+        succeeded(up, op, &answer)?;
+        if let Some(asset) = params.asset {
+            self.asset_tags.remove(uproject, asset);
+        }
+        let mut cr = found.answer;
+        cr.headers.clear();
+        translate::map_headers(up, client, &answer.headers, &mut cr.headers);
+        Ok(cr)
+    }
+
     /// Asset `asset` as the upstream's answer for release `key` holds it.
     #[allow(clippy::too_many_arguments)]
     async fn asset_in_release<'a, F>(
@@ -450,7 +509,7 @@ impl Gateway {
         asset: u64,
         download: bool,
         rid: &HeaderValue,
-    ) -> Result<Option<ClientResponse<'static>>, GwError>
+    ) -> Result<Option<FoundAsset>, GwError>
     where
         F: Fn(&'a Route) -> ResponseArgs<'a>,
     {
@@ -809,7 +868,7 @@ impl Gateway {
             })
             .await?;
         found.ok_or_else(|| {
-            GwError::client(
+            GwError::upstream(
                 ErrorKind::NotFound,
                 format!("no release with id {id} in {uproject}"),
             )

@@ -467,11 +467,20 @@ pub struct Seen<'b> {
 /// What the releases of one upstream answer hold of an asset.
 #[derive(Debug)]
 pub struct AssetSearch<'b> {
-    /// The asset, written for the client, when one of the releases holds it.
-    pub found: Option<ClientResponse<'static>>,
+    /// The asset, when one of the releases holds it.
+    pub found: Option<FoundAsset>,
     /// How many releases the answer held.
     pub releases: usize,
     pub seen: Seen<'b>,
+}
+
+/// An asset found in its release.
+#[derive(Debug)]
+pub struct FoundAsset {
+    /// The asset written for the client.
+    pub answer: ClientResponse<'static>,
+    /// The tag of the release that holds it.
+    pub tag: String,
 }
 
 /// Whether a request asks for an asset's file rather than its record: its
@@ -626,7 +635,10 @@ pub fn find_asset<'b>(
     let found = match holder {
         Some((release, rec)) => {
             check_upstream(a, shape, release).map_err(&bad)?;
-            Some(write_asset(a, headers, rec, download)?)
+            Some(FoundAsset {
+                answer: write_asset(a, headers, rec, download)?,
+                tag: release.text("tag").unwrap_or_default().into_owned(),
+            })
         }
         None => None,
     };

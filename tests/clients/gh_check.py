@@ -69,4 +69,12 @@ listing = gh("release", "list", "-R", REPO, ok=False)
 check("gh release list (GraphQL)", (listing.returncode != 0, "/api/graphql" in listing.stderr), (True, True))
 
 check("the list at the end, two per page", listed("repos/demo/hello/releases?per_page=2"), SEED)
+
+# An asset deleted by its id, then gone.
+doomed = with_assets["assets"][-1]
+gh("api", "-X", "DELETE", f"repos/demo/hello/releases/assets/{doomed['id']}")
+after = api("repos/demo/hello/releases/tags/v1.1.0")
+check("assets after the delete", [a["name"] for a in after["assets"]], [a["name"] for a in with_assets["assets"][:-1]])
+gone_asset = gh("api", f"repos/demo/hello/releases/assets/{doomed['id']}", ok=False)
+check("deleted asset", (gone_asset.returncode, "Not Found (HTTP 404)" in gone_asset.stderr), (1, True))
 print("gh: all release calls answered as GitHub would")

@@ -102,4 +102,14 @@ check("unknown id: status", missing, 404);
 
 const end = await o.paginate(o.rest.repos.listReleases, { ...repo, per_page: 2 });
 check("the list at the end, two per page", seen(end), SEED);
+
+// An asset deleted by its id, then gone from its release.
+const v11 = (await o.rest.repos.getReleaseByTag({ ...repo, tag: "v1.1.0" })).data;
+const doomed = v11.assets[v11.assets.length - 1];
+const removed = await o.rest.repos.deleteReleaseAsset({ ...repo, asset_id: doomed.id });
+check("asset delete: status", removed.status, 204);
+const left = await o.paginate(o.rest.repos.listReleaseAssets, { ...repo, release_id: v11.id, per_page: 1 });
+check("assets after the delete", left.map((a) => a.name), v11.assets.slice(0, -1).map((a) => a.name));
+const [goneAsset] = await status(() => o.rest.repos.getReleaseAsset({ ...repo, asset_id: doomed.id }));
+check("deleted asset: status", goneAsset, 404);
 console.log("octokit: all release calls answered as GitHub would");

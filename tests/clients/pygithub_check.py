@@ -82,4 +82,16 @@ except github.UnknownObjectException as e:
     check("missing tag: status", e.status, 404)
 
 check("the list at the end", seen(repo.get_releases()), SEED)
+
+# An asset deleted (by its id alone), then gone from its release.
+v11 = repo.get_release("v1.1.0")
+doomed = v11.assets[-1]
+check("asset deleted", doomed.delete_asset(), True)
+left = [a.name for a in repo.get_release("v1.1.0").get_assets()]
+check("assets after the delete", left, [a.name for a in v11.assets[:-1]])
+try:
+    repo.get_release_asset(doomed.id).name  # lazy: read once an attribute is asked for
+    sys.exit("PyGithub: the deleted asset is still there")
+except github.UnknownObjectException as e:
+    check("deleted asset: status", e.status, 404)
 print("PyGithub: all release calls answered as GitHub would")

@@ -73,4 +73,16 @@ except gitlab.exceptions.GitlabGetError as e:
     check("missing tag: status", e.response_code, 404)
 
 check("the list at the end", seen(project.releases.list(get_all=True)), SEED)
+
+# A link deleted, then gone from its release.
+v11 = project.releases.get("v1.1.0")
+doomed = v11.assets["links"][-1]
+v11.links.delete(doomed["id"])
+left = [l.name for l in v11.links.list(get_all=True)]
+check("links after the delete", left, [l["name"] for l in v11.assets["links"][:-1]])
+try:
+    v11.links.get(doomed["id"])
+    sys.exit("python-gitlab: the deleted link is still there")
+except gitlab.exceptions.GitlabGetError as e:
+    check("deleted link: status", e.response_code, 404)
 print("python-gitlab: all release calls answered as GitLab would")
