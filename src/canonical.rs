@@ -21,10 +21,12 @@ pub enum Op {
     Asset,
     /// Deletes one asset, addressed as for `Asset`.
     DeleteAsset,
+    /// Adds a file to a release as an asset: the request body is the file.
+    Upload,
 }
 
 impl Op {
-    pub const ALL: [Op; 9] = [
+    pub const ALL: [Op; 10] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -34,6 +36,7 @@ impl Op {
         Op::Assets,
         Op::Asset,
         Op::DeleteAsset,
+        Op::Upload,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Op {
             Op::Assets => "assets",
             Op::Asset => "asset",
             Op::DeleteAsset => "delete_asset",
+            Op::Upload => "upload",
         }
     }
 
@@ -69,7 +73,10 @@ impl Op {
 
     /// Whether the operation addresses one release (by id or tag).
     pub fn addresses_one(self) -> bool {
-        matches!(self, Op::Get | Op::Update | Op::Delete | Op::Assets)
+        matches!(
+            self,
+            Op::Get | Op::Update | Op::Delete | Op::Assets | Op::Upload
+        )
     }
 
     /// Whether the operation addresses one asset (by its id, `{asset}`).
@@ -80,7 +87,7 @@ impl Op {
     /// The kind of object the answer holds.
     pub fn answers(self) -> Kind {
         match self {
-            Op::Assets | Op::Asset | Op::DeleteAsset => Kind::Asset,
+            Op::Assets | Op::Asset | Op::DeleteAsset | Op::Upload => Kind::Asset,
             _ => Kind::Release,
         }
     }

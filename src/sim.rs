@@ -18,6 +18,19 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 
+/// One request, as the simulated forge serves it.
+struct Req<'a> {
+    route: &'a Route,
+    params: &'a Params,
+    body: &'a [u8],
+    api: &'a str,
+    path: &'a str,
+    query: &'a str,
+    /// The request asks for an asset's file (see `translate::wants_download`).
+    download: bool,
+    content_type: &'a str,
+}
+
 pub struct Sim {
     dialect: Arc<Dialect>,
     base: String,
@@ -206,6 +219,12 @@ impl Sim {
         let route = m.route;
         let params = m.params;
         let download = translate::wants_download(route, req.headers());
+        let content_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
         let body = match Limited::new(req.into_body(), 10 << 20).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => {
@@ -215,24 +234,33 @@ impl Sim {
                 ))
             }
         };
-        match self.serve(&d, route, &params, &body, &api, &path, &query, download) {
+        let req = Req {
+            route,
+            params: &params,
+            body: &body,
+            api: &api,
+            path: &path,
+            query: &query,
+            download,
+            content_type: &content_type,
+        };
+        match self.serve(&d, &req) {
             Ok(r) => r,
             Err(e) => self.error(&e),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn serve(
-        &self,
-        d: &Dialect,
-        route: &Route,
-        p: &Params,
-        body: &[u8],
-        api: &str,
-        path: &str,
-        query: &str,
-        download: bool,
-    ) -> Result<Response<Full<Bytes>>, GwError> {
+    fn serve(&self, d: &Dialect, req: &Req) -> Result<Response<Full<Bytes>>, GwError> {
+        let Req {
+            route,
+            params: p,
+            body,
+            api,
+            path,
+            query,
+            download,
+            content_type,
+        } = *req;
         let ctx = Ctx {
             api,
             upstream: &self.base,
@@ -274,6 +302,50 @@ impl Sim {
                 let assets: Vec<&Record> =
                     st.projects[project][i].lists[0].iter().flatten().collect();
                 Ok(self.page(d, route, &assets, &ctx, path, query))
+            }
+            Op::Upload => {
+                // The body is the file; its name (and label) are in the query,
+                // as the forges that take uploads this way have them.
+                let pairs = crate::translate::url::query_pairs(query);
+                let arg = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+                let Some(name) = arg("name").filter(|n| !n.is_empty()) else {
+                    return Err(GwError::client(
+                        ErrorKind::BadRequest,
+                        "an upload needs `name` in its query",
+                    ));
+                };
+                let mut st = self.lock();
+                st.next_id += 1;
+                let id = st.next_id;
+                let i = find(&st).ok_or_else(not_found)?;
+                let release = &mut st.projects.get_mut(project).ok_or_else(not_found)?[i];
+                let tag = release.text("tag").unwrap_or_default().into_owned();
+                let links = release.lists[0].get_or_insert_with(Vec::new);
+                if links
+                    .iter()
+                    .any(|a| a.text("name").as_deref() == Some(&*name))
+                {
+                    return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
+                        .with_field("name"));
+                }
+                let mut a = Record::new(Kind::Asset);
+                a.set_json("id", id.to_string());
+                a.set_str("name", &name);
+                if let Some(label) = arg("label") {
+                    a.set_str("label", &label);
+                }
+                a.set_str(
+                    "url",
+                    &format!("{}/{project}/releases/download/{tag}/{name}", self.base),
+                );
+                a.set_json("size", body.len().to_string());
+                a.set_str("content_type", content_type);
+                let now = now_rfc3339();
+                a.set_str("created_at", &now);
+                a.set_str("updated_at", &now);
+                a.set_str("state", "uploaded");
+                links.push(a.clone());
+                Ok(one(&a, route.status))
             }
             Op::DeleteAsset => {
                 let mut st = self.lock();

@@ -628,3 +628,59 @@ async fn gitlab_client_deletes_a_release_link_from_a_github_release() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_upload_to_a_gitlab_release_is_refused_before_its_file_is_read() {
+    let fake = FakeUpstream::builder().start().await;
+    // A file over the body limit: what the client learns is why GitLab
+    // cannot take it, not that it is too large.
+    let gw = TestGateway::start_with(&fake.url(), "[limits]\nmax_body_bytes = 1024\n").await;
+    let id = synthetic_id("o/r", "v1.0");
+    // Where a translated release's upload_url points, with its name filled in.
+    let url = format!("{}/repos/o/r/releases/{id}/assets?name=app.tar.gz", gw.url);
+    let file = "x".repeat(4096);
+    let headers = [
+        ("Authorization", "token ghp-secret"),
+        ("Content-Type", "application/gzip"),
+    ];
+    let r = call("POST", &url, &headers, &file).await;
+    assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        v["message"],
+        "the upstream (GitLab) has no `upload` operation for releases: GitLab keeps no files \
+         for a release: its assets are links to files stored elsewhere (its package registry, \
+         say); store the file there and link it to the release"
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn same_dialect_passes_an_upload_through() {
+    let path = "/repos/o/r/releases/5/assets";
+    let fake = FakeUpstream::builder()
+        .route("POST", path, Reply::json(201, &github_asset()))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "github", &fake.url(), "").await;
+    let url = format!(
+        "{}{path}?name=example.zip&label=short%20description",
+        gw.url
+    );
+    let headers = [
+        ("Authorization", "token ghp-secret"),
+        ("Content-Type", "application/zip"),
+    ];
+    let r = call("POST", &url, &headers, "PK\u{3}\u{4} the file").await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json(), github_asset());
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].path_and_query,
+        format!("{path}?name=example.zip&label=short%20description")
+    );
+    assert_eq!(seen[0].header("content-type"), Some("application/zip"));
+    assert_eq!(seen[0].body_text(), "PK\u{3}\u{4} the file");
+}

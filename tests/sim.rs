@@ -3,7 +3,7 @@
 //! update, delete) must pass GitLab's own release schema, and its links
 //! GitLab's links schemas, as python-gitlab and GitLab clients of the demo see
 //! it. Served in GitHub's dialect, it answers a request for an asset's file
-//! with GitHub's redirect.
+//! with GitHub's redirect, and takes uploads.
 
 mod support;
 use forgebridge::sim::{self, Sim};
@@ -162,4 +162,29 @@ async fn served_as_github_an_asset_file_is_a_redirect() {
         Some("https://downloads.invalid/hello/v1.1.0/checksums.txt")
     );
     assert!(file.body.is_empty());
+
+    // An upload, as GitHub takes it: the body is the file, its name in the query.
+    let upload = format!("{base}/{}/assets?name=notes.txt&label=Notes", v11["id"]);
+    let made = call("POST", &upload, &[("Content-Type", "text/plain")], "hello").await;
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let made = made.json();
+    schema::github_asset(&made).unwrap_or_else(|e| panic!("{e}\n{made:#}"));
+    assert_eq!(
+        (
+            &made["name"],
+            &made["label"],
+            &made["size"],
+            &made["content_type"]
+        ),
+        (
+            &json!("notes.txt"),
+            &json!("Notes"),
+            &json!(5),
+            &json!("text/plain")
+        )
+    );
+    let again = call("POST", &upload, &[], "hello").await;
+    assert_eq!(again.status, 422);
+    let listed = get(&format!("{base}/{}/assets", v11["id"])).await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3));
 }

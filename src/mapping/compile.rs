@@ -157,6 +157,23 @@ impl Compiler<'_, '_> {
         }
         let router = self.router(&routes, &roots, &raw.routes);
         let errors = self.errors(&raw.errors, &names);
+        let mut unsupported = Vec::new();
+        for (op, why) in &raw.unsupported {
+            let Some(o) = Op::parse(op.get_ref()) else {
+                let hint = did_you_mean(op.get_ref(), Op::ALL.iter().map(|o| o.name()))
+                    .unwrap_or_else(|| one_of(Op::ALL.iter().map(|o| o.name())));
+                self.err(op.span(), "unknown operation", Some(hint));
+                continue;
+            };
+            if routes.iter().any(|r| r.op == o) {
+                self.err(
+                    op.span(),
+                    "this dialect has a route for this operation: it is not unsupported",
+                    None,
+                );
+            }
+            unsupported.push((o, why.get_ref().clone()));
+        }
 
         let shapes: Vec<Shape> = shapes.into_iter().flatten().collect();
         if shapes.len() != raw.shapes.len() {
@@ -176,6 +193,7 @@ impl Compiler<'_, '_> {
             router,
             shapes,
             errors: errors?,
+            unsupported,
         })
     }
 

@@ -104,6 +104,7 @@ pub const MAPPING: Keys = Table(&[
     ("headers", Any(&Leaf)),
     ("route", ArrayOf(&ROUTE)),
     ("shapes", Any(&SHAPE)),
+    ("unsupported", Any(&Leaf)),
     (
         "errors",
         Table(&[

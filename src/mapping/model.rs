@@ -28,6 +28,9 @@ pub struct Dialect {
     pub router: matchit::Router<Vec<usize>>,
     pub shapes: Vec<Shape>,
     pub errors: Errors,
+    /// Operations this forge cannot do, and why (`[unsupported]`): a client
+    /// of another dialect asking for one is told the reason.
+    pub unsupported: Vec<(Op, String)>,
 }
 
 #[derive(Clone, Debug)]

@@ -24,6 +24,9 @@ pub struct MappingFile {
     #[serde(default)]
     pub shapes: IndexMap<S<String>, S<ShapeSection>>,
     pub errors: S<ErrorsSection>,
+    /// Operation → why this forge cannot do it.
+    #[serde(default)]
+    pub unsupported: IndexMap<S<String>, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -253,6 +253,25 @@ impl Gateway {
         let client = &self.clients[ci];
         let api = self.public_api(m.root);
 
+        let up = &*self.upstream;
+        let key = m.params.key();
+        // What the upstream cannot do is refused before the body is read (an
+        // upload's file, say). One asset is read from its release, and needs
+        // no route of its own.
+        let uroute = match m.route.op {
+            Op::Asset => None,
+            op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
+        };
+        if m.route.op == Op::Upload {
+            // A file is passed on only where nothing in it needs translating.
+            return Err(fail(GwError::gateway(
+                ErrorKind::Unsupported,
+                format!(
+                    "the gateway passes uploads on only to an upstream of the client's dialect ({}), not to {}",
+                    client.title, up.title
+                ),
+            )));
+        }
         let token = translate::extract_token(client, req.headers(), raw_query);
         let download = translate::wants_download(m.route, req.headers());
         let body = read_body(req, self.cfg.max_body_bytes)
@@ -264,9 +283,7 @@ impl Gateway {
             _ => PageReq::default(),
         };
 
-        let up = &*self.upstream;
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
-        let key = m.params.key();
         // How an upstream answer to route `r` is read back for the client.
         let answer_args = |r| ResponseArgs {
             client,
@@ -318,7 +335,12 @@ impl Gateway {
                 .map_err(fail)?;
             return Ok(respond(cr, m.route.response.is_some()));
         }
-        let uroute = translate::upstream_route(up, m.route.op, &key).map_err(fail)?;
+        let Some(uroute) = uroute else {
+            return Err(fail(GwError::gateway(
+                ErrorKind::Internal,
+                format!("no upstream route chosen for `{}`", m.route.op),
+            )));
+        };
         let Resolved { tag, id, release } = self
             .resolve(uroute, &key, &uproject, token.as_deref(), rid)
             .await

@@ -252,12 +252,19 @@ pub fn upstream_route<'u>(u: &'u Dialect, op: Op, key: &ReleaseKey) -> Result<&'
     };
     let mut candidates = u.routes_for(op);
     let first = candidates.next().ok_or_else(|| {
+        let why = u.unsupported.iter().find(|(o, _)| *o == op);
         GwError::gateway(
             ErrorKind::Unsupported,
-            format!(
-                "the upstream ({}) has no `{op}` operation for releases",
-                u.title
-            ),
+            match why {
+                Some((_, why)) => format!(
+                    "the upstream ({}) has no `{op}` operation for releases: {why}",
+                    u.title
+                ),
+                None => format!(
+                    "the upstream ({}) has no `{op}` operation for releases",
+                    u.title
+                ),
+            },
         )
     })?;
     if first.key == want {
