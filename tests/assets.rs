@@ -184,6 +184,20 @@ async fn unusable_link_lists_are_refused_with_502() {
     }
 }
 
+/// Every request the GitHub fake saw, as `METHOD path?query`, each checked
+/// against GitHub's spec and for the translated credential.
+fn github_saw(fake: &FakeUpstream) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| {
+            let target = r.path_and_query.clone();
+            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
+            format!("{} {target}", r.method)
+        })
+        .collect()
+}
+
 /// GitHub's own example asset (`components.examples.release-asset`).
 fn github_asset() -> Value {
     schema::github_example("release-asset")
@@ -242,16 +256,7 @@ async fn gitlab_client_lists_release_links_from_github_assets() {
     assert_eq!(r.header("x-page"), Some("1"));
     assert_eq!(r.header("x-per-page"), Some("2"));
     assert_eq!(r.header("x-next-page"), Some("2"));
-    let saw: Vec<String> = fake
-        .requests()
-        .iter()
-        .map(|r| {
-            let target = r.path_and_query.clone();
-            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
-            format!("{} {target}", r.method)
-        })
-        .collect();
+    let saw = github_saw(&fake);
     assert_eq!(
         saw,
         [
@@ -484,16 +489,7 @@ async fn gitlab_client_gets_a_release_link_from_a_github_release() {
     let r = call("GET", &format!("{links}/2"), &GITLAB_TOKEN, "").await;
     assert_eq!(r.status, 404);
     assert_eq!(r.json(), json!({"message": "404 Not found"}));
-    let saw: Vec<String> = fake
-        .requests()
-        .iter()
-        .map(|r| {
-            let target = r.path_and_query.clone();
-            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
-            format!("{} {target}", r.method)
-        })
-        .collect();
+    let saw = github_saw(&fake);
     assert_eq!(saw, ["GET /repos/octo/app/releases/tags/release%2F1.0"; 2]);
 }
 
@@ -609,16 +605,7 @@ async fn gitlab_client_deletes_a_release_link_from_a_github_release() {
     // A link of another release: GitLab's 404, and nothing is deleted.
     let r = call("DELETE", &format!("{links}/2"), &GITLAB_TOKEN, "").await;
     assert_eq!(r.status, 404);
-    let saw: Vec<String> = fake
-        .requests()
-        .iter()
-        .map(|r| {
-            let target = r.path_and_query.clone();
-            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
-            format!("{} {target}", r.method)
-        })
-        .collect();
+    let saw = github_saw(&fake);
     assert_eq!(
         saw,
         [
