@@ -322,7 +322,7 @@ impl Gateway {
                 ));
             }
             let cr = self
-                .write_asset(
+                .asset_write(
                     found,
                     client,
                     m.route.op,
@@ -484,7 +484,7 @@ impl Gateway {
     /// gets the asset as it was found, as a delete answered with the deleted
     /// record does; the upstream's own answer is not read.
     #[allow(clippy::too_many_arguments)]
-    async fn write_asset(
+    async fn asset_write(
         &self,
         found: FoundAsset,
         client: &Dialect,
