@@ -278,6 +278,26 @@ impl Sim {
                 _ => false,
             })
         };
+        // The asset the path names: (release index, asset index), in the
+        // release the path names, or in any when it names none.
+        let locate = |st: &State| -> Result<(usize, usize), GwError> {
+            let rels = st.projects.get(project).ok_or_else(not_found)?;
+            let range = match find(st) {
+                Some(i) => i..i + 1,
+                None if p.id.is_none() && p.tag.is_none() => 0..rels.len(),
+                None => return Err(not_found()),
+            };
+            range
+                .into_iter()
+                .find_map(|i| {
+                    let links = rels[i].lists[0].as_deref()?;
+                    let j = links
+                        .iter()
+                        .position(|a| translate::asset_id(a) == p.asset)?;
+                    Some((i, j))
+                })
+                .ok_or_else(|| GwError::client(ErrorKind::NotFound, "404 Not found"))
+        };
         let one = |rec: &Record, status: u16| -> Response<Full<Bytes>> {
             let mut out = Vec::new();
             if let Some(s) = route.response {
@@ -349,48 +369,30 @@ impl Sim {
             }
             Op::DeleteAsset => {
                 let mut st = self.lock();
-                let named = find(&st);
-                let rels = st.projects.get_mut(project).ok_or_else(not_found)?;
-                let holders = match named {
-                    Some(i) => &mut rels[i..=i],
-                    None if p.id.is_none() && p.tag.is_none() => &mut rels[..],
-                    None => return Err(not_found()),
+                let (i, j) = locate(&st)?;
+                let Some(links) = st
+                    .projects
+                    .get_mut(project)
+                    .and_then(|rels| rels.get_mut(i)?.lists[0].as_mut())
+                    .filter(|links| j < links.len())
+                else {
+                    return Err(not_found());
                 };
-                for r in holders {
-                    let Some(links) = r.lists[0].as_mut() else {
-                        continue;
-                    };
-                    let at = links
-                        .iter()
-                        .position(|a| a.text("id").and_then(|t| t.parse::<u64>().ok()) == p.asset);
-                    if let Some(at) = at {
-                        let gone = links.remove(at);
-                        return Ok(one(&gone, route.status));
-                    }
-                }
-                Err(GwError::client(ErrorKind::NotFound, "404 Not found"))
+                let gone = links.remove(j);
+                Ok(one(&gone, route.status))
             }
             Op::Asset => {
                 let st = self.lock();
-                let rels = st.projects.get(project).ok_or_else(not_found)?;
-                // In the release the path names, or in any.
-                let holders = match find(&st) {
-                    Some(i) => &rels[i..=i],
-                    None if p.id.is_none() && p.tag.is_none() => &rels[..],
-                    None => return Err(not_found()),
-                };
-                let asset = holders
-                    .iter()
-                    .flat_map(|r| r.lists[0].iter().flatten())
-                    .find(|a| a.text("id").and_then(|t| t.parse::<u64>().ok()) == p.asset)
-                    .ok_or_else(|| GwError::client(ErrorKind::NotFound, "404 Not found"))?;
+                let (i, j) = locate(&st)?;
+                let asset = st
+                    .projects
+                    .get(project)
+                    .and_then(|rels| rels.get(i)?.lists[0].as_deref()?.get(j))
+                    .ok_or_else(not_found)?;
                 match route.download.as_ref().filter(|_| download) {
                     Some(d) => {
-                        let to = asset
-                            .text(Kind::Asset.fields()[d.field])
-                            .unwrap_or_default();
                         let mut resp = json_response(d.status, Vec::new(), false);
-                        if let Ok(v) = HeaderValue::from_str(&to) {
+                        if let Some(v) = translate::download_location(d, asset) {
                             resp.headers_mut().insert(http::header::LOCATION, v);
                         }
                         Ok(resp)

@@ -11,7 +11,8 @@ pub mod write;
 use crate::canonical::{synthetic_id, ErrorKind, Kind, Op, ASSET_ID, RELEASE_ID, RELEASE_TAG};
 use crate::error::{GwError, Side};
 use crate::mapping::model::{
-    CredentialSlot, Dialect, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route, ShapeId, Ty,
+    CredentialSlot, Dialect, Download, PathPart, PathVar, RefuseCheck, ReleaseKeyVar, Route,
+    ShapeId, Ty,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use paging::PageReq;
@@ -252,19 +253,16 @@ pub fn upstream_route<'u>(u: &'u Dialect, op: Op, key: &ReleaseKey) -> Result<&'
     };
     let mut candidates = u.routes_for(op);
     let first = candidates.next().ok_or_else(|| {
-        let why = u.unsupported.iter().find(|(o, _)| *o == op);
+        let why = match u.unsupported.iter().find(|(o, _)| *o == op) {
+            Some((_, why)) => format!(": {why}"),
+            None => String::new(),
+        };
         GwError::gateway(
             ErrorKind::Unsupported,
-            match why {
-                Some((_, why)) => format!(
-                    "the upstream ({}) has no `{op}` operation for releases: {why}",
-                    u.title
-                ),
-                None => format!(
-                    "the upstream ({}) has no `{op}` operation for releases",
-                    u.title
-                ),
-            },
+            format!(
+                "the upstream ({}) has no `{op}` operation for releases{why}",
+                u.title
+            ),
         )
     })?;
     if first.key == want {
@@ -667,12 +665,19 @@ fn asset_lists<'r, 'b>(rec: &'r Record<'b>) -> impl Iterator<Item = &'r [Record<
 }
 
 /// An asset's id, where it is a number (or a string of one).
-fn asset_id(rec: &Record) -> Option<u64> {
+pub fn asset_id(rec: &Record) -> Option<u64> {
     let json = rec.vals[ASSET_ID].as_deref()?;
     match json.parse() {
         Ok(n) => Some(n),
         Err(_) => json_text(json)?.parse().ok(),
     }
+}
+
+/// Where a request for an asset's file is sent: the URL in the asset's
+/// `download` field, when it has one that can stand in a header.
+pub fn download_location(d: &Download, rec: &Record) -> Option<HeaderValue> {
+    let url = rec.vals[d.field].as_deref().and_then(json_text)?;
+    HeaderValue::from_str(&url).ok().filter(|_| !url.is_empty())
 }
 
 /// One asset for the client: its record in the client's shape, or a redirect
@@ -686,12 +691,7 @@ fn write_asset(
     let mut out_headers = Vec::new();
     map_headers(a.upstream, a.client, headers, &mut out_headers);
     if let Some(d) = a.client_route.download.as_ref().filter(|_| download) {
-        let url = rec.vals[d.field].as_deref().and_then(json_text);
-        let location = url
-            .as_deref()
-            .filter(|u| !u.is_empty())
-            .and_then(|u| HeaderValue::from_str(u).ok());
-        let Some(location) = location else {
+        let Some(location) = download_location(d, rec) else {
             let name = rec.text("name").or_else(|| rec.text("id"));
             return Err(bad_answer(a)(format!(
                 "asset `{}` without a file URL (`{}`)",
