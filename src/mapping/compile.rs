@@ -263,6 +263,7 @@ impl Compiler<'_, '_> {
             style,
             page_param: p.page_param.map(|s| s.into_inner()),
             per_page_param: p.per_page_param.map(|s| s.into_inner()),
+            per_page_fallback: p.per_page_fallback.map(|s| s.into_inner()),
             cursor_param: p.cursor_param.map(|s| s.into_inner()),
             default_per_page: p.default_per_page.map(|s| s.into_inner()),
             max_per_page: p.max_per_page.map(|s| s.into_inner()),

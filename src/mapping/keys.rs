@@ -88,6 +88,7 @@ pub const MAPPING: Keys = Table(&[
             ("style", Leaf),
             ("page_param", Leaf),
             ("per_page_param", Leaf),
+            ("per_page_fallback", Leaf),
             ("cursor_param", Leaf),
             ("default_per_page", Leaf),
             ("max_per_page", Leaf),

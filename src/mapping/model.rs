@@ -56,6 +56,8 @@ pub struct Paging {
     pub style: PagingStyle,
     pub page_param: Option<String>,
     pub per_page_param: Option<String>,
+    /// Read from clients when `per_page_param` is absent.
+    pub per_page_fallback: Option<String>,
     pub cursor_param: Option<String>,
     pub default_per_page: Option<u64>,
     pub max_per_page: Option<u64>,

@@ -72,6 +72,10 @@ pub struct PagingSection {
     pub page_param: Option<S<String>>,
     #[serde(default)]
     pub per_page_param: Option<S<String>>,
+    /// An older name of the per-page parameter, read from clients that send
+    /// no `per_page_param`.
+    #[serde(default)]
+    pub per_page_fallback: Option<S<String>>,
     #[serde(default)]
     pub cursor_param: Option<S<String>>,
     #[serde(default)]

@@ -30,16 +30,25 @@ pub fn decode_request(p: &Paging, query: &str) -> PageReq {
         per_page: p.default_per_page,
         cursor: None,
     };
+    // Per page as the older parameter gives it, used only without the current one.
+    let mut fallback = None;
+    let mut given = false;
     for (k, v) in url::query_pairs(query) {
         if p.page_param.as_deref() == Some(&*k) {
             r.page = v.parse().ok().filter(|n| *n > 0).unwrap_or(1);
         } else if p.per_page_param.as_deref() == Some(&*k) {
+            given = true;
             if let Ok(n) = v.parse::<u64>() {
                 r.per_page = Some(n.max(1));
             }
+        } else if p.per_page_fallback.as_deref() == Some(&*k) {
+            fallback = v.parse::<u64>().ok().map(|n| n.max(1));
         } else if p.cursor_param.as_deref() == Some(&*k) {
             r.cursor = Some(v.into_owned());
         }
+    }
+    if !given && fallback.is_some() {
+        r.per_page = fallback;
     }
     if let (Some(n), Some(max)) = (r.per_page, p.max_per_page) {
         r.per_page = Some(n.min(max));
