@@ -345,6 +345,15 @@ impl Gateway {
             .resolve(uroute, &key, &uproject, token.as_deref(), rid)
             .await
             .map_err(fail)?;
+        // The client expects the release back and the upstream will not
+        // answer with it, and no lookup was needed to address it: look it up.
+        let release = match release {
+            None if m.route.response.is_some() && uroute.response.is_none() => self
+                .lookup(&uproject, tag.as_deref(), id, token.as_deref(), rid)
+                .await
+                .map_err(fail)?,
+            r => r,
+        };
         // A client that expects the release back from an operation the
         // upstream answers without one (a delete answered 204, say) gets the
         // release as the lookup found it: translated, and so checked, before
@@ -846,6 +855,39 @@ impl Gateway {
             id: Some(id),
             release: Some((get, body)),
         })
+    }
+
+    /// The upstream's own answer for one release, asked by tag (else by id)
+    /// where the upstream has a route for that; `None` where it has none.
+    async fn lookup(
+        &self,
+        uproject: &str,
+        tag: Option<&str>,
+        id: Option<u64>,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Option<(&Route, Vec<u8>)>, GwError> {
+        let (key, want) = match (tag, id) {
+            (Some(t), _) => (ReleaseKey::Tag(t.to_owned()), ReleaseKeyVar::Tag),
+            (None, Some(i)) => (ReleaseKey::Id(i), ReleaseKeyVar::Id),
+            (None, None) => return Ok(None),
+        };
+        let get = match translate::upstream_route(&self.upstream, Op::Get, &key) {
+            Ok(r) if r.key == want && r.response.is_some() => r,
+            _ => return Ok(None),
+        };
+        let page = PageReq::default();
+        let args = OutboundArgs {
+            project: uproject,
+            tag,
+            id,
+            asset: None,
+            page: &page,
+            body: None,
+            token,
+        };
+        let answer = self.ask(get, &args, rid).await?;
+        Ok(Some((get, answer.body.to_vec())))
     }
 
     /// id → tag: the cache, else a walk over the upstream's release list.
