@@ -327,7 +327,7 @@ fn config_and_mapping_errors_are_reported_together() {
 #[test]
 fn config_naming_an_undefined_dialect_fails() {
     let dir = TempDir::new("cfg-dialect");
-    let cfg = dir.write("fb.toml", "[server]\naccept = [\"gitea\"]\n");
+    let cfg = dir.write("fb.toml", "[server]\naccept = [\"sourcehut\"]\n");
     let out = run(
         dir.path(),
         &[
@@ -340,7 +340,7 @@ fn config_naming_an_undefined_dialect_fails() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("`gitea`"), "{stderr}");
+    assert!(stderr.contains("`sourcehut`"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
 

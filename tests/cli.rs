@@ -496,7 +496,7 @@ fn serve_without_a_client_dialect_is_a_clear_error() {
     assert_eq!(st.code(), Some(2));
     assert_eq!(
         lines,
-        ["error: no client dialect accepted: give --accept DIALECT (known: github, gitlab)"]
+        ["error: no client dialect accepted: give --accept DIALECT (known: gitea, github, gitlab)"]
     );
 }
 
@@ -507,7 +507,7 @@ fn unknown_dialect_is_a_clear_error() {
             "--listen",
             "127.0.0.1:0",
             "--accept",
-            "gitea",
+            "sourcehut",
             "--upstream",
             "gitlab=http://127.0.0.1:9",
         ],
@@ -516,7 +516,7 @@ fn unknown_dialect_is_a_clear_error() {
     assert_eq!(st.code(), Some(2));
     assert_eq!(
         lines,
-        ["error: unknown dialect `gitea` (known: github, gitlab)"]
+        ["error: unknown dialect `sourcehut` (known: gitea, github, gitlab)"]
     );
 }
 

@@ -373,6 +373,7 @@ fn github() -> &'static GitHub {
 }
 
 struct RequestBody {
+    forge: &'static str,
     name: &'static str,
     schema: Compiled,
     properties: Vec<String>,
@@ -384,15 +385,16 @@ impl RequestBody {
         if let Value::Object(body) = v {
             for key in body.keys().filter(|k| !self.properties.contains(k)) {
                 errors.push(format!(
-                    "/{}: property {key:?} is not declared in {} (GitLab does not know it; \
+                    "/{}: property {key:?} is not declared in {} ({} does not know it; \
                      declared: {:?})",
                     key.replace('~', "~0").replace('/', "~1"),
                     self.name,
+                    self.forge,
                     self.properties
                 ));
             }
         }
-        report(&format!("gitlab {}", self.name), errors)
+        report(&format!("{} {}", self.forge, self.name), errors)
     }
 }
 
@@ -444,6 +446,7 @@ fn gitlab() -> &'static GitLab {
             let mut root = def.clone();
             root["definitions"] = Value::Object(converted.clone());
             RequestBody {
+                forge: "GitLab",
                 name,
                 schema: Compiled::new(Draft::Draft4, true, root, name),
                 properties,
@@ -714,4 +717,162 @@ fn convert(v: &mut Value, apply_null: bool) -> bool {
         }
     }
     nullable
+}
+
+// ------------------------------------------------------------------ Gitea and Forgejo
+//
+// Both describe one API (Swagger 2.0, `definitions`), Forgejo with a few more optional
+// fields; a payload must pass both. Compiled as draft 4 with `format` checked; request bodies
+// are also checked for keys their definition does not declare.
+
+const GITEA_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/gitea/releases.swagger.json"
+);
+const FORGEJO_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/forgejo/releases.swagger.json"
+);
+
+/// A Gitea `Release` (and Forgejo's).
+pub fn gitea_release(v: &Value) -> Result<(), String> {
+    gitea_check(|s| &s.release, v)
+}
+
+/// An array of Gitea `Release` objects.
+pub fn gitea_release_list(v: &Value) -> Result<(), String> {
+    gitea_check(|s| &s.release_list, v)
+}
+
+/// A Gitea `Attachment` (a release asset).
+pub fn gitea_attachment(v: &Value) -> Result<(), String> {
+    gitea_check(|s| &s.attachment, v)
+}
+
+/// An array of Gitea `Attachment` objects.
+pub fn gitea_attachment_list(v: &Value) -> Result<(), String> {
+    gitea_check(|s| &s.attachment_list, v)
+}
+
+/// A Gitea error body (`APIError`: `message`, `url`).
+pub fn gitea_error(v: &Value) -> Result<(), String> {
+    gitea_check(|s| &s.error, v)
+}
+
+/// A body for `POST /repos/{owner}/{repo}/releases` (`CreateReleaseOption`).
+pub fn gitea_create_request(v: &Value) -> Result<(), String> {
+    gitea_all(|s| s.create.check(v))
+}
+
+/// A body for `PATCH /repos/{owner}/{repo}/releases/{id}` (`EditReleaseOption`).
+pub fn gitea_edit_request(v: &Value) -> Result<(), String> {
+    gitea_all(|s| s.edit.check(v))
+}
+
+/// Like [`gitlab_path`], against the release paths of both specs, after the `/api/v1` root.
+pub fn gitea_path(method: &str, raw_path_and_query: &str) -> Result<(), String> {
+    let Some(rest) = raw_path_and_query
+        .strip_prefix("/api/v1")
+        .filter(|r| r.starts_with('/'))
+    else {
+        return Err(format!("{raw_path_and_query} is not under /api/v1"));
+    };
+    gitea_all(|s| check_path(s.forge, &s.paths, method, rest))
+}
+
+struct SwaggerForge {
+    forge: &'static str,
+    paths: Vec<PathOp>,
+    release: Compiled,
+    release_list: Compiled,
+    attachment: Compiled,
+    attachment_list: Compiled,
+    error: Compiled,
+    create: RequestBody,
+    edit: RequestBody,
+}
+
+fn gitea_check(pick: impl Fn(&SwaggerForge) -> &Compiled, v: &Value) -> Result<(), String> {
+    gitea_all(|s| check(s.forge, pick(s), v))
+}
+
+fn gitea_all(f: impl Fn(&SwaggerForge) -> Result<(), String>) -> Result<(), String> {
+    let problems: Vec<String> = gitea_specs().iter().filter_map(|s| f(s).err()).collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+fn gitea_specs() -> &'static [SwaggerForge; 2] {
+    static CELL: OnceLock<[SwaggerForge; 2]> = OnceLock::new();
+    CELL.get_or_init(|| {
+        [
+            swagger_forge("Gitea", GITEA_SPEC),
+            swagger_forge("Forgejo", FORGEJO_SPEC),
+        ]
+    })
+}
+
+fn swagger_forge(forge: &'static str, file: &'static str) -> SwaggerForge {
+    let spec = read_json(file);
+    let definitions: Map<String, Value> = spec
+        .get("definitions")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| panic!("{file} has no definitions"))
+        .iter()
+        .map(|(k, v)| (k.clone(), openapi_to_json_schema(v)))
+        .collect();
+    let root = |schema: Value| {
+        let mut root = schema;
+        root["definitions"] = Value::Object(definitions.clone());
+        root
+    };
+    let reference = |name: &str| {
+        assert!(
+            definitions.contains_key(name),
+            "{file} has no definitions.{name}"
+        );
+        json!({"$ref": format!("#/definitions/{name}")})
+    };
+    let build = |schema: Value, what: &str| {
+        Compiled::new(
+            Draft::Draft4,
+            true,
+            root(schema),
+            &format!("{forge} {what}"),
+        )
+    };
+    let body = |name: &'static str| {
+        let def = &definitions[name];
+        let properties = def
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        RequestBody {
+            forge,
+            name,
+            schema: build(def.clone(), name),
+            properties,
+        }
+    };
+    SwaggerForge {
+        forge,
+        paths: parse_paths(&spec, file),
+        release: build(reference("Release"), "Release"),
+        release_list: build(
+            json!({"type": "array", "items": reference("Release")}),
+            "Release list",
+        ),
+        attachment: build(reference("Attachment"), "Attachment"),
+        attachment_list: build(
+            json!({"type": "array", "items": reference("Attachment")}),
+            "Attachment list",
+        ),
+        error: build(reference("APIError"), "APIError"),
+        create: body("CreateReleaseOption"),
+        edit: body("EditReleaseOption"),
+    }
 }
