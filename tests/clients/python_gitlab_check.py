@@ -1,9 +1,10 @@
 """python-gitlab against forgebridge's demo with GitLab clients accepted: the
 same-dialect pass-through (GitLab client, simulated GitLab upstream), or a
-simulated GitHub upstream translated (give `github` as the second argument).
+simulated GitHub or Gitea upstream translated (give `github` or `gitea` as the
+second argument).
 Every release call python-gitlab makes, checked against the demo's seed.
 
-    python python_gitlab_check.py http://127.0.0.1:PORT [github]
+    python python_gitlab_check.py http://127.0.0.1:PORT [github|gitea]
 
 Exits non-zero, naming the first wrong answer."""
 import sys
