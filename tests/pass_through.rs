@@ -1,7 +1,9 @@
 //! A GitLab client in front of a GitLab upstream: the same-dialect pass-through.
 //! Paths are rebuilt from the matched route, the query and bodies pass untouched,
 //! the response keeps its framing, and the limits (request body cap, upstream
-//! timeout, no retry of writes) hold as on the translating path.
+//! timeout, no retry of writes) hold as on the translating path. Between GitHub
+//! and GitHub, whose answers name the API in their bodies, those URLs name the
+//! gateway.
 mod support;
 
 use std::time::{Duration, Instant};
@@ -505,4 +507,61 @@ async fn bulk_streams_are_given_back_when_answers_end_or_clients_leave() {
     }
     let took = t.elapsed();
     assert!(took < Duration::from_millis(1000), "{took:?}");
+}
+
+/// GitHub's answers name its API (`url`, `assets_url`, asset `url`, …): through
+/// the GitHub → GitHub pass-through those name the gateway, under the root the
+/// client used, and the length is that of the body sent. Web URLs, and GitHub's
+/// own upload host, are left as they are.
+#[tokio::test]
+async fn github_bodies_name_the_gateway_through_the_pass_through() {
+    let upstream = raw_upstream(|base| {
+        let body = format!(
+            r#"{{"url":"{base}/repos/o/r/releases/1","assets_url":"{base}/repos/o/r/releases/1/assets","upload_url":"https://uploads.github.com/repos/o/r/releases/1/assets{{?name,label}}","html_url":"https://github.com/o/r/releases/tag/v1","assets":[{{"url":"{base}/repos/o/r/releases/assets/9","browser_download_url":"https://github.com/o/r/releases/download/v1/a.tgz"}}],"author":{{"url":"{base}/users/octo","html_url":"https://github.com/octo"}},"note":"{base}0 is another host"}}"#
+        );
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await;
+    let gw = TestGateway::start_pair("github", "github", &upstream, "").await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v3/repos/o/r/releases/tags/v1", gw.url),
+        &[("Authorization", "token t")],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let api = format!("{}/api/v3", gw.url);
+    let want = format!(
+        r#"{{"url":"{api}/repos/o/r/releases/1","assets_url":"{api}/repos/o/r/releases/1/assets","upload_url":"https://uploads.github.com/repos/o/r/releases/1/assets{{?name,label}}","html_url":"https://github.com/o/r/releases/tag/v1","assets":[{{"url":"{api}/repos/o/r/releases/assets/9","browser_download_url":"https://github.com/o/r/releases/download/v1/a.tgz"}}],"author":{{"url":"{api}/users/octo","html_url":"https://github.com/octo"}},"note":"{upstream}0 is another host"}}"#
+    );
+    assert_eq!(String::from_utf8_lossy(&r.body), want);
+    assert_eq!(
+        r.header("content-length"),
+        Some(want.len().to_string().as_str())
+    );
+}
+
+/// GitLab's answers name no API URL: its pass-through bodies are not rewritten
+/// (and stay streamed), whatever they hold.
+#[tokio::test]
+async fn gitlab_bodies_pass_through_as_they_are() {
+    let upstream = raw_upstream(|base| {
+        let body = format!(r#"[{{"_links":{{"self":"{base}/api/v4/projects/1/releases/v1"}}}}]"#);
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await;
+    let gw = TestGateway::start_accepting(&upstream, "gitlab", "").await;
+    let r = call("GET", &format!("{}{LIST}", gw.url), &[], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        String::from_utf8_lossy(&r.body),
+        format!(r#"[{{"_links":{{"self":"{upstream}/api/v4/projects/1/releases/v1"}}}}]"#)
+    );
 }

@@ -185,6 +185,7 @@ impl Compiler<'_, '_> {
             roots,
             synthesized_ids,
             request_id_header,
+            urls_in_bodies: ds.urls_in_bodies,
             auth_in,
             auth_out,
             paging,

@@ -76,6 +76,7 @@ pub const MAPPING: Keys = Table(&[
             ("roots", Leaf),
             ("ids", Leaf),
             ("request_id_header", Leaf),
+            ("urls_in_bodies", Leaf),
         ]),
     ),
     (

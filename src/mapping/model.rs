@@ -18,6 +18,9 @@ pub struct Dialect {
     /// (the mapping's `request_id_header`): clients of it get the gateway's
     /// request id there too, besides `X-Request-Id`.
     pub request_id_header: Option<HeaderName>,
+    /// Answers name the forge's API in their bodies: a pass-through
+    /// rewrites those URLs to the gateway's (`urls_in_bodies`).
+    pub urls_in_bodies: bool,
     pub auth_in: Vec<CredentialSlot>,
     pub auth_out: Option<CredentialSlot>,
     pub paging: Option<Paging>,

@@ -41,6 +41,10 @@ pub struct DialectSection {
     /// The response header in which this forge names a request.
     #[serde(default)]
     pub request_id_header: Option<S<String>>,
+    /// This forge's answers name its API in their bodies (a release's `url`,
+    /// say): a pass-through rewrites them to the gateway's.
+    #[serde(default)]
+    pub urls_in_bodies: bool,
 }
 
 #[derive(Debug, Deserialize)]

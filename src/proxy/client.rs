@@ -473,6 +473,34 @@ impl Upstream {
         })
     }
 
+    /// Reads a streamed answer's body whole (at most `max_response_bytes`,
+    /// by `deadline`) once a permit of `gate` is free, for an answer that is
+    /// changed before it is passed on.
+    pub async fn read_whole(
+        &self,
+        body: Upstreamed,
+        gate: &Arc<Semaphore>,
+        deadline: Instant,
+    ) -> Result<Bytes, GwError> {
+        let _permit = self.permit(Some(gate), deadline).await?;
+        let read = Limited::new(body, self.max_response_bytes).collect();
+        match tokio::time::timeout_at(deadline.into(), read).await {
+            Err(_) => Err(self.timeout_error()),
+            Ok(Err(e)) => {
+                let msg = if e
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    self.too_large_message()
+                } else {
+                    format!("the upstream ({}) answer was cut short: {e}", self.title)
+                };
+                Err(GwError::upstream(ErrorKind::BadUpstreamResponse, msg))
+            }
+            Ok(Ok(c)) => Ok(c.to_bytes()),
+        }
+    }
+
     fn too_large_message(&self) -> String {
         format!(
             "the upstream ({}) answered with more than {} bytes",

@@ -588,6 +588,7 @@ impl Gateway {
         // they stream in bulk (large reads, few syscalls) when a permit is to
         // be had.
         let list = m.route.op.lists() && req.method() == http::Method::GET;
+        let head = req.method() == http::Method::HEAD;
         let permit = if list {
             self.http.bulk_permit(deadline).await
         } else {
@@ -627,6 +628,27 @@ impl Gateway {
         }
         let (mut uparts, ubody) = resp.into_parts();
         self.strip_response_headers(&mut uparts.headers, m.root);
+        // A forge whose answers name its API: those URLs name the gateway's
+        // (so the body is read whole, as a translated one is).
+        if self.upstream.urls_in_bodies && !head && is_json(&uparts.headers) {
+            drop(permit);
+            let body = self
+                .http
+                .read_whole(ubody, &self.translations, deadline)
+                .await?;
+            let to = self.public_api(m.root);
+            let body = match translate::url::rebase(&body, &self.upstream_api, &to) {
+                Some(moved) => Bytes::from(moved),
+                None => body,
+            };
+            uparts.headers.remove(http::header::TRANSFER_ENCODING);
+            uparts
+                .headers
+                .insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            let mut out = Response::from_parts(uparts, full(body));
+            *out.version_mut() = http::Version::HTTP_11;
+            return Ok(out);
+        }
         let mut out = Response::from_parts(uparts, Body::Incoming(ubody, permit));
         *out.version_mut() = http::Version::HTTP_11;
         Ok(out)
@@ -1211,4 +1233,19 @@ async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<By
             format!("cannot read the request body: {e}"),
         )),
     }
+}
+
+/// Whether an answer's `Content-Type` is JSON (`application/json`, or a
+/// `+json` type).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("application/json")
+                || t.get(t.len().saturating_sub(5)..)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("+json"))
+        })
 }

@@ -1,4 +1,5 @@
-//! Percent-encoding of path segments and query strings.
+//! Percent-encoding of path segments and query strings, and URLs moved from
+//! one base to another.
 //!
 //! Client input placed in an upstream path is always encoded as data, so no
 //! value can add a segment, a query or a fragment to the upstream request.
@@ -145,6 +146,55 @@ mod tests {
                 ("q", "a b&c"),
                 ("flag", "")
             ]
+        );
+    }
+}
+
+/// `body` with every URL that starts with `from` starting with `to` instead;
+/// `None` where there is none. `from` must end where the URL's path goes on
+/// (a `/`, `?`, `#`, `{` or the closing `"` of a JSON string follows, or the
+/// body ends), so that `http://host:80` is not found in `http://host:8080`.
+pub fn rebase(body: &[u8], from: &str, to: &str) -> Option<Vec<u8>> {
+    if from.is_empty() {
+        return None;
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(body, from.as_bytes()) {
+        let end = at + from.len();
+        let whole = body
+            .get(end)
+            .is_none_or(|b| matches!(b, b'/' | b'?' | b'#' | b'{' | b'"'));
+        if !whole {
+            continue;
+        }
+        let o = out.get_or_insert_with(|| Vec::with_capacity(body.len() + body.len() / 8));
+        o.extend_from_slice(&body[last..at]);
+        o.extend_from_slice(to.as_bytes());
+        last = end;
+    }
+    let mut o = out?;
+    o.extend_from_slice(&body[last..]);
+    Some(o)
+}
+
+#[cfg(test)]
+mod rebase_tests {
+    use super::rebase;
+
+    #[test]
+    fn moves_whole_bases_only() {
+        let body = br#"{"url":"http://up:80/api/v1/repos/o/r/releases/1","other":"http://up:8080/api/v1/x","end":"http://up:80/api/v1","html":"http://up:80/o/r"}"#;
+        let got = rebase(body, "http://up:80/api/v1", "https://gw.example/api/v1").expect("found");
+        assert_eq!(
+            String::from_utf8(got).expect("utf-8"),
+            r#"{"url":"https://gw.example/api/v1/repos/o/r/releases/1","other":"http://up:8080/api/v1/x","end":"https://gw.example/api/v1","html":"http://up:80/o/r"}"#
+        );
+        assert_eq!(rebase(b"[]", "http://up:80", "http://gw"), None);
+        assert_eq!(rebase(b"http://up:8000", "http://up:80", "http://gw"), None);
+        assert_eq!(
+            rebase(b"http://up:80", "http://up:80", "http://gw").as_deref(),
+            Some(&b"http://gw"[..])
         );
     }
 }
