@@ -278,10 +278,17 @@ impl Gateway {
             .await
             .map_err(fail)?;
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
-        let page = match &client.paging {
+        let mut page = match &client.paging {
             Some(p) if m.route.op.lists() => paging::decode_request(p, raw_query),
             _ => PageReq::default(),
         };
+        // Pages are the upstream's: no larger than it serves.
+        if let (Some(n), Some(max)) = (
+            page.per_page,
+            up.paging.as_ref().and_then(|p| p.max_per_page),
+        ) {
+            page.per_page = Some(n.min(max));
+        }
 
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         // How an upstream answer to route `r` is read back for the client.

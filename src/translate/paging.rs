@@ -199,7 +199,21 @@ pub fn encode_headers(
     put(&p.next_header, Some(info.next.as_deref().unwrap_or("")));
     put(&p.prev_header, Some(info.prev.as_deref().unwrap_or("")));
     put(&p.total_header, info.total.as_deref());
-    put(&p.last_header, info.last.as_deref());
+    // An upstream that counts but names no last page (one page, say): the
+    // last page follows from the count.
+    let counted;
+    let last = match (&info.last, &info.total, req.per_page) {
+        (Some(l), _, _) => Some(l.as_str()),
+        (None, Some(t), Some(n)) if p.style == PagingStyle::Page && n > 0 => {
+            counted = t
+                .parse::<u64>()
+                .ok()
+                .map(|t| t.div_ceil(n).max(1).to_string());
+            counted.as_deref()
+        }
+        _ => None,
+    };
+    put(&p.last_header, last);
     if p.style == PagingStyle::Page {
         if let Some(h) = &p.page_header {
             out.push((h.clone(), HeaderValue::from(req.page)));
