@@ -56,6 +56,19 @@ fn gitea_saw(fake: &FakeUpstream) -> Vec<Recorded> {
     seen
 }
 
+/// A GitHub client's `method` of `path` (under /repos/octo/app/releases) with
+/// the token in `scheme`.
+async fn github_call(gw: &TestGateway, method: &str, path: &str, scheme: &str, body: &str) -> Resp {
+    let auth = format!("{scheme} gta-secret");
+    call(
+        method,
+        &format!("{}/repos/octo/app/releases{path}", gw.url),
+        &[("Authorization", &auth)],
+        body,
+    )
+    .await
+}
+
 fn text(r: &Resp) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
@@ -73,13 +86,7 @@ async fn github_client_reads_a_gitea_release_field_by_field() {
         .start()
         .await;
     let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
-    let r = call(
-        "GET",
-        &format!("{}/repos/octo/app/releases/tags/v1.2.0", gw.url),
-        &[("Authorization", "token gta-secret")],
-        "",
-    )
-    .await;
+    let r = github_call(&gw, "GET", "/tags/v1.2.0", "token", "").await;
     assert_eq!(r.status, 200, "{}", text(&r));
     let v = r.json();
     ok(schema::github_release(&v), &v);
@@ -172,13 +179,7 @@ async fn github_paging_becomes_gitea_paging_and_back() {
         .start()
         .await;
     let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
-    let r = call(
-        "GET",
-        &format!("{}/repos/octo/app/releases?per_page=2&page=2", gw.url),
-        &[("Authorization", "Bearer gta-secret")],
-        "",
-    )
-    .await;
+    let r = github_call(&gw, "GET", "?per_page=2&page=2", "Bearer", "").await;
     assert_eq!(r.status, 200, "{}", text(&r));
     let v = r.json();
     ok(schema::github_release_list(&v), &v);
@@ -202,13 +203,7 @@ async fn github_paging_becomes_gitea_paging_and_back() {
     assert!(!link.contains("gitea.example.com"), "{link}");
 
     // More per page than Gitea serves is Gitea's 50, as a forge that clamps.
-    let r = call(
-        "GET",
-        &format!("{}/repos/octo/app/releases?per_page=100", gw.url),
-        &[("Authorization", "token gta-secret")],
-        "",
-    )
-    .await;
+    let r = github_call(&gw, "GET", "?per_page=100", "token", "").await;
     assert_eq!(r.status, 200);
     let seen = gitea_saw(&fake);
     let queries: Vec<Option<&str>> = seen.iter().map(Recorded::query).collect();
@@ -242,12 +237,11 @@ async fn gitea_errors_reach_github_clients_in_githubs_shapes() {
         .start()
         .await;
     let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
-    let auth = [("Authorization", "token gta-secret")];
-
-    let dup = call(
+    let dup = github_call(
+        &gw,
         "POST",
-        &format!("{}/repos/octo/app/releases", gw.url),
-        &auth,
+        "",
+        "token",
         r#"{"tag_name":"v1.2.0","name":"again"}"#,
     )
     .await;
@@ -268,25 +262,13 @@ async fn gitea_errors_reach_github_clients_in_githubs_shapes() {
         )
     );
 
-    let missing = call(
-        "GET",
-        &format!("{}/repos/octo/app/releases/tags/v9", gw.url),
-        &auth,
-        "",
-    )
-    .await;
+    let missing = github_call(&gw, "GET", "/tags/v9", "token", "").await;
     assert_eq!(missing.status, 404);
     let v = missing.json();
     ok(schema::github_basic_error(&v), &v);
     assert_eq!(v["message"], "Not Found");
 
-    let denied = call(
-        "GET",
-        &format!("{}/repos/octo/app/releases/tags/v8", gw.url),
-        &auth,
-        "",
-    )
-    .await;
+    let denied = github_call(&gw, "GET", "/tags/v8", "token", "").await;
     assert_eq!(denied.status, 401);
     assert_eq!(denied.json()["message"], "Bad credentials");
 

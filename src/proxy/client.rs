@@ -448,17 +448,7 @@ impl Upstream {
         };
         match tokio::time::timeout_at(deadline.into(), read).await {
             Err(_) => return Err(self.timeout_error()),
-            Ok(Err(e)) => {
-                let msg = if e
-                    .downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    self.too_large_message()
-                } else {
-                    format!("the upstream ({}) answer was cut short: {e}", self.title)
-                };
-                return Err(GwError::upstream(ErrorKind::BadUpstreamResponse, msg));
-            }
+            Ok(Err(e)) => return Err(self.body_error(&e)),
             Ok(Ok(())) => {}
         }
         let body = PooledBuf {
@@ -486,19 +476,22 @@ impl Upstream {
         let read = Limited::new(body, self.max_response_bytes).collect();
         match tokio::time::timeout_at(deadline.into(), read).await {
             Err(_) => Err(self.timeout_error()),
-            Ok(Err(e)) => {
-                let msg = if e
-                    .downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    self.too_large_message()
-                } else {
-                    format!("the upstream ({}) answer was cut short: {e}", self.title)
-                };
-                Err(GwError::upstream(ErrorKind::BadUpstreamResponse, msg))
-            }
+            Ok(Err(e)) => Err(self.body_error(&e)),
             Ok(Ok(c)) => Ok(c.to_bytes()),
         }
+    }
+
+    /// A body that could not be read whole: too large, or cut short.
+    fn body_error(&self, e: &BoxError) -> GwError {
+        let msg = if e
+            .downcast_ref::<http_body_util::LengthLimitError>()
+            .is_some()
+        {
+            self.too_large_message()
+        } else {
+            format!("the upstream ({}) answer was cut short: {e}", self.title)
+        };
+        GwError::upstream(ErrorKind::BadUpstreamResponse, msg)
     }
 
     fn too_large_message(&self) -> String {
