@@ -565,3 +565,25 @@ async fn gitlab_bodies_pass_through_as_they_are() {
         format!(r#"[{{"_links":{{"self":"{upstream}/api/v4/projects/1/releases/v1"}}}}]"#)
     );
 }
+
+/// A GitHub `304` (no body, whatever its `Content-Type`) comes back as it is.
+#[tokio::test]
+async fn github_not_modified_passes_through_as_it_is() {
+    let upstream = raw_upstream(|_| {
+        "HTTP/1.1 304 Not Modified\r\ncontent-type: application/json; charset=utf-8\r\netag: \"v7\"\r\n\r\n"
+            .to_owned()
+    })
+    .await;
+    let gw = TestGateway::start_pair("github", "github", &upstream, "").await;
+    let r = call(
+        "GET",
+        &format!("{}/repos/o/r/releases", gw.url),
+        &[("If-None-Match", "\"v7\"")],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag"), Some("\"v7\""));
+    assert_eq!(r.header("content-length"), None);
+}

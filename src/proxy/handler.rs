@@ -637,7 +637,11 @@ impl Gateway {
         self.strip_response_headers(&mut uparts.headers, m.root);
         // A forge whose answers name its API: those URLs name the gateway's
         // (so the body is read whole, as a translated one is).
-        if self.upstream.urls_in_bodies && !head && is_json(&uparts.headers) {
+        if self.upstream.urls_in_bodies
+            && !head
+            && !matches!(uparts.status.as_u16(), 204 | 304)
+            && is_json(&uparts.headers)
+        {
             drop(permit);
             let body = self
                 .http
