@@ -1,10 +1,12 @@
-//! The `forgebridge` command: serve, check, demo.
+//! The `forgebridge` command: serve, check, demo, translate.
 
 use clap::{Args, Parser, Subcommand};
 use forgebridge::config::{self, Config, Flags};
 use forgebridge::mapping::{Diagnostic, Mappings};
+use forgebridge::proxy::handler::SetupError;
 use forgebridge::proxy::{server, Gateway};
 use forgebridge::sim::{self, Sim};
+use forgebridge::translate::preview;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,6 +30,9 @@ enum Cmd {
     Check(CommonArgs),
     /// Run a simulated upstream forge and the gateway in front of it, on loopback.
     Demo(DemoArgs),
+    /// Show what the gateway would send upstream for one client request
+    /// (offline: nothing is sent, credentials are masked).
+    Translate(TranslateArgs),
 }
 
 #[derive(Args, Clone)]
@@ -73,6 +78,31 @@ struct DemoArgs {
     common: CommonArgs,
 }
 
+#[derive(Args)]
+struct TranslateArgs {
+    /// The client's dialect (one mapping name) [default: the config's first accepted dialect]
+    #[arg(long, value_name = "DIALECT")]
+    accept: Option<String>,
+    /// Upstream as DIALECT=URL: a mapping name and the forge's base URL
+    #[arg(long, value_name = "DIALECT=URL")]
+    upstream: Option<String>,
+    /// Base URL clients use to reach the gateway (for URLs in error bodies)
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// A request header, as 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// The request body: JSON text, or @FILE to read it from FILE
+    #[arg(long, value_name = "JSON|@FILE")]
+    body: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The request method, e.g. GET
+    method: String,
+    /// The path and query as the client sends them, e.g. '/repos/o/r/releases?per_page=5'
+    path_and_query: String,
+}
+
 const DEFAULT_CONFIG: &str = "config/forgebridge.toml";
 
 /// Called once the gateway listens, with the final config (actual address).
@@ -103,6 +133,7 @@ fn main() -> ExitCode {
         Cmd::Check(c) => check(&c),
         Cmd::Serve(s) => rt.block_on(serve(s)),
         Cmd::Demo(d) => rt.block_on(demo(d)),
+        Cmd::Translate(t) => translate(&t),
     }
 }
 
@@ -195,6 +226,91 @@ fn check(c: &CommonArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(d) => report(&d),
+    }
+}
+
+/// `forgebridge translate`: 0 shown, 1 the gateway would refuse the request,
+/// 2 a usage, config or mapping error.
+fn translate(t: &TranslateArgs) -> ExitCode {
+    let usage = |m: String| {
+        eprintln!("error: {m}");
+        ExitCode::from(2)
+    };
+    if t.accept.as_deref().is_some_and(|a| a.contains(',')) {
+        return usage("--accept names one client dialect".into());
+    }
+    let method = match http::Method::from_bytes(t.method.to_ascii_uppercase().as_bytes()) {
+        Ok(m) => m,
+        Err(_) => return usage(format!("`{}` is not an HTTP method", t.method)),
+    };
+    let uri = match t.path_and_query.parse::<http::Uri>() {
+        Ok(u) if u.path().starts_with('/') => u,
+        _ => {
+            return usage(format!(
+                "`{}` is not a path and query (or URL), e.g. /repos/o/r/releases?per_page=5",
+                t.path_and_query
+            ))
+        }
+    };
+    let mut headers = Vec::with_capacity(t.headers.len());
+    for h in &t.headers {
+        let parsed = h.split_once(':').filter(|(n, v)| {
+            http::HeaderName::from_bytes(n.trim().as_bytes()).is_ok()
+                && http::HeaderValue::from_str(v.trim()).is_ok()
+        });
+        match parsed {
+            Some((n, v)) => headers.push((n.trim().to_owned(), v.trim().to_owned())),
+            // The header is not echoed: it may hold a token.
+            None => return usage("-H takes a header as 'Name: value'".into()),
+        }
+    }
+    let body = match t.body.as_deref().map(|b| match b.strip_prefix('@') {
+        Some(file) => std::fs::read(file).map_err(|e| format!("--body @{file}: {e}")),
+        None => Ok(b.as_bytes().to_vec()),
+    }) {
+        Some(Ok(b)) => b,
+        Some(Err(e)) => return usage(e),
+        None => Vec::new(),
+    };
+    let flags = Flags {
+        accept: t.accept.clone(),
+        upstream: t.upstream.clone(),
+        public_url: t.public_url.clone(),
+        ..Flags::default()
+    };
+    let (cfg, maps) = match load_all(&t.common, &flags) {
+        Ok(x) => x,
+        Err(d) => return report(&d),
+    };
+    // What the gateway would refuse to start with.
+    let known = || maps.names().collect::<Vec<_>>().join(", ");
+    let Some(first) = cfg.accept.first() else {
+        return usage(SetupError::NoAccept(known()).to_string());
+    };
+    for a in cfg.accept.iter().chain([&cfg.upstream_dialect]) {
+        if !a.is_empty() && maps.get(a).is_none() {
+            return usage(SetupError::UnknownDialect(a.clone(), known()).to_string());
+        }
+    }
+    let (Some(client), Some(up)) = (maps.get(first), maps.get(&cfg.upstream_dialect)) else {
+        return usage(SetupError::NoUpstream.to_string());
+    };
+    if cfg.upstream_url.is_empty() {
+        return usage(SetupError::NoUpstream.to_string());
+    }
+    let request = preview::Request {
+        method: &method,
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &headers,
+        body: &body,
+    };
+    let shown = preview::preview(&cfg, client, up, &request);
+    print!("{shown}");
+    if shown.refused.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -225,6 +225,7 @@ impl Compiler<'_, '_> {
             }
             _ => Some(CredentialSlot {
                 header: self.opt_header(&c.header),
+                header_spelling: c.header.as_ref().map(|h| h.get_ref().clone()),
                 scheme: c.scheme.as_ref().map(|s| s.get_ref().clone()),
                 query: c.query.as_ref().map(|q| q.get_ref().clone()),
             }),

@@ -39,6 +39,9 @@ pub struct Dialect {
 #[derive(Clone, Debug)]
 pub struct CredentialSlot {
     pub header: Option<HeaderName>,
+    /// The header's name as the mapping file spells it (`header` is
+    /// lowercase), for showing it to people.
+    pub header_spelling: Option<String>,
     /// The word before the token, e.g. "Bearer"; compared case-insensitively.
     pub scheme: Option<String>,
     pub query: Option<String>,

@@ -6,9 +6,10 @@ use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
 use crate::identity::IdCache;
-use crate::mapping::model::{ReleaseKeyVar, Route};
+use crate::mapping::model::Route;
 use crate::mapping::{Dialect, Mappings};
 use crate::translate::paging::{self, PageReq};
+use crate::translate::plan::{self, too_large, Addressing};
 use crate::translate::read::{read_list, read_record};
 use crate::translate::record::Record;
 use crate::translate::write::Ctx;
@@ -263,14 +264,7 @@ impl Gateway {
             op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
         };
         if m.route.op == Op::Upload {
-            // A file is passed on only where nothing in it needs translating.
-            return Err(fail(GwError::gateway(
-                ErrorKind::Unsupported,
-                format!(
-                    "the gateway passes uploads on only to an upstream of the client's dialect ({}), not to {}",
-                    client.title, up.title
-                ),
-            )));
+            return Err(fail(plan::upload_refused(client, up)));
         }
         let token = translate::extract_token(client, req.headers(), raw_query);
         let download = translate::wants_download(m.route, req.headers());
@@ -278,17 +272,8 @@ impl Gateway {
             .await
             .map_err(fail)?;
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
-        let mut page = match &client.paging {
-            Some(p) if m.route.op.lists() => paging::decode_request(p, raw_query),
-            _ => PageReq::default(),
-        };
         // Pages are the upstream's: no larger than it serves.
-        if let (Some(n), Some(max)) = (
-            page.per_page,
-            up.paging.as_ref().and_then(|p| p.max_per_page),
-        ) {
-            page.per_page = Some(n.min(max));
-        }
+        let page = plan::page_request(client, up, m.route.op, raw_query);
 
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         // How an upstream answer to route `r` is read back for the client.
@@ -355,7 +340,7 @@ impl Gateway {
         // The client expects the release back and the upstream will not
         // answer with it, and no lookup was needed to address it: look it up.
         let release = match release {
-            None if m.route.response.is_some() && uroute.response.is_none() => self
+            None if plan::release_from_lookup(m.route, uroute) => self
                 .lookup(&uproject, tag.as_deref(), id, token.as_deref(), rid)
                 .await
                 .map_err(fail)?,
@@ -366,7 +351,7 @@ impl Gateway {
         // release as the lookup found it: translated, and so checked, before
         // anything is written.
         let found = match &release {
-            Some((get, body)) if m.route.response.is_some() && uroute.response.is_none() => Some(
+            Some((get, body)) if plan::release_from_lookup(m.route, uroute) => Some(
                 translate::translate_success(&answer_args(get), &HeaderMap::new(), body)
                     .map_err(fail)?,
             ),
@@ -717,30 +702,18 @@ impl Gateway {
 
     fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
         let uproject = self.cfg.upstream_project(&m.params.project);
-        let mut pq = translate::encode_path(
+        self.http.uri(plan::pass_through_path(
             &self.upstream,
-            m.route,
+            m,
             uproject,
-            m.params.tag.as_deref(),
-            m.params.id,
-            m.params.asset,
-        )?;
-        if !raw_query.is_empty() {
-            pq.push('?');
-            pq.push_str(raw_query);
-        }
-        self.http.uri(pq)
+            raw_query,
+        )?)
     }
 
     /// Whether a pass-through sends a client's request header upstream: the
     /// forwardable ones and the dialect's credentials.
     fn forwarded(&self, k: &HeaderName) -> bool {
-        forwardable(k)
-            || self
-                .upstream
-                .auth_in
-                .iter()
-                .any(|s| s.header.as_ref() == Some(k))
+        plan::forwards(&self.upstream, k)
     }
 
     /// The header the gateway adds to a pass-through request: the request id.
@@ -806,19 +779,17 @@ impl Gateway {
         token: Option<&str>,
         rid: &HeaderValue,
     ) -> Result<Resolved<'_>, GwError> {
-        let (tag, id) = match (uroute.key, key) {
-            (ReleaseKeyVar::Tag, ReleaseKey::Tag(t)) => (Some(t.clone()), None),
-            (ReleaseKeyVar::Id, ReleaseKey::Id(i)) => (None, Some(*i)),
-            (ReleaseKeyVar::Tag, ReleaseKey::Id(id)) => {
-                let tag = self.tag_for_id(uproject, *id, token, rid).await?;
-                (Some(tag), Some(*id))
+        let (tag, id) = match plan::addressing(uroute, key) {
+            Addressing::Tag(t) => (Some(t.to_owned()), None),
+            Addressing::Id(i) => (None, Some(i)),
+            Addressing::TagOfId(id) => {
+                let tag = self.tag_for_id(uproject, id, token, rid).await?;
+                (Some(tag), Some(id))
             }
-            (ReleaseKeyVar::Id, ReleaseKey::Tag(t)) => {
+            Addressing::IdOfTag(t) => {
                 return self.id_for_tag(uroute, uproject, t, token, rid).await;
             }
-            (_, ReleaseKey::Id(i)) => (None, Some(*i)),
-            (_, ReleaseKey::Tag(t)) => (Some(t.clone()), None),
-            (_, ReleaseKey::None) => (None, None),
+            Addressing::None => (None, None),
         };
         Ok(Resolved {
             tag,
@@ -839,21 +810,7 @@ impl Gateway {
         rid: &HeaderValue,
     ) -> Result<Resolved<'_>, GwError> {
         let up = &*self.upstream;
-        let by_tag = up
-            .routes_for(Op::Get)
-            .find_map(|r| match (r.key, r.response) {
-                (ReleaseKeyVar::Tag, Some(shape)) => Some((r, shape)),
-                _ => None,
-            });
-        let Some((get, shape)) = by_tag else {
-            return Err(GwError::gateway(
-                ErrorKind::Unsupported,
-                format!(
-                    "the upstream ({}) addresses releases by id only for `{}`, and has no route to find a release by tag",
-                    up.title, uroute.op
-                ),
-            ));
-        };
+        let (get, shape) = plan::by_tag_route(up, uroute.op)?;
         let page = PageReq::default();
         let args = OutboundArgs {
             project: uproject,
@@ -900,14 +857,8 @@ impl Gateway {
         token: Option<&str>,
         rid: &HeaderValue,
     ) -> Result<Option<(&Route, Vec<u8>)>, GwError> {
-        let (key, want) = match (tag, id) {
-            (Some(t), _) => (ReleaseKey::Tag(t.to_owned()), ReleaseKeyVar::Tag),
-            (None, Some(i)) => (ReleaseKey::Id(i), ReleaseKeyVar::Id),
-            (None, None) => return Ok(None),
-        };
-        let get = match translate::upstream_route(&self.upstream, Op::Get, &key) {
-            Ok(r) if r.key == want && r.response.is_some() => r,
-            _ => return Ok(None),
+        let Some(get) = plan::lookup_route(&self.upstream, tag, id) else {
+            return Ok(None);
         };
         let page = PageReq::default();
         let args = OutboundArgs {
@@ -985,18 +936,8 @@ impl Gateway {
         mut visit: impl FnMut(&'s Route, &Answer, &str) -> Result<(Option<T>, usize), GwError>,
     ) -> Result<Option<T>, GwError> {
         let up = &*self.upstream;
-        let Some(list) = up.routes_for(Op::List).next() else {
+        let Some((list, mut page)) = plan::walk_start(up) else {
             return Ok(None);
-        };
-        let per_page = up
-            .paging
-            .as_ref()
-            .and_then(|p| p.max_per_page)
-            .or(Some(100));
-        let mut page = PageReq {
-            page: 1,
-            per_page,
-            cursor: None,
         };
         for _ in 0..self.cfg.max_id_scan_pages {
             let args = OutboundArgs {
@@ -1063,7 +1004,7 @@ impl Gateway {
             h.insert(X_REQUEST_ID, rid.clone());
             h.insert(
                 http::header::USER_AGENT,
-                HeaderValue::from_static(concat!("forgebridge/", env!("CARGO_PKG_VERSION"))),
+                HeaderValue::from_static(plan::USER_AGENT),
             );
             Ok(req)
         };
@@ -1134,13 +1075,6 @@ fn respond(cr: ClientResponse, json: bool) -> Response<Body> {
     resp
 }
 
-fn too_large(max: usize) -> GwError {
-    GwError::client(
-        ErrorKind::PayloadTooLarge,
-        format!("request body is larger than the limit of {max} bytes"),
-    )
-}
-
 /// The gateway's own error answer, in dialect `d`.
 fn respond_error(d: &Dialect, err: &GwError, api: &str) -> Response<Body> {
     let ctx = Ctx {
@@ -1186,22 +1120,6 @@ fn head_only(resp: &mut Response<Body>) {
             .or_insert_with(|| HeaderValue::from(n));
     }
     *resp.body_mut() = full(Bytes::new());
-}
-
-/// Request headers a pass-through forwards besides the dialect's credentials.
-fn forwardable(h: &http::HeaderName) -> bool {
-    use http::header::*;
-    [
-        ACCEPT,
-        ACCEPT_ENCODING,
-        CONTENT_TYPE,
-        CONTENT_LENGTH,
-        CONTENT_ENCODING,
-        USER_AGENT,
-        IF_NONE_MATCH,
-        IF_MODIFIED_SINCE,
-    ]
-    .contains(h)
 }
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

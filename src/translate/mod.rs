@@ -2,6 +2,8 @@
 //! upstream response → canonical → client response. No I/O here.
 
 pub mod paging;
+pub mod plan;
+pub mod preview;
 pub mod read;
 pub mod record;
 pub mod scan;
@@ -294,6 +296,14 @@ pub struct OutboundArgs<'a> {
 /// Builds the upstream request for a route. Refuse rules run here, so that
 /// nothing the upstream cannot represent is silently dropped.
 pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Outbound, GwError> {
+    refusal(u, route, a)?;
+    encode_allowed(u, route, a)
+}
+
+/// The 501 for a request whose body breaks one of the route's refuse rules.
+/// A `changed` rule is checked only where `a.tag` (the addressed release's
+/// tag) is known.
+pub fn refusal(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<(), GwError> {
     if let Some(rec) = a.body {
         for r in &route.refuse {
             let val = |f: usize| rec.vals[f].as_deref();
@@ -322,6 +332,12 @@ pub fn encode_request(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
             }
         }
     }
+    Ok(())
+}
+
+/// Builds the upstream request for a route whose refuse rules the request
+/// passed (see `encode_request`, which checks them first).
+pub fn encode_allowed(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Outbound, GwError> {
     let mut path = encode_path(u, route, a.project, a.tag, a.id, a.asset)?;
     if route.op.lists() {
         if let Some(p) = &u.paging {

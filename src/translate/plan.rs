@@ -1,0 +1,187 @@
+//! The gateway's decisions about what to ask the upstream, and in what order,
+//! as pure functions: the gateway makes them for each request (`proxy::handler`)
+//! and `forgebridge translate` shows them without sending anything
+//! (`preview`). Keeping them here keeps the two in step.
+
+use super::paging::{self, PageReq};
+use super::{encode_path, upstream_route, Matched, ReleaseKey};
+use crate::canonical::{ErrorKind, Op};
+use crate::error::GwError;
+use crate::mapping::model::{Dialect, ReleaseKeyVar, Route, ShapeId};
+use http::HeaderName;
+
+/// The `User-Agent` of the requests the gateway makes itself (translated
+/// requests and lookups; a pass-through forwards the client's).
+pub const USER_AGENT: &str = concat!("forgebridge/", env!("CARGO_PKG_VERSION"));
+
+/// The 413 for a request body over `max` bytes.
+pub fn too_large(max: usize) -> GwError {
+    GwError::client(
+        ErrorKind::PayloadTooLarge,
+        format!("request body is larger than the limit of {max} bytes"),
+    )
+}
+
+/// The 501 for an upload across dialects: a file is passed on only where
+/// nothing in it needs translating.
+pub fn upload_refused(client: &Dialect, up: &Dialect) -> GwError {
+    GwError::gateway(
+        ErrorKind::Unsupported,
+        format!(
+            "the gateway passes uploads on only to an upstream of the client's dialect ({}), not to {}",
+            client.title, up.title
+        ),
+    )
+}
+
+/// The page a translated request asks the upstream for: the client's page
+/// request (for a list), no larger than the upstream serves.
+pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> PageReq {
+    let mut page = match &client.paging {
+        Some(p) if op.lists() => paging::decode_request(p, raw_query),
+        _ => PageReq::default(),
+    };
+    if let (Some(n), Some(max)) = (
+        page.per_page,
+        up.paging.as_ref().and_then(|p| p.max_per_page),
+    ) {
+        page.per_page = Some(n.min(max));
+    }
+    page
+}
+
+/// How an upstream route is addressed for a release the client named by `key`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Addressing<'k> {
+    /// By the client's tag.
+    Tag(&'k str),
+    /// By the client's id.
+    Id(u64),
+    /// By the tag of the release with this id: the gateway's cache, else a
+    /// walk over the upstream's list (the id is kept too).
+    TagOfId(u64),
+    /// By the id of the release with this tag: a GET of the upstream's
+    /// release by tag (see `by_tag_route`).
+    IdOfTag(&'k str),
+    /// The route names no release.
+    None,
+}
+
+/// How `uroute` is addressed for the release the client named.
+pub fn addressing<'k>(uroute: &Route, key: &'k ReleaseKey) -> Addressing<'k> {
+    match (uroute.key, key) {
+        (ReleaseKeyVar::Tag, ReleaseKey::Id(id)) => Addressing::TagOfId(*id),
+        (ReleaseKeyVar::Id, ReleaseKey::Tag(t)) => Addressing::IdOfTag(t),
+        (_, ReleaseKey::Id(i)) => Addressing::Id(*i),
+        (_, ReleaseKey::Tag(t)) => Addressing::Tag(t),
+        (_, ReleaseKey::None) => Addressing::None,
+    }
+}
+
+/// The upstream route that finds a release by tag, for an operation (`op`)
+/// the upstream addresses by id, with the shape its answer is read with. An
+/// upstream with none cannot be asked, and the operation is refused.
+pub fn by_tag_route(up: &Dialect, op: Op) -> Result<(&Route, ShapeId), GwError> {
+    up.routes_for(Op::Get)
+        .find_map(|r| match (r.key, r.response) {
+            (ReleaseKeyVar::Tag, Some(shape)) => Some((r, shape)),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            GwError::gateway(
+                ErrorKind::Unsupported,
+                format!(
+                    "the upstream ({}) addresses releases by id only for `{op}`, and has no route to find a release by tag",
+                    up.title
+                ),
+            )
+        })
+}
+
+/// Whether the client expects the release back (`client_route` answers with
+/// one) from an upstream route that answers without it (a delete answered
+/// 204, say): the gateway then reads the release first.
+pub fn release_from_lookup(client_route: &Route, uroute: &Route) -> bool {
+    client_route.response.is_some() && uroute.response.is_none()
+}
+
+/// The upstream route that reads one release, by tag (else by id) where the
+/// upstream has a route for that; `None` where it has none.
+pub fn lookup_route<'u>(up: &'u Dialect, tag: Option<&str>, id: Option<u64>) -> Option<&'u Route> {
+    let (key, want) = match (tag, id) {
+        (Some(t), _) => (ReleaseKey::Tag(t.to_owned()), ReleaseKeyVar::Tag),
+        (None, Some(i)) => (ReleaseKey::Id(i), ReleaseKeyVar::Id),
+        (None, None) => return None,
+    };
+    match upstream_route(up, Op::Get, &key) {
+        Ok(r) if r.key == want && r.response.is_some() => Some(r),
+        _ => None,
+    }
+}
+
+/// Where a walk over the upstream's release list starts: its list route and
+/// the first page, the largest the upstream serves (100 where it names no
+/// maximum). `None` where the upstream has no list route.
+pub fn walk_start(up: &Dialect) -> Option<(&Route, PageReq)> {
+    let list = up.routes_for(Op::List).next()?;
+    let per_page = up
+        .paging
+        .as_ref()
+        .and_then(|p| p.max_per_page)
+        .or(Some(100));
+    Some((
+        list,
+        PageReq {
+            page: 1,
+            per_page,
+            cursor: None,
+        },
+    ))
+}
+
+/// The path and query a pass-through sends (same dialect on both sides): the
+/// path rebuilt from the matched route, every parameter encoded again, the
+/// query as the client sent it.
+pub fn pass_through_path(
+    up: &Dialect,
+    m: &Matched<'_>,
+    uproject: &str,
+    raw_query: &str,
+) -> Result<String, GwError> {
+    let mut pq = encode_path(
+        up,
+        m.route,
+        uproject,
+        m.params.tag.as_deref(),
+        m.params.id,
+        m.params.asset,
+    )?;
+    if !raw_query.is_empty() {
+        pq.push('?');
+        pq.push_str(raw_query);
+    }
+    Ok(pq)
+}
+
+/// Whether a pass-through sends a client's request header upstream: the
+/// forwardable ones and the dialect's credentials.
+#[inline]
+pub fn forwards(up: &Dialect, k: &HeaderName) -> bool {
+    forwardable(k) || up.auth_in.iter().any(|s| s.header.as_ref() == Some(k))
+}
+
+/// Request headers a pass-through forwards besides the dialect's credentials.
+fn forwardable(h: &HeaderName) -> bool {
+    use http::header as hd;
+    [
+        hd::ACCEPT,
+        hd::ACCEPT_ENCODING,
+        hd::CONTENT_TYPE,
+        hd::CONTENT_LENGTH,
+        hd::CONTENT_ENCODING,
+        hd::USER_AGENT,
+        hd::IF_NONE_MATCH,
+        hd::IF_MODIFIED_SINCE,
+    ]
+    .contains(h)
+}

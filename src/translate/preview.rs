@@ -1,0 +1,733 @@
+//! `forgebridge translate`: what the gateway would send upstream for one
+//! client request, worked out without sending anything. The request is
+//! routed, read and checked as the gateway does it, with the same functions;
+//! where the gateway would first have to ask the upstream something (the tag
+//! of a release id, the id of a tag, the release that holds an asset, the
+//! release a client gets back), that request is shown, and what depends on
+//! its answer is a placeholder in braces (`{tag of release 123}`).
+//! Credentials are never shown: their values are `***`.
+
+use super::paging::{self, PageReq};
+use super::plan::{self, Addressing};
+use super::record::Record;
+use super::write::Ctx;
+use super::{
+    decode_body, encode_allowed, extract_token, match_route, refusal, upstream_route, url, Matched,
+    OutboundArgs, ReleaseKey,
+};
+use crate::canonical::{ErrorKind, Op};
+use crate::config::Config;
+use crate::error::{encode_error, GwError};
+use crate::mapping::model::{Dialect, RefuseCheck, Route};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use std::fmt::{self, Write as _};
+
+/// One client request.
+pub struct Request<'a> {
+    pub method: &'a Method,
+    /// The path as the client sends it (still percent-encoded).
+    pub path: &'a str,
+    /// The query as the client sends it, without the `?`.
+    pub query: &'a str,
+    /// Headers: (name as the client spells it, value).
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+/// What the gateway would do with a request.
+#[derive(Debug)]
+pub struct Preview {
+    /// `client: …`: the client's dialect, the operation and its parameters.
+    pub client: String,
+    /// The upstream requests, in the order the gateway sends them.
+    pub steps: Vec<Step>,
+    /// Notes that no request follows.
+    pub notes: Vec<String>,
+    /// The answer the client gets instead, where the gateway refuses.
+    pub refused: Option<Refusal>,
+}
+
+/// One upstream request.
+#[derive(Debug)]
+pub struct Step {
+    /// Why it is sent, or what depends on it (printed as `# …` lines).
+    pub notes: Vec<String>,
+    pub method: String,
+    /// Upstream base URL, path and query.
+    pub url: String,
+    /// (name, value), credentials masked.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// The gateway's own answer to a request it refuses.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What `request`, from a client of `client`, would become upstream (`up`,
+/// at `cfg.upstream_url`).
+pub fn preview(cfg: &Config, client: &Dialect, up: &Dialect, request: &Request) -> Preview {
+    let mut p = Planner {
+        cfg,
+        client,
+        up,
+        line: format!("client: {}", client.title),
+        root: "",
+        uproject: String::new(),
+        token: None,
+        steps: Vec::new(),
+        notes: Vec::new(),
+    };
+    let refused = p.run(request).err().map(|e| p.refusal(&e));
+    Preview {
+        client: p.line,
+        steps: p.steps,
+        notes: p.notes,
+        refused,
+    }
+}
+
+impl fmt::Display for Preview {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.client)?;
+        for s in &self.steps {
+            writeln!(f)?;
+            for n in &s.notes {
+                writeln!(f, "# {n}")?;
+            }
+            writeln!(f, "{} {}", s.method, s.url)?;
+            for (k, v) in &s.headers {
+                writeln!(f, "{k}: {v}")?;
+            }
+            if let Some(b) = &s.body {
+                writeln!(f)?;
+                writeln!(f, "{}", String::from_utf8_lossy(b))?;
+            }
+        }
+        if !self.notes.is_empty() {
+            writeln!(f)?;
+            for n in &self.notes {
+                writeln!(f, "# {n}")?;
+            }
+        }
+        if let Some(r) = &self.refused {
+            let reason = http::StatusCode::from_u16(r.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
+            writeln!(f)?;
+            writeln!(f, "refused: {} {reason}", r.status)?;
+            for (k, v) in &r.headers {
+                writeln!(f, "{k}: {v}")?;
+            }
+            writeln!(f)?;
+            writeln!(f, "{}", String::from_utf8_lossy(&r.body))?;
+        }
+        Ok(())
+    }
+}
+
+/// A release's tag as a request addresses it: known, or a placeholder for
+/// what an upstream answer would tell.
+#[derive(Clone, Debug)]
+struct Tag {
+    /// The tag, or the placeholder in braces.
+    text: String,
+    known: bool,
+}
+
+impl Tag {
+    fn known(t: &str) -> Tag {
+        Tag {
+            text: t.to_owned(),
+            known: true,
+        }
+    }
+
+    /// A placeholder: `what` the gateway would learn, e.g. "tag of release 1".
+    fn unknown(what: String) -> Tag {
+        Tag {
+            text: format!("{{{what}}}"),
+            known: false,
+        }
+    }
+
+    /// The tag in words: "tag v1", or "the tag of release 1".
+    fn words(&self) -> String {
+        if self.known {
+            format!("tag {}", self.text.escape_debug())
+        } else {
+            format!("the {}", self.text.trim_matches(['{', '}']))
+        }
+    }
+}
+
+/// A release id: known, or a placeholder (its text, braces included).
+#[derive(Clone, Debug)]
+enum Id {
+    Known(u64),
+    Unknown(String),
+}
+
+/// How a release is named: by the client, or by what a lookup would find.
+#[derive(Clone, Debug)]
+enum Key {
+    None,
+    Id(u64),
+    Tag(Tag),
+}
+
+impl Key {
+    fn from_client(k: &ReleaseKey) -> Key {
+        match k {
+            ReleaseKey::None => Key::None,
+            ReleaseKey::Id(i) => Key::Id(*i),
+            ReleaseKey::Tag(t) => Key::Tag(Tag::known(t)),
+        }
+    }
+
+    fn release_key(&self) -> ReleaseKey {
+        match self {
+            Key::None => ReleaseKey::None,
+            Key::Id(i) => ReleaseKey::Id(*i),
+            Key::Tag(t) => ReleaseKey::Tag(t.text.clone()),
+        }
+    }
+}
+
+/// How an upstream route is addressed, and whether finding that took a GET
+/// of the release itself (whose answer the gateway then uses).
+#[derive(Clone, Debug, Default)]
+struct Addr {
+    tag: Option<Tag>,
+    id: Option<Id>,
+    looked_up: bool,
+}
+
+struct Planner<'a> {
+    cfg: &'a Config,
+    client: &'a Dialect,
+    up: &'a Dialect,
+    line: String,
+    /// The API root the request came in under, for URLs in error bodies.
+    root: &'a str,
+    uproject: String,
+    token: Option<String>,
+    steps: Vec<Step>,
+    /// Notes for the next request.
+    notes: Vec<String>,
+}
+
+impl<'a> Planner<'a> {
+    fn run(&mut self, req: &Request) -> Result<(), GwError> {
+        let m = match_route(self.client, req.method, req.path)?;
+        self.root = m.root;
+        self.line = client_line(self.client, &m, req.query);
+        self.uproject = self.cfg.upstream_project(&m.params.project).to_owned();
+        if self.client.name == self.up.name {
+            return self.pass_through(&m, req);
+        }
+        self.translated(&m, req)
+    }
+
+    /// Different dialects, as the gateway's `translated` goes.
+    fn translated(&mut self, m: &Matched<'a>, req: &Request) -> Result<(), GwError> {
+        let up = self.up;
+        let op = m.route.op;
+        let key = m.params.key();
+        let uroute = match op {
+            Op::Asset => None,
+            op => Some(upstream_route(up, op, &key)?),
+        };
+        if op == Op::Upload {
+            return Err(plan::upload_refused(self.client, up));
+        }
+        let mut headers = HeaderMap::new();
+        for (n, v) in req.headers {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(n.trim().as_bytes()),
+                HeaderValue::from_str(v.trim()),
+            ) {
+                headers.append(n, v);
+            }
+        }
+        self.token = extract_token(self.client, &headers, req.query);
+        if req.body.len() > self.cfg.max_body_bytes {
+            return Err(plan::too_large(self.cfg.max_body_bytes));
+        }
+        let record = decode_body(self.client, m.route, req.body)?;
+        let page = plan::page_request(self.client, up, op, req.query);
+        if op.addresses_asset() {
+            return self.asset(m);
+        }
+        let Some(uroute) = uroute else {
+            return Err(GwError::gateway(
+                ErrorKind::Internal,
+                format!("no upstream route chosen for `{op}`"),
+            ));
+        };
+        let addr = self.resolve(uroute, &Key::from_client(&key))?;
+        if addr.looked_up && plan::release_from_lookup(m.route, uroute) {
+            if let Some(s) = self.steps.last_mut() {
+                s.notes
+                    .push("its answer is also the release the client gets back".into());
+            }
+        }
+        if !addr.looked_up && plan::release_from_lookup(m.route, uroute) {
+            let tag = addr.tag.as_ref().map(|t| t.text.as_str());
+            let id = addr.id.as_ref().map(|i| match i {
+                Id::Known(n) => *n,
+                Id::Unknown(_) => 0,
+            });
+            if let Some(get) = plan::lookup_route(up, tag, id) {
+                self.notes.push(format!(
+                    "first, to read the release the client gets back ({} answers `{}` without it):",
+                    up.title, uroute.op
+                ));
+                self.send(get, &addr, None, &PageReq::default(), None)?;
+            }
+        }
+        if let Some(rec) = &record {
+            self.check(uroute, &addr, rec)?;
+            // A rule that compares with the release's tag, which only the
+            // upstream knows here.
+            if let (Some(t), Some(shape)) =
+                (addr.tag.as_ref().filter(|t| !t.known), m.route.request)
+            {
+                for r in &uroute.refuse {
+                    if let RefuseCheck::Changed(f) = r.check {
+                        if rec.vals[f].is_some() {
+                            self.notes.push(format!(
+                                "refused with 501 instead unless `{}` is {}: {}",
+                                self.client.shape(shape).key(f),
+                                t.words(),
+                                r.reason
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        self.send(uroute, &addr, None, &page, record.as_ref())
+    }
+
+    /// The refuse rules of `route` that can be checked offline (all but a
+    /// `changed` one against a tag only the upstream knows).
+    fn check(&self, route: &Route, addr: &Addr, rec: &Record) -> Result<(), GwError> {
+        let known = addr.tag.as_ref().filter(|t| t.known);
+        let page = PageReq::default();
+        refusal(
+            self.up,
+            route,
+            &OutboundArgs {
+                project: &self.uproject,
+                tag: known.map(|t| t.text.as_str()),
+                id: None,
+                asset: None,
+                page: &page,
+                body: Some(rec),
+                token: None,
+            },
+        )
+    }
+
+    /// One asset, as the gateway's `asset` and `asset_write` go: read from
+    /// the release that holds it, then (a delete) written there.
+    fn asset(&mut self, m: &Matched<'a>) -> Result<(), GwError> {
+        let up = self.up;
+        let op = m.route.op;
+        let Some(asset) = m.params.asset else {
+            return Err(GwError::gateway(
+                ErrorKind::Internal,
+                "an asset route matched without an asset id",
+            ));
+        };
+        let write = op != Op::Asset;
+        let named = m.params.key();
+        let holder = match &named {
+            ReleaseKey::None => {
+                let tag = Tag::unknown(format!("tag of the release that holds asset {asset}"));
+                self.notes.push(if write {
+                    format!("first, to find the release that holds asset {asset}:")
+                } else {
+                    format!("asset {asset} is read from the release that holds it:")
+                });
+                let cached = Key::Tag(tag.clone());
+                if let Ok(get) = upstream_route(up, Op::Get, &cached.release_key()) {
+                    self.notes.push(
+                        "the release the gateway last saw it in (its cache), when it has one:"
+                            .into(),
+                    );
+                    if let Ok(addr) = self.resolve(get, &cached) {
+                        if !addr.looked_up {
+                            self.send(get, &addr, None, &PageReq::default(), None)?;
+                        }
+                    }
+                }
+                match plan::walk_start(up) {
+                    Some((list, page)) => {
+                        self.notes.push(format!(
+                            "else, or when that release no longer holds it: this list, walked page by page until a release holds it (at most {} pages)",
+                            self.cfg.max_id_scan_pages
+                        ));
+                        self.send(list, &Addr::default(), None, &page, None)?;
+                    }
+                    None => self.notes.push(format!(
+                        "else a 404: {} has no release list to look in",
+                        up.title
+                    )),
+                }
+                tag
+            }
+            named => {
+                let get = upstream_route(up, Op::Get, named)?;
+                let addr = self.resolve(get, &Key::from_client(named))?;
+                if !addr.looked_up {
+                    self.notes.push(if write {
+                        format!("first, to find asset {asset} in its release:")
+                    } else {
+                        format!("asset {asset} is read from its release:")
+                    });
+                    self.send(get, &addr, None, &PageReq::default(), None)?;
+                }
+                match (addr.tag, named) {
+                    (Some(t), _) => t,
+                    (None, ReleaseKey::Id(i)) => Tag::unknown(format!("tag of release {i}")),
+                    (None, _) => {
+                        Tag::unknown(format!("tag of the release that holds asset {asset}"))
+                    }
+                }
+            }
+        };
+        if !write {
+            return Ok(());
+        }
+        let key = Key::Tag(holder);
+        let uroute = upstream_route(up, op, &key.release_key())?;
+        let addr = self.resolve(uroute, &key)?;
+        self.send(uroute, &addr, Some(asset), &PageReq::default(), None)
+    }
+
+    /// How `uroute` is addressed for the release `key` names, and the
+    /// lookups that takes (as the gateway's `resolve`).
+    fn resolve(&mut self, uroute: &Route, key: &Key) -> Result<Addr, GwError> {
+        let rk = key.release_key();
+        let tag = match key {
+            Key::Tag(t) => Some(t.clone()),
+            _ => None,
+        };
+        Ok(match plan::addressing(uroute, &rk) {
+            Addressing::None => Addr::default(),
+            Addressing::Id(i) => Addr {
+                id: Some(Id::Known(i)),
+                ..Addr::default()
+            },
+            Addressing::Tag(_) => Addr {
+                tag,
+                ..Addr::default()
+            },
+            Addressing::TagOfId(id) => {
+                self.notes
+                    .push(format!("first, to find the tag of release {id}:"));
+                match plan::walk_start(self.up) {
+                    Some((list, page)) => {
+                        self.notes.push(format!(
+                            "the gateway's cache, else this list, walked page by page until release {id} shows up (at most {} pages)",
+                            self.cfg.max_id_scan_pages
+                        ));
+                        self.send(list, &Addr::default(), None, &page, None)?;
+                    }
+                    None => self.notes.push(format!(
+                        "the gateway's cache, else a 404: {} has no release list to walk",
+                        self.up.title
+                    )),
+                }
+                Addr {
+                    tag: Some(Tag::unknown(format!("tag of release {id}"))),
+                    id: Some(Id::Known(id)),
+                    looked_up: false,
+                }
+            }
+            Addressing::IdOfTag(_) => {
+                let t = tag.unwrap_or_else(|| Tag::unknown("tag".into()));
+                let (get, _) = plan::by_tag_route(self.up, uroute.op)?;
+                self.notes
+                    .push(format!("first, to find the id of {}:", t.words()));
+                let by_tag = Addr {
+                    tag: Some(t.clone()),
+                    ..Addr::default()
+                };
+                self.send(get, &by_tag, None, &PageReq::default(), None)?;
+                let id = Id::Unknown(format!(
+                    "{{id of {}}}",
+                    t.words().trim_start_matches("the ")
+                ));
+                Addr {
+                    tag: Some(t),
+                    id: Some(id),
+                    looked_up: true,
+                }
+            }
+        })
+    }
+
+    /// Adds the request for upstream `route`, as `encode_request` builds it,
+    /// with placeholders where a value is not known offline.
+    fn send(
+        &mut self,
+        route: &Route,
+        addr: &Addr,
+        asset: Option<u64>,
+        page: &PageReq,
+        body: Option<&Record>,
+    ) -> Result<(), GwError> {
+        let up = self.up;
+        if let Some(rec) = body {
+            self.check(route, addr, rec)?;
+        }
+        let tag = addr.tag.as_ref();
+        let args = |id| OutboundArgs {
+            project: &self.uproject,
+            tag: tag.map(|t| t.text.as_str()),
+            id,
+            asset,
+            page,
+            body,
+            token: self.token.as_deref(),
+        };
+        let (out, id_mark) = match &addr.id {
+            None => (encode_allowed(up, route, &args(None))?, None),
+            Some(Id::Known(i)) => (encode_allowed(up, route, &args(Some(*i)))?, None),
+            // A stand-in number, written where the id goes and then replaced:
+            // one that occurs nowhere else in the path.
+            Some(Id::Unknown(text)) => {
+                let mut n = u64::MAX;
+                loop {
+                    let out = encode_allowed(up, route, &args(Some(n)))?;
+                    let mark = n.to_string();
+                    if out.path_and_query.matches(&mark).count() == 1 || n < u64::MAX - 64 {
+                        break (out, Some((mark, text.as_str())));
+                    }
+                    n -= 1;
+                }
+            }
+        };
+        let mut pq = out.path_and_query;
+        if let Some(t) = tag.filter(|t| !t.known) {
+            let encoded: String = url::segment_pieces(&t.text).collect();
+            pq = pq.replacen(&encoded, &t.text, 1);
+        }
+        if let Some((mark, text)) = id_mark {
+            pq = pq.replacen(&mark, text, 1);
+        }
+        let slot = up.auth_out.as_ref();
+        if let Some(q) = slot.and_then(|s| s.query.as_deref()) {
+            pq = mask_query(&pq, &[q]);
+        }
+        let mut headers = Vec::with_capacity(out.headers.len() + 2);
+        for (name, value) in &out.headers {
+            let credential = slot.filter(|s| s.header.as_ref() == Some(name));
+            let shown_name = credential
+                .and_then(|s| s.header_spelling.clone())
+                .unwrap_or_else(|| title_case(name.as_str()));
+            let shown = if credential.is_some() || value.is_sensitive() {
+                match credential.and_then(|s| s.scheme.as_deref()) {
+                    Some(scheme) => format!("{scheme} ***"),
+                    None => "***".to_owned(),
+                }
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            headers.push((shown_name, shown));
+        }
+        headers.push(("X-Request-Id".into(), "{request id}".into()));
+        headers.push(("User-Agent".into(), plan::USER_AGENT.into()));
+        let mut notes = std::mem::take(&mut self.notes);
+        // What follows an earlier request comes "then".
+        if let (false, Some(n)) = (self.steps.is_empty(), notes.first_mut()) {
+            if let Some(rest) = n.strip_prefix("first, ") {
+                *n = format!("then, {rest}");
+            }
+        }
+        self.steps.push(Step {
+            notes,
+            method: out.method.to_string(),
+            url: [self.cfg.upstream_url.as_str(), &pq].concat(),
+            headers,
+            body: out.body,
+        });
+        Ok(())
+    }
+
+    /// Same dialect on both sides, as the gateway's `pass_through` goes.
+    fn pass_through(&mut self, m: &Matched<'a>, req: &Request) -> Result<(), GwError> {
+        let up = self.up;
+        let pq = plan::pass_through_path(up, m, &self.uproject, req.query)?;
+        if req.body.len() > self.cfg.max_body_bytes {
+            return Err(plan::too_large(self.cfg.max_body_bytes));
+        }
+        let in_query: Vec<&str> = up
+            .auth_in
+            .iter()
+            .filter_map(|s| s.query.as_deref())
+            .collect();
+        let pq = mask_query(&pq, &in_query);
+        let mut headers = Vec::new();
+        for (n, v) in req.headers {
+            let Ok(name) = HeaderName::from_bytes(n.trim().as_bytes()) else {
+                continue;
+            };
+            if !plan::forwards(up, &name) {
+                continue;
+            }
+            let slots: Vec<_> = up
+                .auth_in
+                .iter()
+                .filter(|s| s.header.as_ref() == Some(&name))
+                .collect();
+            let shown = if slots.is_empty() {
+                v.trim().to_owned()
+            } else {
+                let v = v.trim();
+                slots
+                    .iter()
+                    .filter_map(|s| s.scheme.as_deref())
+                    .find(|s| {
+                        v.len() > s.len()
+                            && v[..s.len()].eq_ignore_ascii_case(s)
+                            && v.as_bytes()[s.len()] == b' '
+                    })
+                    .map_or_else(|| "***".to_owned(), |s| format!("{} ***", &v[..s.len()]))
+            };
+            headers.push((n.trim().to_owned(), shown));
+        }
+        headers.push(("X-Request-Id".into(), "{request id}".into()));
+        let bodiless = req.method == Method::GET || req.method == Method::HEAD;
+        self.notes.push(
+            "passed through (the same dialect on both sides): the path rebuilt from the route, the query as sent"
+                .into(),
+        );
+        self.steps.push(Step {
+            notes: std::mem::take(&mut self.notes),
+            method: req.method.to_string(),
+            url: [self.cfg.upstream_url.as_str(), &pq].concat(),
+            headers,
+            body: (!bodiless && !req.body.is_empty()).then(|| req.body.to_vec()),
+        });
+        Ok(())
+    }
+
+    /// The client's answer to a request the gateway refuses, as `encode_error`
+    /// writes it in the client's dialect.
+    fn refusal(&self, err: &GwError) -> Refusal {
+        let api = [self.cfg.public_base().as_str(), self.root].concat();
+        let ctx = Ctx {
+            api: &api,
+            ..Ctx::default()
+        };
+        let (status, body) = encode_error(self.client, None, err, &ctx);
+        let mut headers = Vec::new();
+        if let Some(a) = &err.allow {
+            headers.push(("Allow".to_owned(), a.clone()));
+        }
+        if let Some(r) = &err.retry_after {
+            headers.push(("Retry-After".to_owned(), r.clone()));
+        }
+        Refusal {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// `client: TITLE OP, project "…", tag "…", id N, asset N, page N, N per page`.
+fn client_line(d: &Dialect, m: &Matched, query: &str) -> String {
+    let p = &m.params;
+    let mut s = format!("client: {} {}", d.title, m.route.op);
+    if d.roots.len() > 1 && !m.root.is_empty() {
+        let _ = write!(s, ", under {}", m.root);
+    }
+    let _ = write!(s, ", project {:?}", p.project);
+    if let Some(t) = &p.tag {
+        let _ = write!(s, ", tag {t:?}");
+    }
+    if let Some(i) = p.id {
+        let _ = write!(s, ", id {i}");
+    }
+    if let Some(a) = p.asset {
+        let _ = write!(s, ", asset {a}");
+    }
+    if let (true, Some(pg)) = (m.route.op.lists(), &d.paging) {
+        let r = paging::decode_request(pg, query);
+        let _ = write!(s, ", page {}", r.page);
+        if let Some(n) = r.per_page {
+            let _ = write!(s, ", {n} per page");
+        }
+        if let Some(c) = &r.cursor {
+            let _ = write!(s, ", cursor {c:?}");
+        }
+    }
+    s
+}
+
+/// `path?query` with the values of the parameters named `names` shown as `***`.
+fn mask_query(pq: &str, names: &[&str]) -> String {
+    let Some((path, query)) = pq.split_once('?').filter(|_| !names.is_empty()) else {
+        return pq.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let k = pair.split_once('=').map_or(pair, |(k, _)| k);
+            let named = url::query_pairs(k)
+                .first()
+                .is_some_and(|(k, _)| names.contains(&k.as_ref()));
+            if named {
+                format!("{k}=***")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
+}
+
+/// `content-type` → `Content-Type`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_credentials_are_masked() {
+        assert_eq!(
+            mask_query("/a?page=1&private_token=abc&x", &["private_token"]),
+            "/a?page=1&private_token=***&x"
+        );
+        assert_eq!(mask_query("/a?token=abc", &[]), "/a?token=abc");
+        assert_eq!(mask_query("/a", &["token"]), "/a");
+    }
+
+    #[test]
+    fn header_names_are_title_cased() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("x-request-id"), "X-Request-Id");
+        assert_eq!(title_case("accept"), "Accept");
+    }
+}

@@ -1,0 +1,644 @@
+//! `forgebridge translate`: what the gateway would send upstream for one
+//! client request, shown offline. Each test runs the binary and checks its
+//! exact output and exit code: 0 shown, 1 refused (the client's error answer
+//! is shown), 2 a usage or config error. Nothing is listening anywhere: the
+//! upstream URLs name hosts that are never reached.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::gateway::mappings_dir;
+use support::tmp::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
+const GITLAB: &str = "gitlab=https://gitlab.example.com";
+const GITHUB: &str = "github=https://api.github.com";
+const UA: &str = concat!("User-Agent: forgebridge/", env!("CARGO_PKG_VERSION"));
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+/// Runs `forgebridge translate ARGS` in `cwd`, with the shipped mappings and
+/// no FORGEBRIDGE_* variable.
+fn translate_in(cwd: &Path, args: &[&str]) -> Run {
+    let maps = mappings_dir().display().to_string();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("translate")
+        .args(["--mappings", &maps])
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FORGEBRIDGE_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd.output().expect("run forgebridge");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// As `translate_in`, from a directory without a config file.
+fn translate(args: &[&str]) -> Run {
+    let dir = TempDir::new("translate");
+    translate_in(dir.path(), args)
+}
+
+/// A shown translation: exit code 0, nothing on stderr.
+fn shown(args: &[&str]) -> Run {
+    let r = translate(args);
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr, "");
+    r
+}
+
+/// A refused request: exit code 1, nothing on stderr.
+fn refused(args: &[&str]) -> Run {
+    let r = translate(args);
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr, "");
+    r
+}
+
+#[test]
+fn github_list_on_gitlab_pages_and_masks_the_token() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "-H",
+        "Authorization: token abc",
+        "GET",
+        "/repos/o/r/releases?per_page=5&page=2",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub list, project \"o/r\", page 2, 5 per page",
+            "",
+            "GET https://gitlab.example.com/api/v4/projects/o%2Fr/releases?page=2&per_page=5",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+    assert!(!r.stdout.contains("abc") && !r.stderr.contains("abc"));
+}
+
+#[test]
+fn a_tag_with_a_slash_is_one_segment_upstream() {
+    for path in [
+        "/repos/o/r/releases/tags/release/1.0",
+        "/repos/o/r/releases/tags/release%2F1.0",
+        "/api/v3/repos/o/r/releases/tags/release/1.0",
+    ] {
+        let r = shown(&["--accept", "github", "--upstream", GITLAB, "GET", path]);
+        let under = if path.starts_with("/api/v3") {
+            ", under /api/v3"
+        } else {
+            ""
+        };
+        assert_eq!(
+            r.lines(),
+            [
+                format!("client: GitHub get{under}, project \"o/r\", tag \"release/1.0\"").as_str(),
+                "",
+                "GET https://gitlab.example.com/api/v4/projects/o%2Fr/releases/release%2F1.0",
+                "Accept: application/json",
+                "X-Request-Id: {request id}",
+                UA,
+            ],
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn create_shows_the_body_gitlab_gets() {
+    let body = r#"{"tag_name":"v1.2.0","target_commitish":"main","name":"v1.2.0","body":"Notes","prerelease":true}"#;
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "-H",
+        "Authorization: Bearer abc",
+        "--body",
+        body,
+        "POST",
+        "/repos/group/project/releases",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub create, project \"group/project\"",
+            "",
+            "POST https://gitlab.example.com/api/v4/projects/group%2Fproject/releases",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "Content-Type: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            r#"{"tag_name":"v1.2.0","name":"v1.2.0","description":"Notes","ref":"main"}"#,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
+fn the_body_may_come_from_a_file() {
+    let dir = TempDir::new("translate-body");
+    let file = dir.write("release.json", r#"{"tag_name":"v2","body":"From a file"}"#);
+    let at = format!("@{}", file.display());
+    let r = translate_in(
+        dir.path(),
+        &[
+            "--accept",
+            "github",
+            "--upstream",
+            GITLAB,
+            "--body",
+            &at,
+            "POST",
+            "/repos/o/r/releases",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.lines().last().copied(),
+        Some(r#"{"tag_name":"v2","description":"From a file"}"#)
+    );
+    let missing = translate(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "--body",
+        "@/nonexistent/release.json",
+        "POST",
+        "/repos/o/r/releases",
+    ]);
+    assert_eq!(missing.code, Some(2));
+    assert!(
+        missing
+            .stderr
+            .starts_with("error: --body @/nonexistent/release.json: "),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn patch_by_id_on_gitlab_first_finds_the_tag() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "-H",
+        "Authorization: token abc",
+        "--body",
+        r#"{"name":"Renamed","tag_name":"v1"}"#,
+        "PATCH",
+        "/repos/o/r/releases/123",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub update, project \"o/r\", id 123",
+            "",
+            "# first, to find the tag of release 123:",
+            "# the gateway's cache, else this list, walked page by page until release 123 shows up (at most 100 pages)",
+            "GET https://gitlab.example.com/api/v4/projects/o%2Fr/releases?page=1&per_page=100",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "# refused with 501 instead unless `tag_name` is the tag of release 123: GitLab cannot move a release to another tag; delete it and create a new one",
+            "PUT https://gitlab.example.com/api/v4/projects/o%2Fr/releases/{tag of release 123}",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "Content-Type: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            r#"{"name":"Renamed"}"#,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
+fn gitlab_delete_by_tag_on_github_first_finds_the_id() {
+    let r = shown(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        GITHUB,
+        "-H",
+        "PRIVATE-TOKEN: abc",
+        "DELETE",
+        "/api/v4/projects/o%2Fr/releases/v1.0",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab delete, project \"o/r\", tag \"v1.0\"",
+            "",
+            "# first, to find the id of tag v1.0:",
+            "# its answer is also the release the client gets back",
+            "GET https://api.github.com/repos/o/r/releases/tags/v1.0",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "DELETE https://api.github.com/repos/o/r/releases/{id of tag v1.0}",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
+fn gitlab_delete_on_gitea_reads_the_release_it_answers_with() {
+    let r = shown(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        "gitea=https://gitea.example.com",
+        "DELETE",
+        "/api/v4/projects/o%2Fr/releases/v1",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab delete, project \"o/r\", tag \"v1\"",
+            "",
+            "# first, to read the release the client gets back (Gitea answers `delete` without it):",
+            "GET https://gitea.example.com/api/v1/repos/o/r/releases/tags/v1",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "DELETE https://gitea.example.com/api/v1/repos/o/r/releases/tags/v1",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+}
+
+#[test]
+fn gitea_list_on_gitlab_reads_limit() {
+    let r = shown(&[
+        "--accept",
+        "gitea",
+        "--upstream",
+        GITLAB,
+        "-H",
+        "Authorization: token abc",
+        "GET",
+        "/api/v1/repos/o/r/releases?limit=10&page=3",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: Gitea list, project \"o/r\", page 3, 10 per page",
+            "",
+            "GET https://gitlab.example.com/api/v4/projects/o%2Fr/releases?page=3&per_page=10",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
+fn an_asset_of_a_release_named_by_id_is_read_from_that_release() {
+    let r = shown(&[
+        "--accept",
+        "gitea",
+        "--upstream",
+        GITLAB,
+        "DELETE",
+        "/api/v1/repos/o/r/releases/12/assets/7",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: Gitea delete_asset, project \"o/r\", id 12, asset 7",
+            "",
+            "# first, to find the tag of release 12:",
+            "# the gateway's cache, else this list, walked page by page until release 12 shows up (at most 100 pages)",
+            "GET https://gitlab.example.com/api/v4/projects/o%2Fr/releases?page=1&per_page=100",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "# then, to find asset 7 in its release:",
+            "GET https://gitlab.example.com/api/v4/projects/o%2Fr/releases/{tag of release 12}",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "DELETE https://gitlab.example.com/api/v4/projects/o%2Fr/releases/{tag of release 12}/assets/links/7",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+}
+
+#[test]
+fn same_dialect_is_passed_through_with_credentials_masked() {
+    let r = shown(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        "gitlab=https://gitlab.example.com/",
+        "-H",
+        "PRIVATE-TOKEN: abc",
+        "-H",
+        "Accept: application/json",
+        "-H",
+        "X-Other: dropped",
+        "GET",
+        "/api/v4/projects/group%2Fproject/releases/v1?include_html_description=true",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab get, project \"group/project\", tag \"v1\"",
+            "",
+            "# passed through (the same dialect on both sides): the path rebuilt from the route, the query as sent",
+            "GET https://gitlab.example.com/api/v4/projects/group%2Fproject/releases/v1?include_html_description=true",
+            "PRIVATE-TOKEN: ***",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
+fn a_draft_on_gitlab_is_refused_with_githubs_501() {
+    let r = refused(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "-H",
+        "Authorization: token abc",
+        "--body",
+        r#"{"tag_name":"v1","draft":true}"#,
+        "POST",
+        "/repos/o/r/releases",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub create, project \"o/r\"",
+            "",
+            "refused: 501 Not Implemented",
+            "",
+            r#"{"message":"the upstream (GitLab) cannot create this release: GitLab has no draft releases; create it published or keep the draft elsewhere","documentation_url":"https://docs.github.com/rest/releases/releases","status":"501"}"#,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
+fn an_upload_to_gitlab_is_refused() {
+    let r = refused(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "POST",
+        "/repos/o/r/releases/5/assets?name=x.zip",
+    ]);
+    assert_eq!(r.lines()[2], "refused: 501 Not Implemented");
+    assert!(
+        r.lines()[4].starts_with(
+            r#"{"message":"the upstream (GitLab) has no `upload` operation for releases: "#
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_unknown_route_is_404() {
+    let r = refused(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "GET",
+        "/repos/o/r/tags",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub",
+            "",
+            "refused: 404 Not Found",
+            "",
+            r#"{"message":"no GitHub route matches GET /repos/o/r/tags","documentation_url":"https://docs.github.com/rest/releases/releases","status":"404"}"#,
+        ]
+    );
+}
+
+#[test]
+fn another_method_is_405_with_allow() {
+    let r = refused(&[
+        "--accept",
+        "gitea",
+        "--upstream",
+        GITLAB,
+        "PUT",
+        "/api/v1/repos/o/r/releases",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: Gitea",
+            "",
+            "refused: 405 Method Not Allowed",
+            "Allow: GET, HEAD, POST",
+            "",
+            r#"{"message":"PUT is not allowed on /api/v1/repos/o/r/releases; allowed: GET, HEAD, POST","url":"https://gitea.com/api/swagger"}"#,
+        ]
+    );
+}
+
+#[test]
+fn malformed_json_is_400() {
+    let r = refused(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "--body",
+        r#"{"tag_name":"#,
+        "POST",
+        "/repos/o/r/releases",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub create, project \"o/r\"",
+            "",
+            "refused: 400 Bad Request",
+            "",
+            r#"{"message":"Problems parsing JSON: unexpected end of input at line 1 column 13","documentation_url":"https://docs.github.com/rest/releases/releases","status":"400"}"#,
+        ]
+    );
+}
+
+#[test]
+fn a_missing_tag_is_422() {
+    let r = refused(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "--body",
+        r#"{"name":"no tag"}"#,
+        "POST",
+        "/repos/o/r/releases",
+    ]);
+    assert_eq!(r.lines()[2], "refused: 422 Unprocessable Entity");
+    assert_eq!(
+        r.lines()[4],
+        r#"{"message":"Validation Failed","errors":[{"resource":"Release","code":"missing_field","field":"tag_name","message":"`tag_name` is required"}],"documentation_url":"https://docs.github.com/rest/releases/releases","status":"422"}"#
+    );
+}
+
+#[test]
+fn a_body_over_the_limit_is_413() {
+    let dir = TempDir::new("translate-limit");
+    dir.write(
+        "config/forgebridge.toml",
+        "[server]\naccept = [\"github\"]\n[upstream]\ndialect = \"gitlab\"\nurl = \"https://gitlab.example.com\"\n[limits]\nmax_body_bytes = 16\n",
+    );
+    let r = translate_in(
+        dir.path(),
+        &[
+            "--body",
+            r#"{"tag_name":"v1","name":"longer than sixteen bytes"}"#,
+            "POST",
+            "/repos/o/r/releases",
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub create, project \"o/r\"",
+            "",
+            "refused: 413 Payload Too Large",
+            "",
+            r#"{"message":"request body is larger than the limit of 16 bytes","documentation_url":"https://docs.github.com/rest/releases/releases","status":"413"}"#,
+        ]
+    );
+}
+
+#[test]
+fn the_config_file_gives_the_client_dialect_and_the_upstream() {
+    let dir = TempDir::new("translate-config");
+    dir.write(
+        "config/forgebridge.toml",
+        "[server]\naccept = [\"gitea\", \"github\"]\n[upstream]\ndialect = \"github\"\nurl = \"http://127.0.0.1:9\"\n[projects]\n\"o/r\" = \"elsewhere/repo\"\n",
+    );
+    let r = translate_in(dir.path(), &["GET", "/api/v1/repos/o/r/releases/tags/v1"]);
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: Gitea get, project \"o/r\", tag \"v1\"",
+            "",
+            "GET http://127.0.0.1:9/repos/elsewhere/repo/releases/tags/v1",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_dialect_is_a_usage_error() {
+    let r = translate(&[
+        "--accept",
+        "sourcehut",
+        "--upstream",
+        GITLAB,
+        "GET",
+        "/repos/o/r/releases",
+    ]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "error: unknown dialect `sourcehut` (known: gitea, github, gitlab)\n"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_without_echoing_headers() {
+    for (args, message) in [
+        (
+            vec!["--accept", "github,gitea", "--upstream", GITLAB, "GET", "/"],
+            "error: --accept names one client dialect\n",
+        ),
+        (
+            vec!["--accept", "github", "GET", "/repos/o/r/releases"],
+            "error: no upstream: give --upstream DIALECT=URL\n",
+        ),
+        (
+            vec![
+                "--accept",
+                "github",
+                "--upstream",
+                GITLAB,
+                "-H",
+                "Authorization token abc",
+                "GET",
+                "/repos/o/r/releases",
+            ],
+            "error: -H takes a header as 'Name: value'\n",
+        ),
+        (
+            vec!["--accept", "github", "--upstream", GITLAB, "GET", "releases"],
+            "error: `releases` is not a path and query (or URL), e.g. /repos/o/r/releases?per_page=5\n",
+        ),
+    ] {
+        let r = translate(&args);
+        assert_eq!(r.code, Some(2), "{args:?}: {}{}", r.stdout, r.stderr);
+        assert_eq!(r.stdout, "", "{args:?}");
+        assert_eq!(r.stderr, message, "{args:?}");
+    }
+}
