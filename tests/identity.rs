@@ -548,3 +548,30 @@ async fn cache_is_per_project() {
     let calls = upstream(&fake);
     assert_eq!(calls.last().unwrap(), &list_call("o%2Fs", 1));
 }
+
+/// What GitLab cannot take is refused before the id is resolved: no walk of
+/// the list for an edit that would be refused anyway.
+#[tokio::test]
+async fn a_refused_edit_by_id_asks_the_upstream_nothing() {
+    let fake = FakeUpstream::builder()
+        .fallback(page(&["v1.0.0"], 1, None))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = call(
+        "PATCH",
+        &format!("{}/repos/o/r/releases/123", gw.url),
+        &[("Authorization", "token t")],
+        r#"{"draft":true}"#,
+    )
+    .await;
+    assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("GitLab has no draft releases")),
+        "{}",
+        r.json()
+    );
+    assert_eq!(fake.request_count(), 0);
+}

@@ -333,6 +333,8 @@ impl Gateway {
                 format!("no upstream route chosen for `{}`", m.route.op),
             )));
         };
+        // What the upstream cannot take is refused before it is asked anything.
+        plan::early_refusal(up, uroute, &key, record.as_ref()).map_err(fail)?;
         let Resolved { tag, id, release } = self
             .resolve(uroute, &key, &uproject, token.as_deref(), rid)
             .await

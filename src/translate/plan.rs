@@ -4,6 +4,7 @@
 //! (`preview`). Keeping them here keeps the two in step.
 
 use super::paging::{self, PageReq};
+use super::record::Record;
 use super::{encode_path, upstream_route, Matched, ReleaseKey};
 use crate::canonical::{ErrorKind, Op};
 use crate::error::GwError;
@@ -48,6 +49,39 @@ pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> 
         page.per_page = Some(n.min(max));
     }
     page
+}
+
+/// The 501 for a request body the upstream route refuses, checked before
+/// anything is asked of the upstream: every rule but one about the tag
+/// changing where the tag the client named is not the upstream's key (that
+/// one waits for the lookup, and is checked when the request is built).
+pub fn early_refusal(
+    up: &Dialect,
+    uroute: &Route,
+    key: &ReleaseKey,
+    body: Option<&Record<'_>>,
+) -> Result<(), GwError> {
+    let Some(body) = body else {
+        return Ok(());
+    };
+    let tag = match key {
+        ReleaseKey::Tag(t) => Some(t.as_str()),
+        _ => None,
+    };
+    let page = PageReq::default();
+    super::refusal(
+        up,
+        uroute,
+        &super::OutboundArgs {
+            project: "",
+            tag,
+            id: None,
+            asset: None,
+            page: &page,
+            body: Some(body),
+            token: None,
+        },
+    )
 }
 
 /// How an upstream route is addressed for a release the client named by `key`.

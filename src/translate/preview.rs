@@ -270,6 +270,7 @@ impl<'a> Planner<'a> {
                 format!("no upstream route chosen for `{op}`"),
             ));
         };
+        plan::early_refusal(up, uroute, &key, record.as_ref())?;
         let addr = self.resolve(uroute, &Key::from_client(&key))?;
         if addr.looked_up && plan::release_from_lookup(m.route, uroute) {
             if let Some(s) = self.steps.last_mut() {
