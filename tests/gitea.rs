@@ -620,3 +620,76 @@ async fn gitea_clients_may_still_say_per_page() {
         ]
     );
 }
+
+/// Tokens in the query, as Gitea (deprecated) and GitLab take them, are
+/// moved into the upstream's scheme and not sent on in the query.
+#[tokio::test]
+async fn query_tokens_move_into_the_upstreams_header() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/octo%2Fapp/releases",
+            Reply::json(200, &json!([])),
+        )
+        .route(
+            "GET",
+            "/api/v1/repos/octo/app/releases",
+            Reply::json(200, &json!([])),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitea", "gitlab", &fake.url(), "").await;
+    for query in ["access_token=gta-secret", "token=gta-secret"] {
+        let r = call(
+            "GET",
+            &format!("{}/api/v1/repos/octo/app/releases?{query}&limit=5", gw.url),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{query}");
+    }
+    let gw = TestGateway::start_pair("gitlab", "gitea", &fake.url(), "").await;
+    let r = call(
+        "GET",
+        &format!(
+            "{}/api/v4/projects/octo%2Fapp/releases?private_token=glpat-secret",
+            gw.url
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let seen = fake.requests();
+    let got: Vec<(&str, Option<&str>, Option<&str>)> = seen
+        .iter()
+        .map(|r| {
+            (
+                r.path_and_query.as_str(),
+                r.header("private-token"),
+                r.header("authorization"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "/api/v4/projects/octo%2Fapp/releases?page=1&per_page=5",
+                Some("gta-secret"),
+                None
+            ),
+            (
+                "/api/v4/projects/octo%2Fapp/releases?page=1&per_page=5",
+                Some("gta-secret"),
+                None
+            ),
+            (
+                "/api/v1/repos/octo/app/releases?page=1&limit=20",
+                None,
+                Some("token glpat-secret")
+            ),
+        ]
+    );
+}
