@@ -544,17 +544,9 @@ impl Gateway {
         let (route, headers, body) = match release {
             Some((route, body)) => (route, HeaderMap::new(), body),
             None => {
-                let page = PageReq::default();
-                let ask = OutboundArgs {
-                    project: uproject,
-                    tag: tag.as_deref(),
-                    id,
-                    asset: None,
-                    page: &page,
-                    body: None,
-                    token,
-                };
-                let answer = self.ask(get, &ask, rid).await?;
+                let answer = self
+                    .ask_release(get, uproject, tag.as_deref(), id, token, rid)
+                    .await?;
                 (get, answer.headers, answer.body.to_vec())
             }
         };
@@ -813,17 +805,9 @@ impl Gateway {
     ) -> Result<Resolved<'_>, GwError> {
         let up = &*self.upstream;
         let (get, shape) = plan::by_tag_route(up, uroute.op)?;
-        let page = PageReq::default();
-        let args = OutboundArgs {
-            project: uproject,
-            tag: Some(tag),
-            id: None,
-            asset: None,
-            page: &page,
-            body: None,
-            token,
-        };
-        let answer = self.ask(get, &args, rid).await?;
+        let answer = self
+            .ask_release(get, uproject, Some(tag), None, token, rid)
+            .await?;
         let bad = |what: String| {
             GwError::upstream(
                 ErrorKind::BadUpstreamResponse,
@@ -862,6 +846,20 @@ impl Gateway {
         let Some(get) = plan::lookup_route(&self.upstream, tag, id) else {
             return Ok(None);
         };
+        let answer = self.ask_release(get, uproject, tag, id, token, rid).await?;
+        Ok(Some((get, answer.body.to_vec())))
+    }
+
+    /// Asks the upstream's route `get` for one release, by `tag` or `id`.
+    async fn ask_release(
+        &self,
+        get: &Route,
+        uproject: &str,
+        tag: Option<&str>,
+        id: Option<u64>,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Answer, GwError> {
         let page = PageReq::default();
         let args = OutboundArgs {
             project: uproject,
@@ -872,8 +870,7 @@ impl Gateway {
             body: None,
             token,
         };
-        let answer = self.ask(get, &args, rid).await?;
-        Ok(Some((get, answer.body.to_vec())))
+        self.ask(get, &args, rid).await
     }
 
     /// id → tag: the cache, else a walk over the upstream's release list.

@@ -5,7 +5,7 @@
 
 use super::paging::{self, PageReq};
 use super::record::Record;
-use super::{encode_path, upstream_route, Matched, ReleaseKey};
+use super::{encode_path, Matched, ReleaseKey};
 use crate::canonical::{ErrorKind, Op};
 use crate::error::GwError;
 use crate::mapping::model::{Dialect, ReleaseKeyVar, Route, ShapeId};
@@ -142,15 +142,15 @@ pub fn release_from_lookup(client_route: &Route, uroute: &Route) -> bool {
 /// The upstream route that reads one release, by tag (else by id) where the
 /// upstream has a route for that; `None` where it has none.
 pub fn lookup_route<'u>(up: &'u Dialect, tag: Option<&str>, id: Option<u64>) -> Option<&'u Route> {
-    let (key, want) = match (tag, id) {
-        (Some(t), _) => (ReleaseKey::Tag(t.to_owned()), ReleaseKeyVar::Tag),
-        (None, Some(i)) => (ReleaseKey::Id(i), ReleaseKeyVar::Id),
+    let want = match (tag, id) {
+        (Some(_), _) => ReleaseKeyVar::Tag,
+        (None, Some(_)) => ReleaseKeyVar::Id,
         (None, None) => return None,
     };
-    match upstream_route(up, Op::Get, &key) {
-        Ok(r) if r.key == want && r.response.is_some() => Some(r),
-        _ => None,
-    }
+    // The route `upstream_route` would choose for that key.
+    up.routes_for(Op::Get)
+        .find(|r| r.key == want)
+        .filter(|r| r.response.is_some())
 }
 
 /// Where a walk over the upstream's release list starts: its list route and
