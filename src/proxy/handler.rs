@@ -746,11 +746,10 @@ impl Gateway {
             let values: Vec<HeaderValue> = headers
                 .get_all(&name)
                 .iter()
-                .map(|v| match v.to_str() {
-                    Ok(s) if s.contains(from) => {
-                        HeaderValue::from_str(&s.replace(from, &to)).unwrap_or_else(|_| v.clone())
-                    }
-                    _ => v.clone(),
+                .map(|v| {
+                    translate::url::rebase(v.as_bytes(), from, &to)
+                        .and_then(|moved| HeaderValue::from_maybe_shared(Bytes::from(moved)).ok())
+                        .unwrap_or_else(|| v.clone())
                 })
                 .collect();
             headers.remove(&name);

@@ -152,8 +152,9 @@ mod tests {
 
 /// `body` with every URL that starts with `from` starting with `to` instead;
 /// `None` where there is none. `from` must end where the URL's path goes on
-/// (a `/`, `?`, `#`, `{` or the closing `"` of a JSON string follows, or the
-/// body ends), so that `http://host:80` is not found in `http://host:8080`.
+/// (a `/`, `?`, `#`, `{`, the closing `"` of a JSON string or `>` of a `Link`
+/// target follows, or the text ends), so that `http://host:80` is not found
+/// in `http://host:8080`. Used for bodies and for `Link` and `Location`.
 pub fn rebase(body: &[u8], from: &str, to: &str) -> Option<Vec<u8>> {
     if from.is_empty() {
         return None;
@@ -164,7 +165,7 @@ pub fn rebase(body: &[u8], from: &str, to: &str) -> Option<Vec<u8>> {
         let end = at + from.len();
         let whole = body
             .get(end)
-            .is_none_or(|b| matches!(b, b'/' | b'?' | b'#' | b'{' | b'"'));
+            .is_none_or(|b| matches!(b, b'/' | b'?' | b'#' | b'{' | b'"' | b'>'));
         if !whole {
             continue;
         }
@@ -191,6 +192,15 @@ mod rebase_tests {
             r#"{"url":"https://gw.example/api/v1/repos/o/r/releases/1","other":"http://up:8080/api/v1/x","end":"https://gw.example/api/v1","html":"http://up:80/o/r"}"#
         );
         assert_eq!(rebase(b"[]", "http://up:80", "http://gw"), None);
+        assert_eq!(
+            rebase(
+                b"<http://up:80>; rel=\"next\", <http://up:8080/x>; rel=\"help\"",
+                "http://up:80",
+                "http://gw"
+            )
+            .as_deref(),
+            Some(&b"<http://gw>; rel=\"next\", <http://up:8080/x>; rel=\"help\""[..])
+        );
         assert_eq!(rebase(b"http://up:8000", "http://up:80", "http://gw"), None);
         assert_eq!(
             rebase(b"http://up:80", "http://up:80", "http://gw").as_deref(),
