@@ -18,24 +18,12 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use support::gateway::mappings_dir;
+use support::run_forgebridge as run;
 use support::tmp::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/invalid_mappings");
-
-/// Runs the binary with `args` in `cwd`, with no FORGEBRIDGE_* variable set.
-fn run(cwd: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(cwd).env_remove("RUST_LOG");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FORGEBRIDGE_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.output().expect("run forgebridge")
-}
 
 fn stderr_lines(o: &Output) -> Vec<String> {
     String::from_utf8_lossy(&o.stderr)

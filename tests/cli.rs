@@ -16,7 +16,6 @@ use support::gateway::{call, get, mappings_dir};
 use support::tmp::TempDir;
 use support::{fixtures, schema};
 
-const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
 const LIST_PATH: &str = "/repos/octocat/hello/releases";
 const UPSTREAM_LIST: &str = "/api/v4/projects/octocat%2Fhello/releases";
 
@@ -24,13 +23,8 @@ const UPSTREAM_LIST: &str = "/api/v4/projects/octocat%2Fhello/releases";
 
 /// A `forgebridge` command run from `cwd` with no inherited FORGEBRIDGE_* variable.
 fn forgebridge(cwd: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(cwd).env("RUST_LOG", "info");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FORGEBRIDGE_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = support::forgebridge_command(cwd, args);
+    cmd.env("RUST_LOG", "info");
     cmd
 }
 

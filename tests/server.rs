@@ -22,7 +22,6 @@ use support::tmp::TempDir;
 use support::{fixtures, schema};
 use support::{until_listening, NotListening};
 
-const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
 const LIST_PATH: &str = "/repos/octocat/hello/releases";
 const UPSTREAM_LIST: &str = "/api/v4/projects/octocat%2Fhello/releases";
 
@@ -60,23 +59,20 @@ impl Gw {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
         let cwd = TempDir::new("cwd");
-        let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--listen", &addr.to_string(), "--accept", "github"])
-            .arg("--upstream")
+        let listen = addr.to_string();
+        let mut cmd = support::forgebridge_command(
+            cwd.path(),
+            &["serve", "--listen", &listen, "--accept", "github"],
+        );
+        cmd.arg("--upstream")
             .arg(format!("gitlab={upstream}"))
             .arg("--mappings")
             .arg(mappings_dir())
             .args(extra)
-            .current_dir(cwd.path())
             .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("FORGEBRIDGE_") {
-                cmd.env_remove(k);
-            }
-        }
         let mut child = cmd.spawn().expect("spawn forgebridge");
         let mut pipe = child.stderr.take().expect("stderr pipe");
         let stderr = Arc::new(Mutex::new(Vec::new()));

@@ -7,11 +7,9 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use support::gateway::mappings_dir;
 use support::tmp::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_forgebridge");
 const GITLAB: &str = "gitlab=https://gitlab.example.com";
 const GITHUB: &str = "github=https://api.github.com";
 const UA: &str = concat!("User-Agent: forgebridge/", env!("CARGO_PKG_VERSION"));
@@ -32,18 +30,9 @@ impl Run {
 /// no FORGEBRIDGE_* variable.
 fn translate_in(cwd: &Path, args: &[&str]) -> Run {
     let maps = mappings_dir().display().to_string();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("translate")
-        .args(["--mappings", &maps])
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_LOG");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FORGEBRIDGE_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd.output().expect("run forgebridge");
+    let mut all = vec!["translate", "--mappings", &maps];
+    all.extend_from_slice(args);
+    let out = support::run_forgebridge(cwd, &all);
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

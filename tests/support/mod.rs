@@ -8,6 +8,27 @@ pub mod gateway;
 pub mod schema;
 pub mod tmp;
 
+/// The built `forgebridge` with `args`, run from `cwd`, without any
+/// `FORGEBRIDGE_*` variable of the test's environment.
+pub fn forgebridge_command(cwd: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_forgebridge"));
+    cmd.args(args).current_dir(cwd);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FORGEBRIDGE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// `forgebridge_command` without `RUST_LOG` either, run to its end.
+pub fn run_forgebridge(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    forgebridge_command(cwd, args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run forgebridge")
+}
+
 /// Whether process `pid` holds a socket listening on loopback TCP `port`:
 /// the listening sockets of `/proc/net/tcp` for that port, matched by inode
 /// against the process's open descriptors.
