@@ -268,7 +268,28 @@ impl Sim {
             repo: &p.repo,
             project: &p.project,
         };
-        let project = p.project.as_str();
+        // An organization's releases and its projects' are one store: a
+        // path naming the organization alone finds its project's releases,
+        // and a project path its organization's.
+        let project = {
+            let st = self.lock();
+            if st.projects.contains_key(&p.project) {
+                p.project.clone()
+            } else {
+                st.projects
+                    .keys()
+                    .find(|k| {
+                        k.strip_prefix(p.project.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                            || p.project
+                                .strip_prefix(k.as_str())
+                                .is_some_and(|r| r.starts_with('/'))
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| p.project.clone())
+            }
+        };
+        let project = project.as_str();
         let not_found = || GwError::client(ErrorKind::NotFound, "404 Release Not Found");
         let find = |st: &State| -> Option<usize> {
             let rels = st.projects.get(project)?;
@@ -422,6 +443,17 @@ impl Sim {
                     v.iter()
                         .any(|r| r.text("tag").as_deref() == Some(tag.as_str()))
                 });
+                if let (true, Some(status)) = (exists, route.exists_status) {
+                    // This dialect's create is idempotent: the release that is there.
+                    let st = self.lock();
+                    let there = st.projects.get(project).and_then(|v| {
+                        v.iter()
+                            .find(|r| r.text("tag").as_deref() == Some(tag.as_str()))
+                    });
+                    if let Some(r) = there {
+                        return Ok(one(r, status));
+                    }
+                }
                 if exists {
                     return Err(GwError::client(
                         ErrorKind::AlreadyExists,
@@ -473,11 +505,15 @@ impl Sim {
         path: &str,
         query: &str,
     ) -> Response<Full<Bytes>> {
-        let page = d
+        let mut page = d
             .paging
             .as_ref()
             .map(|pg| paging::decode_request(pg, query))
             .unwrap_or_default();
+        // The simulated forge's cursors are page numbers.
+        if let Some(n) = page.cursor.take().and_then(|c| c.parse::<u64>().ok()) {
+            page.page = n.max(1);
+        }
         let per = page.per_page.unwrap_or(20).max(1) as usize;
         let total = all.len();
         let pages = total.div_ceil(per).max(1);
@@ -513,7 +549,7 @@ impl Sim {
                 per_page: Some(per as u64),
                 ..page
             };
-            paging::encode_headers(pg, &info, &req, &self.base, path, query, &mut hs);
+            paging::encode_headers(pg, &info, &req, None, &self.base, path, query, &mut hs);
             for (k, v) in hs {
                 resp.headers_mut().append(k, v);
             }

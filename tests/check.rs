@@ -143,6 +143,7 @@ fixture_tests! {
     refuse_rule_with_two_checks => "refuse_two_checks.toml",
     assets_route_of_the_wrong_shape => "assets_route.toml",
     asset_route_and_downloads => "asset_route.toml",
+    exists_status_and_in_array_misused => "exists_and_in_array.toml",
 }
 
 #[test]

@@ -276,7 +276,8 @@ impl Compiler<'_, '_> {
             total_header: self.opt_header(&p.total_header),
             last_header: self.opt_header(&p.last_header),
             next_token_path,
-            link: p.link,
+            link: p.link || p.link_results,
+            link_results: p.link_results,
         }
     }
 
@@ -457,6 +458,14 @@ impl Compiler<'_, '_> {
                 Some(w) => !*w.get_ref(),
                 None => false,
             };
+            if t.in_array && t.template.is_none() {
+                self.err(
+                    spec.span(),
+                    "`in_array` applies to `template` entries only",
+                    Some("a constant array is a `value`".into()),
+                );
+                continue;
+            }
             let omit = t.omit.unwrap_or(missing == Missing::Omit);
             let mut element = None;
             let writable = rest.is_none();
@@ -519,7 +528,10 @@ impl Compiler<'_, '_> {
                 WValue::Field { out, omit }
             } else if let Some(tpl) = &t.template {
                 match self.template(tpl, kind) {
-                    Some(tp) => WValue::Template(tp),
+                    Some(tp) => WValue::Template {
+                        t: tp,
+                        in_array: t.in_array,
+                    },
                     None => continue,
                 }
             } else if let Some(v) = &t.value {
@@ -916,6 +928,20 @@ impl Compiler<'_, '_> {
                 None,
             );
         }
+        let exists_status = rs.exists_status.as_ref().map(|s| {
+            if op.is_some_and(|o| o != Op::Create) {
+                self.err(s.span(), "only a `create` route has `exists_status`", None);
+            }
+            let v = *s.get_ref();
+            if !(200..300).contains(&v) || Some(v) == rs.status.as_ref().map(|s| *s.get_ref()) {
+                self.err(
+                    s.span(),
+                    "`exists_status` is a success status other than the route's `status`",
+                    Some("e.g. 208".into()),
+                );
+            }
+            v
+        });
         let download = rs.download.as_ref().and_then(|d| {
             let span = d.span();
             let d = d.get_ref();
@@ -963,6 +989,7 @@ impl Compiler<'_, '_> {
             envelope,
             key,
             download,
+            exists_status,
         })
     }
 

@@ -36,6 +36,7 @@ const FIELD: Keys = Table(&[
     ("list", Leaf),
     ("shape", Leaf),
     ("array", Leaf),
+    ("in_array", Leaf),
     ("omit", Leaf),
     ("count", Leaf),
     ("write", Leaf),
@@ -63,6 +64,7 @@ const ROUTE: Keys = Table(&[
         "download",
         Table(&[("accept", Leaf), ("status", Leaf), ("location", Leaf)]),
     ),
+    ("exists_status", Leaf),
 ]);
 const SHAPE: Keys = Table(&[("kind", Leaf), ("missing", Leaf), ("fields", Any(&FIELD))]);
 
@@ -101,6 +103,7 @@ pub const MAPPING: Keys = Table(&[
             ("last_header", Leaf),
             ("next_token_path", Leaf),
             ("link", Leaf),
+            ("link_results", Leaf),
         ]),
     ),
     ("headers", Any(&Leaf)),

@@ -75,6 +75,8 @@ pub struct Paging {
     pub last_header: Option<HeaderName>,
     pub next_token_path: Option<Vec<String>>,
     pub link: bool,
+    /// Every `Link` names both neighbours with `results` and `cursor`.
+    pub link_results: bool,
 }
 
 #[derive(Debug)]
@@ -97,6 +99,9 @@ pub struct Route {
     pub key: ReleaseKeyVar,
     /// How a request for the file itself is answered (`asset` routes).
     pub download: Option<Download>,
+    /// A create of a release that already exists is answered with this
+    /// (successful) status and that release, not an error.
+    pub exists_status: Option<u16>,
 }
 
 /// A request for an asset's file, rather than its record, answered with a
@@ -410,7 +415,11 @@ pub enum WValue {
         out: FieldOut,
         omit: bool,
     },
-    Template(Template),
+    /// A template's text; `in_array`: as the only element of an array.
+    Template {
+        t: Template,
+        in_array: bool,
+    },
     Const(String),
     List {
         list: usize,
@@ -498,7 +507,10 @@ fn lower_object(members: &[WMember], steps: &mut Vec<WStep>, bytes: &mut Vec<u8>
                 flush(steps, bytes);
                 steps.push(WStep::Field(out.clone()));
             }
-            WValue::Template(t) => {
+            WValue::Template { t, in_array } => {
+                if *in_array {
+                    bytes.push(b'[');
+                }
                 bytes.push(b'"');
                 for part in &t.parts {
                     match part {
@@ -513,6 +525,9 @@ fn lower_object(members: &[WMember], steps: &mut Vec<WStep>, bytes: &mut Vec<u8>
                     }
                 }
                 bytes.push(b'"');
+                if *in_array {
+                    bytes.push(b']');
+                }
             }
             WValue::Const(j) => bytes.extend_from_slice(j.as_bytes()),
             WValue::List { list, shape, omit } => {

@@ -103,6 +103,10 @@ pub struct PagingSection {
     pub next_token_path: Option<S<String>>,
     #[serde(default)]
     pub link: bool,
+    /// `Link` always names the previous and the next page, each with
+    /// `results="true|false"` and its `cursor`; the previous is rel="previous".
+    #[serde(default)]
+    pub link_results: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +136,10 @@ pub struct RouteSection {
     /// How a request for an asset's file is answered.
     #[serde(default)]
     pub download: Option<S<DownloadRule>>,
+    /// A create route: the status this dialect answers, with the release, a
+    /// create of a release that already exists.
+    #[serde(default)]
+    pub exists_status: Option<S<u16>>,
 }
 
 /// `download = { accept = "…", status = 302, location = "url" }`.
@@ -203,6 +211,9 @@ pub struct FieldTable {
     pub shape: Option<S<String>>,
     #[serde(default)]
     pub array: Option<S<String>>,
+    /// A template written as the only element of an array.
+    #[serde(default)]
+    pub in_array: bool,
     #[serde(default)]
     pub omit: Option<bool>,
     /// The number of records in these lists plus the fields among them that

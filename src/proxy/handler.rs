@@ -376,7 +376,33 @@ impl Gateway {
             .map_err(fail)?;
         log.upstream_status = answer.status;
 
-        succeeded(up, uroute.op, &answer).map_err(fail)?;
+        match created(up, uroute, &answer) {
+            Err(e) if e.kind == ErrorKind::AlreadyExists => {
+                // A dialect whose create is idempotent answers with the
+                // release that already exists.
+                let tag = record.as_ref().and_then(|r| r.text("tag"));
+                if let (Some(status), Some(tag)) = (m.route.exists_status, tag) {
+                    if let Some((get, body)) = self
+                        .lookup(&uproject, Some(&tag), None, token.as_deref(), rid)
+                        .await
+                        .map_err(fail)?
+                    {
+                        let mut cr = translate::translate_success(
+                            &answer_args(get),
+                            &HeaderMap::new(),
+                            &body,
+                        )
+                        .map_err(fail)?;
+                        cr.status = status;
+                        cr.headers.retain(|(k, _)| k != http::header::LOCATION);
+                        self.remember(&uproject, &cr.seen);
+                        return Ok(respond(cr, true));
+                    }
+                }
+                return Err(fail(e));
+            }
+            r => r.map_err(fail)?,
+        }
         let cr = match found {
             Some(mut cr) => {
                 translate::map_headers(up, client, &answer.headers, &mut cr.headers);
@@ -1039,6 +1065,23 @@ struct LogLine<'g> {
     /// Where the client's dialect names a request, besides `X-Request-Id`.
     rid_header: Option<&'g HeaderName>,
     error: Option<String>,
+}
+
+/// `succeeded` for the answer to `route`; a create answered with the route's
+/// `exists_status` found the release already there.
+fn created(up: &Dialect, route: &Route, answer: &Answer) -> Result<(), GwError> {
+    if route.op == Op::Create && route.exists_status == Some(answer.status) {
+        let mut e = GwError::upstream(
+            ErrorKind::AlreadyExists,
+            format!(
+                "the upstream ({}) answered {}: a release with this tag already exists",
+                up.title, answer.status
+            ),
+        );
+        e.field = Some("tag");
+        return Err(e);
+    }
+    succeeded(up, route.op, answer)
 }
 
 /// The upstream's error, in canonical form, when its answer to `op` is not a success.

@@ -113,7 +113,12 @@ pub fn match_route<'d>(
         }
     }
     if p.project.is_empty() {
-        p.project = [p.owner.as_str(), "/", p.repo.as_str()].concat();
+        // A path that names an owner alone (an organization) names it as the project.
+        p.project = if p.repo.is_empty() {
+            p.owner.clone()
+        } else {
+            [p.owner.as_str(), "/", p.repo.as_str()].concat()
+        };
     } else if p.owner.is_empty() {
         let (o, r) = split_project(&p.project);
         p.owner = o.to_owned();
@@ -368,7 +373,15 @@ pub fn encode_allowed(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
     let body = match (route.request, a.body) {
         (Some(shape), Some(rec)) => {
             let mut out = Vec::with_capacity(256);
-            write_record(&mut out, u, shape, rec, &Ctx::default());
+            // Templates in a request body name the upstream's project.
+            let (owner, repo) = split_project(a.project);
+            let ctx = Ctx {
+                owner,
+                repo,
+                project: a.project,
+                ..Ctx::default()
+            };
+            write_record(&mut out, u, shape, rec, &ctx);
             headers.push((
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -396,15 +409,25 @@ pub fn encode_path(
 ) -> Result<String, GwError> {
     let mut path = String::with_capacity(64);
     path.push_str(u.roots.first().map_or("", String::as_str));
-    let (owner, repo) = split_project(project);
+    let (owner, repo) = match split_project(project) {
+        // A project of one segment has no owner/repo form: it is an owner
+        // (an organization) where the route names no repo, else a repo alone.
+        ("", _) if !path_names_repo(route) => (project, ""),
+        split => split,
+    };
     for part in &route.path.parts {
         match part {
             PathPart::Lit(l) => path.push_str(l),
             PathPart::Var(v) | PathPart::CatchAll(v) => {
                 let value: Cow<str> = match v {
                     PathVar::Project => Cow::Borrowed(project),
-                    PathVar::Owner => Cow::Borrowed(owner),
-                    PathVar::Repo => Cow::Borrowed(repo),
+                    PathVar::Owner | PathVar::Repo => {
+                        let v = if *v == PathVar::Owner { owner } else { repo };
+                        if v.is_empty() {
+                            return Err(no_owner_repo(u, project));
+                        }
+                        Cow::Borrowed(v)
+                    }
                     PathVar::Tag => {
                         Cow::Borrowed(tag.ok_or_else(|| missing_key(u, route, "release tag"))?)
                     }
@@ -425,6 +448,27 @@ pub fn encode_path(
         }
     }
     Ok(path)
+}
+
+fn path_names_repo(route: &Route) -> bool {
+    route.path.parts.iter().any(|p| {
+        matches!(
+            p,
+            PathPart::Var(PathVar::Repo) | PathPart::CatchAll(PathVar::Repo)
+        )
+    })
+}
+
+/// A project path without the owner/repo form the upstream's route needs:
+/// a client's name that `[projects]` does not map to one of the upstream's.
+fn no_owner_repo(u: &Dialect, project: &str) -> GwError {
+    GwError::client(
+        ErrorKind::NotFound,
+        format!(
+            "the project `{project}` is not an owner/repo path, which the upstream ({}) addresses projects by; map it to one in the gateway's [projects]",
+            u.title
+        ),
+    )
 }
 
 fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
@@ -577,6 +621,7 @@ pub fn translate_success<'b>(
                 cp,
                 &info,
                 a.page,
+                plan::cursor_carrier(a.client, a.upstream),
                 a.public_base,
                 a.raw_path,
                 a.raw_query,

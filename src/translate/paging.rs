@@ -153,7 +153,8 @@ pub fn decode_info(d: &crate::mapping::Dialect, headers: &HeaderMap, body: &str)
     info
 }
 
-/// `<url>; rel="next", <url>; rel="last"` → [(url, rel)].
+/// `<url>; rel="next", <url>; rel="last"` → [(url, rel)]. A target marked
+/// `results="false"` (a page known to be empty) is left out.
 pub fn parse_link(v: &str) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     let mut rest = v;
@@ -165,6 +166,15 @@ pub fn parse_link(v: &str) -> Vec<(&str, &str)> {
         rest = &rest[open + close + 1..];
         let end = rest.find('<').unwrap_or(rest.len());
         let params = &rest[..end];
+        let empty = params.split(';').any(|p| {
+            p.trim()
+                .strip_prefix("results")
+                .and_then(|r| r.trim_start().strip_prefix('='))
+                .is_some_and(|v| v.trim().trim_end_matches(',').trim().trim_matches('"') == "false")
+        });
+        if empty {
+            continue;
+        }
         for p in params.split(';') {
             let p = p.trim().trim_end_matches(',').trim();
             if let Some(r) = p.strip_prefix("rel=") {
@@ -179,16 +189,28 @@ pub fn parse_link(v: &str) -> Vec<(&str, &str)> {
 
 /// Writes the client's paging headers: `Link` rebuilt on the gateway's URL with
 /// the client's parameter names, and totals where the client dialect has them.
+/// `carry`: for a client that pages by number in front of an upstream that
+/// pages by cursor, the parameter under which the upstream's cursors travel in
+/// the links (the upstream's own name; `page_request` reads it back).
 #[allow(clippy::too_many_arguments)]
-pub fn encode_headers(
+pub fn encode_headers<'a>(
     p: &Paging,
-    info: &PageInfo,
+    info: &'a PageInfo,
     req: &PageReq,
+    carry: Option<&str>,
     public_base: &str,
     raw_path: &str,
     raw_query: &str,
     out: &mut Vec<(HeaderName, HeaderValue)>,
 ) {
+    let numbered = p.style == PagingStyle::Page;
+    let carry = carry.filter(|_| numbered);
+    // A client that pages by number reads page numbers only from headers;
+    // an upstream's cursors are none, however they look.
+    let counts = carry.is_none();
+    let number = |v: Option<&'a str>| -> Option<&'a str> {
+        v.filter(|v| !numbered || (counts && v.parse::<u64>().is_ok()))
+    };
     let mut put = |h: &Option<HeaderName>, v: Option<&str>| {
         if let (Some(h), Some(v)) = (h, v) {
             if let Ok(v) = HeaderValue::from_str(v) {
@@ -196,15 +218,21 @@ pub fn encode_headers(
             }
         }
     };
-    put(&p.next_header, Some(info.next.as_deref().unwrap_or("")));
-    put(&p.prev_header, Some(info.prev.as_deref().unwrap_or("")));
+    put(
+        &p.next_header,
+        Some(number(info.next.as_deref()).unwrap_or("")),
+    );
+    put(
+        &p.prev_header,
+        Some(number(info.prev.as_deref()).unwrap_or("")),
+    );
     put(&p.total_header, info.total.as_deref());
     // An upstream that counts but names no last page (one page, say): the
     // last page follows from the count.
     let counted;
-    let last = match (&info.last, &info.total, req.per_page) {
-        (Some(l), _, _) => Some(l.as_str()),
-        (None, Some(t), Some(n)) if p.style == PagingStyle::Page && n > 0 => {
+    let last = match (number(info.last.as_deref()), &info.total, req.per_page) {
+        (Some(l), _, _) => Some(l),
+        (None, Some(t), Some(n)) if numbered && n > 0 => {
             counted = t
                 .parse::<u64>()
                 .ok()
@@ -214,7 +242,7 @@ pub fn encode_headers(
         _ => None,
     };
     put(&p.last_header, last);
-    if p.style == PagingStyle::Page {
+    if numbered {
         if let Some(h) = &p.page_header {
             out.push((h.clone(), HeaderValue::from(req.page)));
         }
@@ -222,8 +250,9 @@ pub fn encode_headers(
             out.push((h.clone(), HeaderValue::from(n)));
         }
     }
-    // A single page has no Link header, as on the forges themselves.
-    if !p.link || (info.next.is_none() && info.prev.is_none() && req.page <= 1) {
+    // A single page has no Link header, as on the forges themselves (a
+    // dialect whose links always name both neighbours aside).
+    if !p.link || (!p.link_results && info.next.is_none() && info.prev.is_none() && req.page <= 1) {
         return;
     }
     let param = match p.style {
@@ -231,14 +260,14 @@ pub fn encode_headers(
         _ => p.cursor_param.as_deref(),
     };
     let Some(param) = param else { return };
-    // The links differ only in the paging parameter's value: the address and
-    // the client's other parameters are written once.
+    // The links differ only in the paging parameter: the address and the
+    // client's other parameters are written once.
     let mut base = String::with_capacity(public_base.len() + raw_path.len() + raw_query.len() + 16);
     base.push_str(public_base);
     base.push_str(raw_path);
     let mut has_per_page = false;
     for (k, v) in url::query_pairs(raw_query) {
-        if k == param {
+        if k == param || carry == Some(&*k) {
             continue;
         }
         if p.per_page_param.as_deref() == Some(&*k) {
@@ -253,29 +282,58 @@ pub fn encode_headers(
             }
         }
     }
-    // The paging parameter last, its value appended per link below.
-    url::push_query(&mut base, param, "");
-    let rels = [
-        (info.prev.as_deref(), "prev"),
-        (info.next.as_deref(), "next"),
-        (info.last.as_deref(), "last"),
-        (
-            (p.style == PagingStyle::Page && req.page > 1).then_some("1"),
-            "first",
-        ),
-    ];
+    let with_query = base.contains('?');
+    let here;
+    let rels: [(Option<&str>, &str); 4] = if p.link_results {
+        // Both neighbours always; one that does not exist points at this page.
+        here = req.cursor.clone().unwrap_or_else(|| req.page.to_string());
+        [
+            (Some(info.prev.as_deref().unwrap_or(&here)), "previous"),
+            (Some(info.next.as_deref().unwrap_or(&here)), "next"),
+            (None, ""),
+            (None, ""),
+        ]
+    } else {
+        [
+            (info.prev.as_deref(), "prev"),
+            (info.next.as_deref(), "next"),
+            (info.last.as_deref(), "last"),
+            ((numbered && req.page > 1).then_some("1"), "first"),
+        ]
+    };
     let mut link = String::with_capacity(4 * (base.len() + 32));
     for (value, rel) in rels {
         let Some(value) = value else { continue };
+        // The upstream's cursors, for a client that pages by number,
+        // travel under `carry`.
+        let name = match carry {
+            Some(c) if rel != "first" => c,
+            _ => param,
+        };
         if !link.is_empty() {
             link.push_str(", ");
         }
         link.push('<');
         link.push_str(&base);
+        link.push(if with_query { '&' } else { '?' });
+        url::push_query_value(&mut link, name);
+        link.push('=');
         url::push_query_value(&mut link, value);
         link.push_str(">; rel=\"");
         link.push_str(rel);
         link.push('"');
+        if p.link_results {
+            let exists = if rel == "previous" {
+                info.prev.is_some()
+            } else {
+                info.next.is_some()
+            };
+            link.push_str("; results=\"");
+            link.push_str(if exists { "true" } else { "false" });
+            link.push_str("\"; cursor=\"");
+            url::push_query_value(&mut link, value);
+            link.push('"');
+        }
     }
     if !link.is_empty() {
         if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(link)) {
@@ -296,5 +354,17 @@ mod tests {
         assert_eq!(l[0].1, "next");
         assert!(l[0].0.ends_with("page=2&per_page=20"));
         assert_eq!(l[1].1, "last");
+    }
+
+    #[test]
+    fn a_link_target_without_results_is_no_page() {
+        let v = "<https://s.example/api/0/x/?&cursor=100:-1:1>; rel=\"previous\"; results=\"false\"; cursor=\"100:-1:1\", \
+                 <https://s.example/api/0/x/?&cursor=100:1:0>; rel=\"next\"; results=\"true\"; cursor=\"100:1:0\"";
+        assert_eq!(
+            parse_link(v),
+            [("https://s.example/api/0/x/?&cursor=100:1:0", "next")]
+        );
+        let v = "<https://s.example/a?cursor=1>; rel=\"next\"; results = \"false\"";
+        assert!(parse_link(v).is_empty());
     }
 }

@@ -5,10 +5,11 @@
 
 use super::paging::{self, PageReq};
 use super::record::Record;
+use super::url;
 use super::{encode_path, Matched, ReleaseKey};
 use crate::canonical::{ErrorKind, Op};
 use crate::error::GwError;
-use crate::mapping::model::{Dialect, ReleaseKeyVar, Route, ShapeId};
+use crate::mapping::model::{Dialect, PagingStyle, ReleaseKeyVar, Route, ShapeId};
 use http::HeaderName;
 
 /// The `User-Agent` of the requests the gateway makes itself (translated
@@ -42,6 +43,30 @@ pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> 
         Some(p) if op.lists() => paging::decode_request(p, raw_query),
         _ => PageReq::default(),
     };
+    if !op.lists() {
+        return page;
+    }
+    // An upstream cursor, carried in the links the gateway gave a client that
+    // pages by number (see `cursor_carrier`).
+    if let Some(c) = cursor_carrier(client, up) {
+        page.cursor = url::query_pairs(raw_query)
+            .into_iter()
+            .find(|(k, _)| k == c)
+            .map(|(_, v)| v.into_owned());
+    }
+    // A cursor the gateway gave a client that pages by cursor, in front of an
+    // upstream that pages by number, is that page's number.
+    let numbered = |d: &Dialect| {
+        d.paging
+            .as_ref()
+            .is_some_and(|p| p.style == PagingStyle::Page)
+    };
+    if !numbered(client) && numbered(up) {
+        if let Some(n) = page.cursor.as_deref().and_then(|c| c.parse::<u64>().ok()) {
+            page.page = n.max(1);
+        }
+        page.cursor = None;
+    }
     if let (Some(n), Some(max)) = (
         page.per_page,
         up.paging.as_ref().and_then(|p| p.max_per_page),
@@ -49,6 +74,18 @@ pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> 
         page.per_page = Some(n.min(max));
     }
     page
+}
+
+/// For a client that pages by number in front of an upstream that pages by
+/// cursor: the upstream's cursor parameter, under which its cursors travel in
+/// the links the client is given.
+pub fn cursor_carrier<'u>(client: &Dialect, up: &'u Dialect) -> Option<&'u str> {
+    let (c, u) = (client.paging.as_ref()?, up.paging.as_ref()?);
+    if c.style == PagingStyle::Page && u.style != PagingStyle::Page {
+        u.cursor_param.as_deref()
+    } else {
+        None
+    }
 }
 
 /// The 501 for a request body the upstream route refuses, checked before

@@ -293,8 +293,14 @@ fn write_value(out: &mut Vec<u8>, d: &Dialect, v: &WValue, rec: &Record, p: &Pre
             true
         }
         WValue::Field { out: f, omit } => write_field(out, rec, f, *omit),
-        WValue::Template(t) => {
+        WValue::Template { t, in_array } => {
+            if *in_array {
+                out.push(b'[');
+            }
             write_template(out, t, rec, p);
+            if *in_array {
+                out.push(b']');
+            }
             true
         }
         WValue::Const(j) => {
