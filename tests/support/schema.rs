@@ -876,3 +876,114 @@ fn swagger_forge(forge: &'static str, file: &'static str) -> SwaggerForge {
         edit: body("EditReleaseOption"),
     }
 }
+
+// ------------------------------------------------------------------ Sentry
+//
+// OpenAPI 3 with every schema written inline in its operation: each check compiles the
+// operation's own schema (draft 4, `nullable` turned into a `"null"` type, `format` checked);
+// request bodies are also checked for keys their schema does not declare.
+
+const SENTRY_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/sentry/releases.openapi.json"
+);
+const SENTRY_ORG_RELEASES: &str = "/api/0/organizations/{organization_id_or_slug}/releases/";
+const SENTRY_ORG_RELEASE: &str =
+    "/api/0/organizations/{organization_id_or_slug}/releases/{version}/";
+const SENTRY_PROJECT_RELEASES: &str =
+    "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/releases/";
+
+/// One release as `GET …/organizations/{org}/releases/{version}/` answers it.
+pub fn sentry_release(v: &Value) -> Result<(), String> {
+    check("Sentry release", &sentry().release, v)
+}
+
+/// A list as `GET …/organizations/{org}/releases/` answers it.
+pub fn sentry_release_list(v: &Value) -> Result<(), String> {
+    check("Sentry release list", &sentry().org_list, v)
+}
+
+/// A list as `GET …/projects/{org}/{project}/releases/` answers it.
+pub fn sentry_project_release_list(v: &Value) -> Result<(), String> {
+    check("Sentry project release list", &sentry().project_list, v)
+}
+
+/// A release as `POST …/organizations/{org}/releases/` answers it (201 and 208).
+pub fn sentry_created_release(v: &Value) -> Result<(), String> {
+    check("Sentry created release", &sentry().created, v)
+}
+
+/// A body for `POST /api/0/organizations/{org}/releases/`.
+pub fn sentry_create_request(v: &Value) -> Result<(), String> {
+    sentry().create.check(v)
+}
+
+/// A body for `PUT /api/0/organizations/{org}/releases/{version}/`.
+pub fn sentry_update_request(v: &Value) -> Result<(), String> {
+    sentry().update.check(v)
+}
+
+/// Like [`gitlab_path`], against the release paths of Sentry's spec (which name `/api/0`).
+pub fn sentry_path(method: &str, raw_path_and_query: &str) -> Result<(), String> {
+    check_path("Sentry", &sentry().paths, method, raw_path_and_query)
+}
+
+struct Sentry {
+    paths: Vec<PathOp>,
+    release: Compiled,
+    org_list: Compiled,
+    project_list: Compiled,
+    created: Compiled,
+    create: RequestBody,
+    update: RequestBody,
+}
+
+fn sentry() -> &'static Sentry {
+    static CELL: OnceLock<Sentry> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let spec = read_json(SENTRY_SPEC);
+        let op = |path: &str, method: &str| {
+            spec.pointer(&format!(
+                "/paths/{}/{method}",
+                path.replace('~', "~0").replace('/', "~1")
+            ))
+            .unwrap_or_else(|| panic!("{SENTRY_SPEC} has no {method} {path}"))
+        };
+        let json_schema = |v: &Value, at: &str| {
+            let raw = v
+                .pointer(&format!("{at}/content/application~1json/schema"))
+                .unwrap_or_else(|| panic!("{SENTRY_SPEC}: no JSON schema at {at}"));
+            openapi_to_json_schema(raw)
+        };
+        let build = |s: Value, what: &str| Compiled::new(Draft::Draft4, true, s, what);
+        let response = |path: &str, method: &str, status: &str, what: &str| {
+            build(
+                json_schema(op(path, method), &format!("/responses/{status}")),
+                what,
+            )
+        };
+        let body = |path: &str, method: &str, name: &'static str| {
+            let schema = json_schema(op(path, method), "/requestBody");
+            let properties = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default();
+            RequestBody {
+                forge: "Sentry",
+                name,
+                schema: build(schema, name),
+                properties,
+            }
+        };
+        Sentry {
+            paths: parse_paths(&spec, SENTRY_SPEC),
+            release: response(SENTRY_ORG_RELEASE, "get", "200", "release"),
+            org_list: response(SENTRY_ORG_RELEASES, "get", "200", "release list"),
+            project_list: response(SENTRY_PROJECT_RELEASES, "get", "200", "project releases"),
+            created: response(SENTRY_ORG_RELEASES, "post", "201", "created release"),
+            create: body(SENTRY_ORG_RELEASES, "post", "the create body"),
+            update: body(SENTRY_ORG_RELEASE, "put", "the update body"),
+        }
+    })
+}
