@@ -272,9 +272,70 @@ async fn github_drafts_and_asset_calls_are_refused_without_asking_sentry() {
     let r = github_call(&gw, "GET", "/17/assets", "").await;
     assert_eq!(r.status, 501, "{}", text(&r));
     ok(schema::github_basic_error(&r.json()), &r.json());
-    let r = github_call(&gw, "GET", "/latest", "").await;
-    assert_eq!(r.status, 501, "{}", text(&r));
     assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test]
+async fn latest_is_the_release_of_the_first_list_page_published_last() {
+    let mut v3 = sentry_release(3, "v3");
+    v3["dateCreated"] = json!("2019-03-01T00:00:00Z");
+    v3["dateReleased"] = Value::Null;
+    let mut v2 = sentry_release(2, "v2");
+    v2["dateReleased"] = json!("2019-03-05T00:00:00Z");
+    let mut v1 = sentry_release(1, "v1");
+    v1["dateReleased"] = json!("2019-01-01T00:00:00Z");
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            PROJECT_RELEASES,
+            Reply::json(200, &json!([v3, v2, v1])),
+        )
+        .route(
+            "GET",
+            "/api/0/organizations/octo/releases/v2/",
+            Reply::json(200, &sentry_release(2, "v2")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
+    let r = github_call(&gw, "GET", "/latest", "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    ok(schema::github_release(&r.json()), &r.json());
+    assert_eq!(
+        (&r.json()["id"], &r.json()["tag_name"]),
+        (&json!(2), &json!("v2"))
+    );
+    let seen = sentry_saw(&fake);
+    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    assert_eq!(
+        asked,
+        [
+            "/api/0/projects/octo/app/releases/?per_page=100",
+            "/api/0/organizations/octo/releases/v2/",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn latest_of_a_forge_with_no_release_is_404() {
+    let fake = FakeUpstream::builder()
+        .route("GET", PROJECT_RELEASES, Reply::json(200, &json!([])))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "sentry", &fake.url(), "").await;
+    let r = call(
+        "GET",
+        &format!(
+            "{}/api/v4/projects/octo%2Fapp/releases/permalink/latest",
+            gw.url
+        ),
+        &[("PRIVATE-TOKEN", "sntrys-secret")],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.json(), json!({"message": "404 Not found"}));
+    assert_eq!(sentry_saw(&fake).len(), 1);
 }
 
 #[tokio::test]

@@ -362,6 +362,41 @@ fn an_asset_of_a_release_named_by_id_is_read_from_that_release() {
 }
 
 #[test]
+fn latest_on_a_forge_without_one_is_found_in_its_list() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        "sentry=https://sentry.example",
+        "-H",
+        "Authorization: Bearer abc",
+        "GET",
+        "/repos/octo/app/releases/latest",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub latest, project \"octo/app\"",
+            "",
+            "# first, as Sentry has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most 100 pages); the latest is the one of them published last",
+            "GET https://sentry.example/api/0/projects/octo/app/releases/?per_page=100",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "# then, to read it:",
+            "GET https://sentry.example/api/0/organizations/octo/releases/{tag of the latest release}/",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
 fn same_dialect_is_passed_through_with_credentials_masked() {
     let r = shown(&[
         "--accept",

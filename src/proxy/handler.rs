@@ -261,6 +261,8 @@ impl Gateway {
         // no route of its own.
         let uroute = match m.route.op {
             Op::Asset => None,
+            // Found in the upstream's list (see `latest_by_list`).
+            Op::Latest if plan::latest_by_list(up).is_some() => None,
             op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
         };
         if m.route.op == Op::Upload {
@@ -326,6 +328,13 @@ impl Gateway {
                 .await
                 .map_err(fail)?;
             return Ok(respond(cr, m.route.response.is_some()));
+        }
+        if m.route.op == Op::Latest && uroute.is_none() {
+            let json = m.route.response.is_some();
+            return self
+                .latest_by_list(&answer_args, &uproject, token.as_deref(), json, rid)
+                .await
+                .map_err(fail);
         }
         let Some(uroute) = uroute else {
             return Err(fail(GwError::gateway(
@@ -436,6 +445,62 @@ impl Gateway {
                 );
             }
         }
+    }
+
+    /// `latest` from an upstream without a route for it: the newest published
+    /// release of the first page of its list that holds one
+    /// (`plan::newest_published`), then read by tag and answered as a get.
+    async fn latest_by_list<'a, F>(
+        &'a self,
+        args: &F,
+        uproject: &str,
+        token: Option<&str>,
+        json: bool,
+        rid: &HeaderValue,
+    ) -> Result<Response<Body>, GwError>
+    where
+        F: Fn(&'a Route) -> ResponseArgs<'a>,
+    {
+        let up = &*self.upstream;
+        let found = self
+            .walk(uproject, token, rid, |list, _, text| {
+                let Some(shape) = list.response else {
+                    return Ok((None, 0));
+                };
+                let path = list.list.as_deref().unwrap_or(&[]);
+                let recs = read_list(up, shape, path, text).map_err(|e| {
+                    GwError::upstream(
+                        ErrorKind::BadUpstreamResponse,
+                        format!(
+                            "the upstream ({}) release list is unreadable: {e}",
+                            up.title
+                        ),
+                    )
+                })?;
+                let tag = plan::newest_published(&recs)
+                    .and_then(|r| r.text("tag"))
+                    .map(std::borrow::Cow::into_owned);
+                Ok((tag, recs.len()))
+            })
+            .await?;
+        let Some(tag) = found else {
+            return Err(GwError::upstream(
+                ErrorKind::NotFound,
+                format!("no published release in {uproject}"),
+            ));
+        };
+        let Some((get, body)) = self.lookup(uproject, Some(&tag), None, token, rid).await? else {
+            return Err(GwError::gateway(
+                ErrorKind::Internal,
+                format!(
+                    "no route of the upstream ({}) reads a release by tag",
+                    up.title
+                ),
+            ));
+        };
+        let cr = translate::translate_success(&args(get), &HeaderMap::new(), &body)?;
+        self.remember(uproject, &cr.seen);
+        Ok(respond(cr, json))
     }
 
     /// One asset, for a client of another dialect. It is read from the

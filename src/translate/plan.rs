@@ -210,6 +210,46 @@ pub fn walk_start(up: &Dialect) -> Option<(&Route, PageReq)> {
     ))
 }
 
+/// `latest` where the upstream has no route of its own for it: its release
+/// list, walked from the first page until a page holds a published release
+/// (see `newest_published`), and its by-tag route, which then reads that
+/// release. `None` where the upstream has a `latest` route, or not both of
+/// those.
+pub fn latest_by_list(up: &Dialect) -> Option<(&Route, PageReq, &Route)> {
+    if up.routes_for(Op::Latest).next().is_some() {
+        return None;
+    }
+    let (list, page) = walk_start(up)?;
+    list.response?;
+    let get = lookup_route(up, Some(""), None)?;
+    Some((list, page, get))
+}
+
+/// What a forge calls its latest release, among one page of its list (lists
+/// are newest first, so the first page that holds one holds it): the release
+/// published last (else created last) that is neither a draft nor a
+/// prerelease.
+pub fn newest_published<'r, 'b>(recs: &'r [Record<'b>]) -> Option<&'r Record<'b>> {
+    let when = |r: &'r Record<'b>| {
+        r.json("published_at")
+            .filter(|v| *v != "null")
+            .or_else(|| r.json("created_at"))
+    };
+    let mut best: Option<(&Record, Option<&str>)> = None;
+    for r in recs {
+        if r.json("draft") == Some("true") || r.json("prerelease") == Some("true") {
+            continue;
+        }
+        // RFC 3339 times in one offset compare as text; of equal times, the
+        // first listed (the newer).
+        let w = when(r);
+        if best.is_none_or(|(_, b)| w > b) {
+            best = Some((r, w));
+        }
+    }
+    best.map(|(r, _)| r)
+}
+
 /// The path and query a pass-through sends (same dialect on both sides): the
 /// path rebuilt from the matched route, every parameter encoded again, the
 /// query as the client sent it.
@@ -255,4 +295,45 @@ fn forwardable(h: &HeaderName) -> bool {
         hd::IF_MODIFIED_SINCE,
     ]
     .contains(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::Kind;
+
+    fn rel(tag: &str, published: Option<&str>, created: &str, flags: &[&str]) -> Record<'static> {
+        let mut r = Record::new(Kind::Release);
+        r.set_str("tag", tag);
+        r.set_str("created_at", created);
+        match published {
+            Some(p) => r.set_str("published_at", p),
+            None => r.set_json("published_at", "null".into()),
+        }
+        for f in flags {
+            r.set_json(f, "true".into());
+        }
+        r
+    }
+
+    #[test]
+    fn the_latest_is_published_last_and_neither_draft_nor_prerelease() {
+        let t = "2024-01-01T00:00:00Z";
+        let recs = [
+            rel("draft", None, "2024-05-01T00:00:00Z", &["draft"]),
+            rel("rc", Some("2024-04-01T00:00:00Z"), t, &["prerelease"]),
+            rel("unreleased", None, "2024-02-01T00:00:00Z", &[]),
+            rel("v2", Some("2024-03-01T00:00:00Z"), t, &[]),
+            rel("v2-again", Some("2024-03-01T00:00:00Z"), t, &[]),
+            rel("v1", Some("2024-01-15T00:00:00Z"), t, &[]),
+        ];
+        let tag = |recs: &[Record]| {
+            newest_published(recs).and_then(|r| r.text("tag").map(|t| t.into_owned()))
+        };
+        // Of equal times the first listed, the newer.
+        assert_eq!(tag(&recs).as_deref(), Some("v2"));
+        // Without a publication time, the creation time counts.
+        assert_eq!(tag(&recs[..3]).as_deref(), Some("unreleased"));
+        assert_eq!(tag(&recs[..2]), None);
+    }
 }

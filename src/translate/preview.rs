@@ -241,6 +241,7 @@ impl<'a> Planner<'a> {
         let key = m.params.key();
         let uroute = match op {
             Op::Asset => None,
+            Op::Latest if plan::latest_by_list(up).is_some() => None,
             op => Some(upstream_route(up, op, &key)?),
         };
         if op == Op::Upload {
@@ -263,6 +264,21 @@ impl<'a> Planner<'a> {
         let page = plan::page_request(self.client, up, op, req.query);
         if op.addresses_asset() {
             return self.asset(m);
+        }
+        if let (Op::Latest, None, Some((list, first, get))) = (op, uroute, plan::latest_by_list(up))
+        {
+            self.notes.push(format!(
+                "first, as {} has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most {} pages); the latest is the one of them published last",
+                up.title, self.cfg.max_id_scan_pages
+            ));
+            self.send(list, &Addr::default(), None, &first, None)?;
+            let tag = Tag::unknown("tag of the latest release".into());
+            self.notes.push("then, to read it:".into());
+            let addr = Addr {
+                tag: Some(tag),
+                ..Addr::default()
+            };
+            return self.send(get, &addr, None, &PageReq::default(), None);
         }
         let Some(uroute) = uroute else {
             return Err(GwError::gateway(
