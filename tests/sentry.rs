@@ -209,6 +209,59 @@ async fn github_client_walks_sentry_cursor_pages_through_link() {
 }
 
 #[tokio::test]
+async fn a_page_asked_for_by_number_is_found_through_sentrys_cursors() {
+    let page = |versions: &[&str], next: Option<&str>| {
+        let v: Vec<Value> = versions
+            .iter()
+            .enumerate()
+            .map(|(i, t)| sentry_release(10 + i as u64, t))
+            .collect();
+        let next = match next {
+            Some(c) => format!("<https://sentry.example/x/?&cursor={c}>; rel=\"next\"; results=\"true\"; cursor=\"{c}\""),
+            None => "<https://sentry.example/x/?&cursor=z>; rel=\"next\"; results=\"false\"; cursor=\"z\"".into(),
+        };
+        Reply::json(200, &json!(v)).with_header("Link", &next)
+    };
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            PROJECT_RELEASES,
+            vec![
+                page(&["v4", "v3"], Some("2:1:0")),
+                page(&["v2", "v1"], None),
+                page(&["v4", "v3"], Some("2:1:0")),
+                page(&["v2", "v1"], None),
+            ],
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
+    // Page 2 by number: the first page is read for its next cursor.
+    let r = github_call(&gw, "GET", "?per_page=2&page=2", "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(tags(&r.json(), "tag_name"), ["v2", "v1"]);
+    // Page 3 does not exist: no releases.
+    let r = github_call(&gw, "GET", "?per_page=2&page=3", "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.json(), json!([]));
+    let seen = sentry_saw(&fake);
+    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    assert_eq!(
+        asked,
+        [
+            "/api/0/projects/octo/app/releases/?per_page=2",
+            "/api/0/projects/octo/app/releases/?cursor=2%3A1%3A0&per_page=2",
+            "/api/0/projects/octo/app/releases/?per_page=2",
+            "/api/0/projects/octo/app/releases/?cursor=2%3A1%3A0&per_page=2",
+        ]
+    );
+    // Beyond the walk's bound: a clear 400, nothing asked.
+    let r = github_call(&gw, "GET", "?page=102", "").await;
+    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(fake.request_count(), 4);
+}
+
+#[tokio::test]
 async fn github_client_creates_in_the_forge_project_and_a_duplicate_is_422() {
     let created = sentry_release(40, "v4.0.0");
     let fake = FakeUpstream::builder()
@@ -652,6 +705,19 @@ async fn sentry_client_errors_are_sentry_shaped() {
         "{e}"
     );
     assert_eq!(e.as_object().map(|o| o.len()), Some(1), "{e}");
+    // A cursor this gateway did not give (Sentry's own form).
+    let r = sentry_call(
+        &gw,
+        "GET",
+        "/projects/octo/app/releases/?cursor=100:1:0",
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(
+        r.json(),
+        json!({"detail": "invalid cursor `100:1:0`: the cursors of this gateway are the ones its Link headers give"})
+    );
     // No version: Sentry's 400.
     let r = sentry_call(
         &gw,

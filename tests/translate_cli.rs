@@ -397,6 +397,35 @@ fn latest_on_a_forge_without_one_is_found_in_its_list() {
 }
 
 #[test]
+fn a_page_by_number_on_a_cursor_forge_follows_its_cursors() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        "sentry=https://sentry.example",
+        "GET",
+        "/repos/o/r/releases?page=3&per_page=5",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub list, project \"o/r\", page 3, 5 per page",
+            "",
+            "# first, as Sentry pages by cursor: this list, followed from its first page through its next cursors 2 times (a 400 beyond 100; no releases where it ends sooner)",
+            "GET https://sentry.example/api/0/projects/o/r/releases/?per_page=5",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "GET https://sentry.example/api/0/projects/o/r/releases/?cursor={cursor of page 3}&per_page=5",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+}
+
+#[test]
 fn same_dialect_is_passed_through_with_credentials_masked() {
     let r = shown(&[
         "--accept",

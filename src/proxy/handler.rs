@@ -275,9 +275,21 @@ impl Gateway {
             .map_err(fail)?;
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
         // Pages are the upstream's: no larger than it serves.
-        let page = plan::page_request(client, up, m.route.op, raw_query);
-
+        let mut page = plan::page_request(client, up, m.route.op, raw_query).map_err(fail)?;
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
+        // A page asked for by number of an upstream that pages by cursor: its
+        // cursor, found by following the list from the first page.
+        let mut past_the_end = false;
+        if let (Some(list), true) = (uroute, plan::walks_to_page(client, up, m.route.op, &page)) {
+            match self
+                .cursor_of_page(list, &uproject, token.as_deref(), &page, rid)
+                .await
+                .map_err(fail)?
+            {
+                Some(c) => page.cursor = Some(c),
+                None => past_the_end = true,
+            }
+        }
         // How an upstream answer to route `r` is read back for the client.
         let answer_args = |r| ResponseArgs {
             client,
@@ -297,6 +309,9 @@ impl Gateway {
             raw_query,
             page: &page,
         };
+        if let (true, Some(list)) = (past_the_end, uroute) {
+            return Ok(respond(translate::empty_page(&answer_args(list)), true));
+        }
         if m.route.op.addresses_asset() {
             let found = self
                 .asset(
@@ -445,6 +460,54 @@ impl Gateway {
                 );
             }
         }
+    }
+
+    /// The upstream's cursor of page `page.page` of its list `list` (pages of
+    /// `page.per_page`): the list followed from its first page through its
+    /// next cursors, at most `max_id_scan_pages` of them. `None` where the
+    /// list ends before that page.
+    async fn cursor_of_page(
+        &self,
+        list: &Route,
+        uproject: &str,
+        token: Option<&str>,
+        page: &PageReq,
+        rid: &HeaderValue,
+    ) -> Result<Option<String>, GwError> {
+        let up = &*self.upstream;
+        let hops = page.page - 1;
+        if hops > self.cfg.max_id_scan_pages {
+            return Err(GwError::client(
+                ErrorKind::BadRequest,
+                format!(
+                    "page {} is more than {} pages in; the upstream ({}) pages by cursor: follow the Link header's next page",
+                    page.page, self.cfg.max_id_scan_pages, up.title
+                ),
+            ));
+        }
+        let mut at = PageReq {
+            page: 1,
+            per_page: page.per_page,
+            cursor: None,
+        };
+        for _ in 0..hops {
+            let args = OutboundArgs {
+                project: uproject,
+                tag: None,
+                id: None,
+                asset: None,
+                page: &at,
+                body: None,
+                token,
+            };
+            let answer = self.ask(list, &args, rid).await?;
+            let text = std::str::from_utf8(&answer.body).unwrap_or("");
+            match paging::decode_info(up, &answer.headers, text).next {
+                Some(next) => at.cursor = Some(next),
+                None => return Ok(None),
+            }
+        }
+        Ok(at.cursor)
     }
 
     /// `latest` from an upstream without a route for it: the newest published

@@ -509,6 +509,36 @@ pub struct ResponseArgs<'a> {
     pub page: &'a PageReq,
 }
 
+/// The answer for a page past the end of the upstream's list: no releases,
+/// with the client's paging headers.
+pub fn empty_page(a: &ResponseArgs) -> ClientResponse<'static> {
+    let mut body = Vec::new();
+    if let Some(shape) = a.client_route.response {
+        let path = a.client_route.list.as_deref().unwrap_or(&[]);
+        write_list(
+            &mut body,
+            a.client,
+            shape,
+            &[],
+            &a.ctx,
+            path,
+            &a.client_route.envelope,
+        );
+    }
+    let mut headers = Vec::new();
+    if let Some(cp) = &a.client.paging {
+        let info = paging::PageInfo::default();
+        let (base, path, query) = (a.public_base, a.raw_path, a.raw_query);
+        paging::encode_headers(cp, &info, a.page, None, base, path, query, &mut headers);
+    }
+    ClientResponse {
+        status: a.client_route.status,
+        headers,
+        body,
+        seen: Seen::default(),
+    }
+}
+
 #[derive(Debug)]
 pub struct ClientResponse<'b> {
     pub status: u16,

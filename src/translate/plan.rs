@@ -38,13 +38,18 @@ pub fn upload_refused(client: &Dialect, up: &Dialect) -> GwError {
 
 /// The page a translated request asks the upstream for: the client's page
 /// request (for a list), no larger than the upstream serves.
-pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> PageReq {
+pub fn page_request(
+    client: &Dialect,
+    up: &Dialect,
+    op: Op,
+    raw_query: &str,
+) -> Result<PageReq, GwError> {
     let mut page = match &client.paging {
         Some(p) if op.lists() => paging::decode_request(p, raw_query),
         _ => PageReq::default(),
     };
     if !op.lists() {
-        return page;
+        return Ok(page);
     }
     // An upstream cursor, carried in the links the gateway gave a client that
     // pages by number (see `cursor_carrier`).
@@ -62,10 +67,14 @@ pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> 
             .is_some_and(|p| p.style == PagingStyle::Page)
     };
     if !numbered(client) && numbered(up) {
-        if let Some(n) = page.cursor.as_deref().and_then(|c| c.parse::<u64>().ok()) {
-            page.page = n.max(1);
+        if let Some(c) = page.cursor.take() {
+            page.page = c.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                GwError::client(
+                    ErrorKind::BadRequest,
+                    format!("invalid cursor `{c}`: the cursors of this gateway are the ones its Link headers give"),
+                )
+            })?;
         }
-        page.cursor = None;
     }
     if let (Some(n), Some(max)) = (
         page.per_page,
@@ -73,7 +82,14 @@ pub fn page_request(client: &Dialect, up: &Dialect, op: Op, raw_query: &str) -> 
     ) {
         page.per_page = Some(n.min(max));
     }
-    page
+    Ok(page)
+}
+
+/// Whether a list page must first be found by following the upstream's
+/// cursors: a client that pages by number asks for a page after the first,
+/// without a cursor the gateway gave it (see `cursor_carrier`).
+pub fn walks_to_page(client: &Dialect, up: &Dialect, op: Op, page: &PageReq) -> bool {
+    op == Op::List && page.page > 1 && page.cursor.is_none() && cursor_carrier(client, up).is_some()
 }
 
 /// For a client that pages by number in front of an upstream that pages by

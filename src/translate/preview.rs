@@ -261,7 +261,22 @@ impl<'a> Planner<'a> {
             return Err(plan::too_large(self.cfg.max_body_bytes));
         }
         let record = decode_body(self.client, m.route, req.body)?;
-        let page = plan::page_request(self.client, up, op, req.query);
+        let mut page = plan::page_request(self.client, up, op, req.query)?;
+        if let (Some(list), true) = (uroute, plan::walks_to_page(self.client, up, op, &page)) {
+            self.notes.push(format!(
+                "first, as {} pages by cursor: this list, followed from its first page through its next cursors {} times (a 400 beyond {}; no releases where it ends sooner)",
+                up.title,
+                page.page - 1,
+                self.cfg.max_id_scan_pages
+            ));
+            let first = PageReq {
+                page: 1,
+                per_page: page.per_page,
+                cursor: None,
+            };
+            self.send(list, &Addr::default(), None, &first, None)?;
+            page.cursor = Some(format!("{{cursor of page {}}}", page.page));
+        }
         if op.addresses_asset() {
             return self.asset(m);
         }
@@ -540,6 +555,11 @@ impl<'a> Planner<'a> {
         }
         if let Some((mark, text)) = id_mark {
             pq = pq.replacen(&mark, text, 1);
+        }
+        // A cursor only the upstream's answers would give, shown as a placeholder.
+        if let Some(c) = page.cursor.as_deref().filter(|c| c.starts_with('{')) {
+            let encoded: String = url::segment_pieces(c).collect();
+            pq = pq.replacen(&encoded, c, 1);
         }
         let slot = up.auth_out.as_ref();
         if let Some(q) = slot.and_then(|s| s.query.as_deref()) {
