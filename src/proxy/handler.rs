@@ -527,19 +527,7 @@ impl Gateway {
         let up = &*self.upstream;
         let found = self
             .walk(uproject, token, rid, |list, _, text| {
-                let Some(shape) = list.response else {
-                    return Ok((None, 0));
-                };
-                let path = list.list.as_deref().unwrap_or(&[]);
-                let recs = read_list(up, shape, path, text).map_err(|e| {
-                    GwError::upstream(
-                        ErrorKind::BadUpstreamResponse,
-                        format!(
-                            "the upstream ({}) release list is unreadable: {e}",
-                            up.title
-                        ),
-                    )
-                })?;
+                let recs = list_page(up, list, text)?;
                 let tag = plan::newest_published(&recs)
                     .and_then(|r| r.text("tag"))
                     .map(std::borrow::Cow::into_owned);
@@ -1040,19 +1028,7 @@ impl Gateway {
         let up = &*self.upstream;
         let found = self
             .walk(uproject, token, rid, |list, _, text| {
-                let Some(shape) = list.response else {
-                    return Ok((None, 0));
-                };
-                let path = list.list.as_deref().unwrap_or(&[]);
-                let recs: Vec<Record> = read_list(up, shape, path, text).map_err(|e| {
-                    GwError::upstream(
-                        ErrorKind::BadUpstreamResponse,
-                        format!(
-                            "the upstream ({}) release list is unreadable: {e}",
-                            up.title
-                        ),
-                    )
-                })?;
+                let recs = list_page(up, list, text)?;
                 let mut found = None;
                 for r in &recs {
                     let Some(tag) = r.text("tag") else { continue };
@@ -1193,6 +1169,24 @@ struct LogLine<'g> {
     /// Where the client's dialect names a request, besides `X-Request-Id`.
     rid_header: Option<&'g HeaderName>,
     error: Option<String>,
+}
+
+/// The releases of one page of the upstream's list `list` (none where the
+/// route reads no body).
+fn list_page<'t>(up: &Dialect, list: &Route, text: &'t str) -> Result<Vec<Record<'t>>, GwError> {
+    let Some(shape) = list.response else {
+        return Ok(Vec::new());
+    };
+    let path = list.list.as_deref().unwrap_or(&[]);
+    read_list(up, shape, path, text).map_err(|e| {
+        GwError::upstream(
+            ErrorKind::BadUpstreamResponse,
+            format!(
+                "the upstream ({}) release list is unreadable: {e}",
+                up.title
+            ),
+        )
+    })
 }
 
 /// `succeeded` for the answer to `route`; a create answered with the route's
