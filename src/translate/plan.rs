@@ -37,7 +37,9 @@ pub fn upload_refused(client: &Dialect, up: &Dialect) -> GwError {
 }
 
 /// The page a translated request asks the upstream for: the client's page
-/// request (for a list), no larger than the upstream serves.
+/// request (for a list), no larger than the upstream serves, with cursors
+/// moved between dialects that page differently (see `cursor_carrier`); a
+/// cursor client's cursor that names no page of a numbered upstream is a 400.
 pub fn page_request(
     client: &Dialect,
     up: &Dialect,
