@@ -23,10 +23,14 @@ pub enum Op {
     DeleteAsset,
     /// Adds a file to a release as an asset: the request body is the file.
     Upload,
+    /// What the forge says of itself (its version, say), which clients ask
+    /// before anything else: answered by the gateway from the mapping, or
+    /// passed through between two sides of one dialect.
+    About,
 }
 
 impl Op {
-    pub const ALL: [Op; 10] = [
+    pub const ALL: [Op; 11] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -37,6 +41,7 @@ impl Op {
         Op::Asset,
         Op::DeleteAsset,
         Op::Upload,
+        Op::About,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +56,7 @@ impl Op {
             Op::Asset => "asset",
             Op::DeleteAsset => "delete_asset",
             Op::Upload => "upload",
+            Op::About => "about",
         }
     }
 
@@ -62,7 +68,7 @@ impl Op {
     pub fn idempotent(self) -> bool {
         matches!(
             self,
-            Op::List | Op::Get | Op::Latest | Op::Assets | Op::Asset
+            Op::List | Op::Get | Op::Latest | Op::Assets | Op::Asset | Op::About
         )
     }
 

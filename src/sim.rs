@@ -327,6 +327,12 @@ impl Sim {
             json_response(status, out, route.response.is_some())
         };
         match route.op {
+            // The simulated forge says of itself what its mapping says.
+            Op::About => Ok(json_response(
+                200,
+                route.answer.as_deref().unwrap_or(b"{}").to_vec(),
+                true,
+            )),
             Op::List => {
                 let st = self.lock();
                 let mut rels: Vec<&Record> = st

@@ -144,6 +144,7 @@ fixture_tests! {
     assets_route_of_the_wrong_shape => "assets_route.toml",
     asset_route_and_downloads => "asset_route.toml",
     exists_status_and_in_array_misused => "exists_and_in_array.toml",
+    about_routes_and_their_answers => "about_route.toml",
 }
 
 #[test]

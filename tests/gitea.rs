@@ -568,7 +568,7 @@ async fn gitea_client_errors_are_in_giteas_shape() {
         ("POST", base.clone(), "{bad", 400),
         ("POST", base.clone(), r#"{"name":"no tag"}"#, 422),
         ("PUT", format!("{base}/1"), "", 405),
-        ("GET", format!("{}/api/v1/version", gw.url), "", 404),
+        ("GET", format!("{}/api/v1/user/repos", gw.url), "", 404),
     ] {
         let r = call(method, &url, &[GITEA_TOKEN], body).await;
         assert_eq!(r.status, status, "{method} {url}: {}", text(&r));

@@ -426,6 +426,26 @@ fn a_page_by_number_on_a_cursor_forge_follows_its_cursors() {
 }
 
 #[test]
+fn the_version_is_answered_by_the_gateway() {
+    let r = shown(&[
+        "--accept",
+        "gitea",
+        "--upstream",
+        GITLAB,
+        "GET",
+        "/api/v1/version",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: Gitea about",
+            "",
+            "# answered by the gateway itself, nothing is sent: 200 {\"version\":\"1.22.0\"}",
+        ]
+    );
+}
+
+#[test]
 fn same_dialect_is_passed_through_with_credentials_masked() {
     let r = shown(&[
         "--accept",

@@ -942,6 +942,30 @@ impl Compiler<'_, '_> {
             }
             v
         });
+        let answer = match (&rs.answer, op) {
+            (Some(a), Some(Op::About)) => {
+                match serde_json::from_str::<serde::de::IgnoredAny>(a.get_ref()) {
+                    Ok(_) => Some(bytes::Bytes::from(a.get_ref().clone())),
+                    Err(e) => {
+                        self.err(a.span(), format!("`answer` is not JSON: {e}"), None);
+                        None
+                    }
+                }
+            }
+            (Some(a), Some(_)) => {
+                self.err(a.span(), "only an `about` route has `answer`", None);
+                None
+            }
+            (None, Some(Op::About)) => {
+                self.err(
+                    rs.op.span(),
+                    "an `about` route needs `answer`, the JSON the gateway answers with",
+                    None,
+                );
+                None
+            }
+            _ => None,
+        };
         let download = rs.download.as_ref().and_then(|d| {
             let span = d.span();
             let d = d.get_ref();
@@ -990,6 +1014,7 @@ impl Compiler<'_, '_> {
             key,
             download,
             exists_status,
+            answer,
         })
     }
 

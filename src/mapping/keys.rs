@@ -65,6 +65,7 @@ const ROUTE: Keys = Table(&[
         Table(&[("accept", Leaf), ("status", Leaf), ("location", Leaf)]),
     ),
     ("exists_status", Leaf),
+    ("answer", Leaf),
 ]);
 const SHAPE: Keys = Table(&[("kind", Leaf), ("missing", Leaf), ("fields", Any(&FIELD))]);
 

@@ -102,6 +102,8 @@ pub struct Route {
     /// A create of a release that already exists is answered with this
     /// (successful) status and that release, not an error.
     pub exists_status: Option<u16>,
+    /// An `about` route's answer (JSON, checked at load).
+    pub answer: Option<bytes::Bytes>,
 }
 
 /// A request for an asset's file, rather than its record, answered with a

@@ -140,6 +140,9 @@ pub struct RouteSection {
     /// create of a release that already exists.
     #[serde(default)]
     pub exists_status: Option<S<u16>>,
+    /// An `about` route: the JSON the gateway answers with.
+    #[serde(default)]
+    pub answer: Option<S<String>>,
 }
 
 /// `download = { accept = "…", status = 302, location = "url" }`.

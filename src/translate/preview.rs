@@ -238,6 +238,13 @@ impl<'a> Planner<'a> {
     fn translated(&mut self, m: &Matched<'a>, req: &Request) -> Result<(), GwError> {
         let up = self.up;
         let op = m.route.op;
+        if let (Op::About, Some(answer)) = (op, &m.route.answer) {
+            self.notes.push(format!(
+                "answered by the gateway itself, nothing is sent: 200 {}",
+                String::from_utf8_lossy(answer)
+            ));
+            return Ok(());
+        }
         let key = m.params.key();
         let uroute = match op {
             Op::Asset => None,
@@ -689,7 +696,9 @@ fn client_line(d: &Dialect, m: &Matched, query: &str) -> String {
     if d.roots.len() > 1 && !m.root.is_empty() {
         let _ = write!(s, ", under {}", m.root);
     }
-    let _ = write!(s, ", project {:?}", p.project);
+    if !p.project.is_empty() {
+        let _ = write!(s, ", project {:?}", p.project);
+    }
     if let Some(t) = &p.tag {
         let _ = write!(s, ", tag {t:?}");
     }

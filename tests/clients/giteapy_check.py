@@ -39,6 +39,10 @@ cfg.api_key_prefix["Authorization"] = "token"
 api = giteapy.RepositoryApi(giteapy.ApiClient(cfg))
 O, R = "demo", "hello"
 
+# GET /version, which Gitea's SDKs ask first: the gateway answers with the API
+# level of its Gitea mapping.
+check("the server version", giteapy.MiscellaneousApi(giteapy.ApiClient(cfg)).get_version().version, "1.22.0")
+
 # giteapy pages with `page` and the older `per_page`; it reads no headers, so
 # it walks pages until one comes back empty.
 walked, page = [], 1

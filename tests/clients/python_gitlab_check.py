@@ -29,6 +29,11 @@ def seen(releases):
 gl = gitlab.Gitlab(BASE, private_token="glpat-demo", retry_transient_errors=False)
 project = gl.projects.get("demo/hello", lazy=True)  # sent as demo%2Fhello
 
+# GET /version: the simulated GitLab's answer through the pass-through, the
+# gateway's own (the API level of its GitLab mapping) in front of other forges;
+# the same words either way.
+check("gl.version()", gl.version(), ("15.11.0", "forgebridge"))
+
 # per_page=1: python-gitlab walks the list through the paging headers.
 pages = project.releases.list(iterator=True, per_page=1)
 releases = list(pages)
