@@ -262,6 +262,43 @@ async fn a_page_asked_for_by_number_is_found_through_sentrys_cursors() {
 }
 
 #[tokio::test]
+async fn an_id_is_found_through_cursors_that_look_like_page_numbers() {
+    // A cursor upstream's cursor is followed as one, whatever it looks like.
+    let next =
+        "<https://sentry.example/x/?&cursor=2>; rel=\"next\"; results=\"true\"; cursor=\"2\"";
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            PROJECT_RELEASES,
+            vec![
+                Reply::json(200, &json!([sentry_release(9, "v9")])).with_header("Link", next),
+                Reply::json(200, &json!([sentry_release(7, "v7")])),
+            ],
+        )
+        .route(
+            "GET",
+            "/api/0/organizations/octo/releases/v7/",
+            Reply::json(200, &sentry_release(7, "v7")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
+    let r = github_call(&gw, "GET", "/7", "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.json()["tag_name"], "v7");
+    let seen = sentry_saw(&fake);
+    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    assert_eq!(
+        asked,
+        [
+            "/api/0/projects/octo/app/releases/?per_page=100",
+            "/api/0/projects/octo/app/releases/?cursor=2&per_page=100",
+            "/api/0/organizations/octo/releases/v7/",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn github_client_creates_in_the_forge_project_and_a_duplicate_is_422() {
     let created = sentry_release(40, "v4.0.0");
     let fake = FakeUpstream::builder()

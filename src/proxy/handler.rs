@@ -500,20 +500,11 @@ impl Gateway {
             cursor: None,
         };
         for _ in 0..hops {
-            let args = OutboundArgs {
-                project: uproject,
-                tag: None,
-                id: None,
-                asset: None,
-                page: &at,
-                body: None,
-                token,
-            };
-            let answer = self.ask(list, &args, rid).await?;
+            let answer = self.ask_page(list, uproject, &at, token, rid).await?;
             let text = std::str::from_utf8(&answer.body).unwrap_or("");
-            match paging::decode_info(up, &answer.headers, text).next {
-                Some(next) => at.cursor = Some(next),
-                None => return Ok(None),
+            let next = paging::decode_info(up, &answer.headers, text).next;
+            if !next.is_some_and(|n| plan::advance(up, &mut at, n)) {
+                return Ok(None);
             }
         }
         Ok(at.cursor)
@@ -1077,31 +1068,39 @@ impl Gateway {
             return Ok(None);
         };
         for _ in 0..self.cfg.max_id_scan_pages {
-            let args = OutboundArgs {
-                project: uproject,
-                tag: None,
-                id: None,
-                asset: None,
-                page: &page,
-                body: None,
-                token,
-            };
-            let answer = self.ask(list, &args, rid).await?;
+            let answer = self.ask_page(list, uproject, &page, token, rid).await?;
             let text = std::str::from_utf8(&answer.body).unwrap_or("");
             let (found, held) = visit(list, &answer, text)?;
             if found.is_some() {
                 return Ok(found);
             }
-            let info = paging::decode_info(up, &answer.headers, text);
-            match info.next {
-                Some(n) if held > 0 => match n.parse::<u64>() {
-                    Ok(p) if p > page.page => page.page = p,
-                    _ => page.cursor = Some(n),
-                },
-                _ => return Ok(None),
+            let next = paging::decode_info(up, &answer.headers, text).next;
+            if held == 0 || !next.is_some_and(|n| plan::advance(up, &mut page, n)) {
+                return Ok(None);
             }
         }
         Ok(None)
+    }
+
+    /// Asks the upstream's list route `list` for `page`.
+    async fn ask_page(
+        &self,
+        list: &Route,
+        uproject: &str,
+        page: &PageReq,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Answer, GwError> {
+        let args = OutboundArgs {
+            project: uproject,
+            tag: None,
+            id: None,
+            asset: None,
+            page,
+            body: None,
+            token,
+        };
+        self.ask(list, &args, rid).await
     }
 
     /// A read of the gateway's own (a lookup): `route` of the upstream with

@@ -228,6 +228,31 @@ pub fn walk_start(up: &Dialect) -> Option<(&Route, PageReq)> {
     ))
 }
 
+/// Moves `page` on to the upstream's next page as its answer names it: a
+/// page number for an upstream that pages by number, else its cursor. False
+/// where that goes nowhere new (a page number not after this one, the same
+/// cursor again), so that a walk ends.
+pub fn advance(up: &Dialect, page: &mut PageReq, next: String) -> bool {
+    let numbered = up
+        .paging
+        .as_ref()
+        .is_some_and(|p| p.style == PagingStyle::Page);
+    if numbered {
+        match next.parse::<u64>() {
+            Ok(n) if n > page.page => {
+                page.page = n;
+                true
+            }
+            _ => false,
+        }
+    } else if page.cursor.as_deref() == Some(next.as_str()) {
+        false
+    } else {
+        page.cursor = Some(next);
+        true
+    }
+}
+
 /// `latest` where the upstream has no route of its own for it: its release
 /// list, walked from the first page until a page holds a published release
 /// (see `newest_published`), and its by-tag route, which then reads that
