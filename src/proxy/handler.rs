@@ -354,9 +354,8 @@ impl Gateway {
             return Ok(respond(cr, m.route.response.is_some()));
         }
         if m.route.op == Op::Latest && uroute.is_none() {
-            let json = m.route.response.is_some();
             return self
-                .latest_by_list(&answer_args, &uproject, token.as_deref(), json, rid)
+                .latest_by_list(&answer_args, &uproject, token.as_deref(), rid)
                 .await
                 .map_err(fail);
         }
@@ -415,21 +414,19 @@ impl Gateway {
                 // release that already exists.
                 let tag = record.as_ref().and_then(|r| r.text("tag"));
                 if let (Some(status), Some(tag)) = (m.route.exists_status, tag) {
-                    if let Some((get, body)) = self
-                        .lookup(&uproject, Some(&tag), None, token.as_deref(), rid)
-                        .await
-                        .map_err(fail)?
-                    {
-                        let mut cr = translate::translate_success(
-                            &answer_args(get),
-                            &HeaderMap::new(),
-                            &body,
+                    let there = self
+                        .answer_release(
+                            &answer_args,
+                            &uproject,
+                            &tag,
+                            token.as_deref(),
+                            Some(status),
+                            rid,
                         )
+                        .await
                         .map_err(fail)?;
-                        cr.status = status;
-                        cr.headers.retain(|(k, _)| k != http::header::LOCATION);
-                        self.remember(&uproject, &cr.seen);
-                        return Ok(respond(cr, true));
+                    if let Some(r) = there {
+                        return Ok(r);
                     }
                 }
                 return Err(fail(e));
@@ -518,7 +515,6 @@ impl Gateway {
         args: &F,
         uproject: &str,
         token: Option<&str>,
-        json: bool,
         rid: &HeaderValue,
     ) -> Result<Response<Body>, GwError>
     where
@@ -540,18 +536,47 @@ impl Gateway {
                 format!("no published release in {uproject}"),
             ));
         };
-        let Some((get, body)) = self.lookup(uproject, Some(&tag), None, token, rid).await? else {
-            return Err(GwError::gateway(
+        let answer = self
+            .answer_release(args, uproject, &tag, token, None, rid)
+            .await?;
+        answer.ok_or_else(|| {
+            GwError::gateway(
                 ErrorKind::Internal,
                 format!(
                     "no route of the upstream ({}) reads a release by tag",
                     up.title
                 ),
-            ));
+            )
+        })
+    }
+
+    /// The client's answer with the upstream's release `tag`, read by tag
+    /// and translated as `args` says; with `status` instead of the route's
+    /// own (and no `Location`) where given. `None` where the upstream has no
+    /// route to read a release by tag.
+    async fn answer_release<'a, F>(
+        &'a self,
+        args: &F,
+        uproject: &str,
+        tag: &str,
+        token: Option<&str>,
+        status: Option<u16>,
+        rid: &HeaderValue,
+    ) -> Result<Option<Response<Body>>, GwError>
+    where
+        F: Fn(&'a Route) -> ResponseArgs<'a>,
+    {
+        let Some((get, body)) = self.lookup(uproject, Some(tag), None, token, rid).await? else {
+            return Ok(None);
         };
-        let cr = translate::translate_success(&args(get), &HeaderMap::new(), &body)?;
+        let a = args(get);
+        let mut cr = translate::translate_success(&a, &HeaderMap::new(), &body)?;
+        if let Some(s) = status {
+            cr.status = s;
+            cr.headers.retain(|(k, _)| k != http::header::LOCATION);
+        }
         self.remember(uproject, &cr.seen);
-        Ok(respond(cr, json))
+        Ok(Some(respond(cr, a.client_route.response.is_some())))
     }
 
     /// One asset, for a client of another dialect. It is read from the
