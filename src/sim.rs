@@ -445,27 +445,24 @@ impl Sim {
                 let rec = translate::decode_body(d, route, body)?.ok_or_else(not_found)?;
                 let rec = rec.into_owned();
                 let tag = rec.text("tag").map(|t| t.into_owned()).unwrap_or_default();
-                let exists = self.lock().projects.get(project).is_some_and(|v| {
-                    v.iter()
-                        .any(|r| r.text("tag").as_deref() == Some(tag.as_str()))
-                });
-                if let (true, Some(status)) = (exists, route.exists_status) {
-                    // This dialect's create is idempotent: the release that is there.
+                {
                     let st = self.lock();
                     let there = st.projects.get(project).and_then(|v| {
                         v.iter()
                             .find(|r| r.text("tag").as_deref() == Some(tag.as_str()))
                     });
-                    if let Some(r) = there {
-                        return Ok(one(r, status));
+                    match (there, route.exists_status) {
+                        // This dialect's create is idempotent: the release that is there.
+                        (Some(r), Some(status)) => return Ok(one(r, status)),
+                        (Some(_), None) => {
+                            return Err(GwError::client(
+                                ErrorKind::AlreadyExists,
+                                "Release already exists",
+                            )
+                            .with_field("tag"))
+                        }
+                        (None, _) => {}
                     }
-                }
-                if exists {
-                    return Err(GwError::client(
-                        ErrorKind::AlreadyExists,
-                        "Release already exists",
-                    )
-                    .with_field("tag"));
                 }
                 let stored = self.insert(project, rec);
                 Ok(one(&stored, route.status))
