@@ -632,6 +632,13 @@ impl Dialect {
         &self.shapes[id]
     }
 
+    /// Whether the dialect's lists are paged by page number.
+    pub fn pages_by_number(&self) -> bool {
+        self.paging
+            .as_ref()
+            .is_some_and(|p| p.style == PagingStyle::Page)
+    }
+
     pub fn routes_for(&self, op: Op) -> impl Iterator<Item = &Route> {
         self.routes.iter().filter(move |r| r.op == op)
     }

@@ -63,12 +63,7 @@ pub fn page_request(
     }
     // A cursor the gateway gave a client that pages by cursor, in front of an
     // upstream that pages by number, is that page's number.
-    let numbered = |d: &Dialect| {
-        d.paging
-            .as_ref()
-            .is_some_and(|p| p.style == PagingStyle::Page)
-    };
-    if !numbered(client) && numbered(up) {
+    if !client.pages_by_number() && up.pages_by_number() {
         if let Some(c) = page.cursor.take() {
             page.page = c.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
                 GwError::client(
@@ -233,11 +228,7 @@ pub fn walk_start(up: &Dialect) -> Option<(&Route, PageReq)> {
 /// where that goes nowhere new (a page number not after this one, the same
 /// cursor again), so that a walk ends.
 pub fn advance(up: &Dialect, page: &mut PageReq, next: String) -> bool {
-    let numbered = up
-        .paging
-        .as_ref()
-        .is_some_and(|p| p.style == PagingStyle::Page);
-    if numbered {
+    if up.pages_by_number() {
         match next.parse::<u64>() {
             Ok(n) if n > page.page => {
                 page.page = n;
