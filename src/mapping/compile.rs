@@ -900,9 +900,9 @@ impl Compiler<'_, '_> {
             .map(|(k, v)| (json_string(k.get_ref()), toml_to_json(v.get_ref())))
             .collect();
         let path = path?;
-        let key = if path_has(&path, PathVar::Id) {
+        let key = if path.names(PathVar::Id) {
             ReleaseKeyVar::Id
-        } else if path_has(&path, PathVar::Tag) {
+        } else if path.names(PathVar::Tag) {
             ReleaseKeyVar::Tag
         } else {
             ReleaseKeyVar::None
@@ -914,7 +914,7 @@ impl Compiler<'_, '_> {
                 None,
             );
         }
-        let names_asset = path_has(&path, PathVar::Asset);
+        let names_asset = path.names(PathVar::Asset);
         if op.is_some_and(Op::addresses_asset) && !names_asset {
             self.err(
                 rs.path.span(),
@@ -1251,12 +1251,6 @@ fn lit_part(text: String) -> TPart {
     let quoted = json_string(&text);
     let escaped = quoted[1..quoted.len() - 1].to_owned();
     TPart::Lit(text, escaped)
-}
-
-fn path_has(p: &PathTemplate, v: PathVar) -> bool {
-    p.parts
-        .iter()
-        .any(|x| matches!(x, PathPart::Var(y) | PathPart::CatchAll(y) if *y == v))
 }
 
 fn insert_capture(node: &mut ReadNode, path: &[String], cap: Capture) {

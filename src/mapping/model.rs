@@ -191,6 +191,15 @@ pub struct PathTemplate {
     pub parts: Vec<PathPart>,
 }
 
+impl PathTemplate {
+    /// Whether the path has variable `v`.
+    pub fn names(&self, v: PathVar) -> bool {
+        self.parts
+            .iter()
+            .any(|x| matches!(x, PathPart::Var(y) | PathPart::CatchAll(y) if *y == v))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missing {
     Null,

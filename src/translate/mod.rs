@@ -412,7 +412,7 @@ pub fn encode_path(
     let (owner, repo) = match split_project(project) {
         // A project of one segment has no owner/repo form: it is an owner
         // (an organization) where the route names no repo, else a repo alone.
-        ("", _) if !path_names_repo(route) => (project, ""),
+        ("", _) if !route.path.names(PathVar::Repo) => (project, ""),
         split => split,
     };
     for part in &route.path.parts {
@@ -448,15 +448,6 @@ pub fn encode_path(
         }
     }
     Ok(path)
-}
-
-fn path_names_repo(route: &Route) -> bool {
-    route.path.parts.iter().any(|p| {
-        matches!(
-            p,
-            PathPart::Var(PathVar::Repo) | PathPart::CatchAll(PathVar::Repo)
-        )
-    })
 }
 
 /// A project path without the owner/repo form the upstream's route needs:
