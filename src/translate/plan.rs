@@ -192,14 +192,18 @@ pub fn release_from_lookup(client_route: &Route, uroute: &Route) -> bool {
 /// The upstream route that reads one release, by tag (else by id) where the
 /// upstream has a route for that; `None` where it has none.
 pub fn lookup_route<'u>(up: &'u Dialect, tag: Option<&str>, id: Option<u64>) -> Option<&'u Route> {
-    let want = match (tag, id) {
-        (Some(_), _) => ReleaseKeyVar::Tag,
-        (None, Some(_)) => ReleaseKeyVar::Id,
-        (None, None) => return None,
-    };
-    // The route `upstream_route` would choose for that key.
+    match (tag, id) {
+        (Some(_), _) => get_route(up, ReleaseKeyVar::Tag),
+        (None, Some(_)) => get_route(up, ReleaseKeyVar::Id),
+        (None, None) => None,
+    }
+}
+
+/// The upstream's `get` route for a release addressed by `key`, the one
+/// `upstream_route` would choose, where it answers with the release.
+fn get_route(up: &Dialect, key: ReleaseKeyVar) -> Option<&Route> {
     up.routes_for(Op::Get)
-        .find(|r| r.key == want)
+        .find(|r| r.key == key)
         .filter(|r| r.response.is_some())
 }
 
@@ -255,7 +259,7 @@ pub fn latest_by_list(up: &Dialect) -> Option<(&Route, PageReq, &Route)> {
     }
     let (list, page) = walk_start(up)?;
     list.response?;
-    let get = lookup_route(up, Some(""), None)?;
+    let get = get_route(up, ReleaseKeyVar::Tag)?;
     Some((list, page, get))
 }
 
