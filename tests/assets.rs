@@ -70,14 +70,9 @@ fn asset_list_of(r: &Resp) -> Value {
 /// Every request the GitLab fake saw, as `METHOD path?query`, each checked
 /// against GitLab's spec and for the translated credential.
 fn gitlab_saw(fake: &FakeUpstream) -> Vec<String> {
-    fake.requests()
-        .iter()
-        .map(|r| {
-            let target = r.path_and_query.clone();
-            schema::gitlab_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(r.header("private-token"), Some("ghp-secret"), "{target}");
-            format!("{} {target}", r.method)
-        })
+    let seen = fake.requests_checked(schema::gitlab_path, "private-token", &["ghp-secret"], &[]);
+    seen.iter()
+        .map(|r| format!("{} {}", r.method, r.path_and_query))
         .collect()
 }
 
@@ -187,14 +182,14 @@ async fn unusable_link_lists_are_refused_with_502() {
 /// Every request the GitHub fake saw, as `METHOD path?query`, each checked
 /// against GitHub's spec and for the translated credential.
 fn github_saw(fake: &FakeUpstream) -> Vec<String> {
-    fake.requests()
-        .iter()
-        .map(|r| {
-            let target = r.path_and_query.clone();
-            schema::github_path(&r.method, &target).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(r.header("authorization"), Some("Bearer glpat-secret"));
-            format!("{} {target}", r.method)
-        })
+    let seen = fake.requests_checked(
+        schema::github_path,
+        "authorization",
+        &["Bearer glpat-secret"],
+        &[],
+    );
+    seen.iter()
+        .map(|r| format!("{} {}", r.method, r.path_and_query))
         .collect()
 }
 

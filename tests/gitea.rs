@@ -41,19 +41,12 @@ where
 /// Every request a Gitea upstream saw: each must be a Gitea (and Forgejo) release operation
 /// and carry the client's token in Gitea's scheme, and nothing else of it.
 fn gitea_saw(fake: &FakeUpstream) -> Vec<Recorded> {
-    let seen = fake.requests();
-    for r in &seen {
-        schema::gitea_path(&r.method, &r.path_and_query).unwrap_or_else(|e| panic!("{e}"));
-        let creds = r.header_all("authorization");
-        assert!(
-            creds == ["token gta-secret"] || creds == ["token glpat-secret"],
-            "{} {}: credentials {creds:?}",
-            r.method,
-            r.path_and_query
-        );
-        assert_eq!(r.header("private-token"), None);
-    }
-    seen
+    fake.requests_checked(
+        schema::gitea_path,
+        "authorization",
+        &["token gta-secret", "token glpat-secret"],
+        &["private-token"],
+    )
 }
 
 /// A GitHub client's `method` of `path` (under /repos/octo/app/releases) with

@@ -48,29 +48,22 @@ fn ok<T: std::fmt::Debug>(r: Result<(), String>, v: &T) {
 /// Every request a Sentry upstream saw: each must be a Sentry release operation and carry
 /// the client's token as Sentry's bearer token, and nothing else of it.
 fn sentry_saw(fake: &FakeUpstream) -> Vec<Recorded> {
-    let seen = fake.requests();
-    for r in &seen {
-        schema::sentry_path(&r.method, &r.path_and_query).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            r.header_all("authorization"),
-            ["Bearer sntrys-secret"],
-            "{} {}",
-            r.method,
-            r.path_and_query
-        );
-    }
-    seen
+    fake.requests_checked(
+        schema::sentry_path,
+        "authorization",
+        &["Bearer sntrys-secret"],
+        &[],
+    )
 }
 
 /// Every request a GitLab upstream saw, checked against GitLab's spec, with the token.
 fn gitlab_saw(fake: &FakeUpstream) -> Vec<Recorded> {
-    let seen = fake.requests();
-    for r in &seen {
-        schema::gitlab_path(&r.method, &r.path_and_query).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.header("private-token"), Some("sntrys-secret"));
-        assert_eq!(r.header("authorization"), None);
-    }
-    seen
+    fake.requests_checked(
+        schema::gitlab_path,
+        "private-token",
+        &["sntrys-secret"],
+        &["authorization"],
+    )
 }
 
 async fn github_call(gw: &TestGateway, method: &str, path: &str, body: &str) -> Resp {

@@ -331,6 +331,33 @@ impl FakeUpstream {
             .last()
             .cloned()
     }
+
+    /// Every request received, each checked: its method and path against a
+    /// forge's spec (`spec_path`, e.g. `schema::gitlab_path`), header `name`
+    /// present once with one of the `accepted` values, and none of the
+    /// headers `absent`.
+    pub fn requests_checked(
+        &self,
+        spec_path: fn(&str, &str) -> Result<(), String>,
+        name: &str,
+        accepted: &[&str],
+        absent: &[&str],
+    ) -> Vec<Recorded> {
+        let seen = self.requests();
+        for r in &seen {
+            let (method, target) = (&r.method, &r.path_and_query);
+            spec_path(method, target).unwrap_or_else(|e| panic!("{e}"));
+            let values = r.header_all(name);
+            assert!(
+                values.len() == 1 && accepted.contains(&values[0]),
+                "{method} {target}: {name} {values:?}, expected one of {accepted:?}"
+            );
+            for h in absent {
+                assert_eq!(r.header(h), None, "{method} {target}: {h}");
+            }
+        }
+        seen
+    }
 }
 
 impl Drop for FakeUpstream {
