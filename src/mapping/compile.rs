@@ -156,6 +156,18 @@ impl Compiler<'_, '_> {
             }
         }
         let router = self.router(&routes, &roots, &raw.routes);
+        // A forge that lists its releases but cannot read one by tag: the
+        // gateway finds it in the list (after the router is built, so that
+        // no request matches it).
+        let by_tag = |r: &Route| r.op == Op::Get && r.key == ReleaseKeyVar::Tag;
+        if !routes.iter().any(by_tag) {
+            if let Some(list) = routes
+                .iter()
+                .find(|r| r.op == Op::List && r.response.is_some())
+            {
+                routes.push(Route::list_lookup(list));
+            }
+        }
         let errors = self.errors(&raw.errors, &names);
         let mut unsupported = Vec::new();
         for (op, why) in &raw.unsupported {
@@ -894,11 +906,46 @@ impl Compiler<'_, '_> {
                 reason: rr.reason.get_ref().clone(),
             });
         }
-        let envelope = rs
-            .envelope
-            .iter()
-            .map(|(k, v)| (json_string(k.get_ref()), toml_to_json(v.get_ref())))
-            .collect();
+        let mut envelope = Vec::with_capacity(rs.envelope.len());
+        for (k, v) in &rs.envelope {
+            let member = match v.get_ref() {
+                toml::Value::Table(t) if t.len() == 1 && t.contains_key("template") => {
+                    match t.get("template") {
+                        Some(toml::Value::String(text)) => {
+                            let s = S::new(v.span(), text.clone());
+                            match self.template(&s, Kind::Release) {
+                                Some(tpl)
+                                    if tpl.parts.iter().any(|p| {
+                                        matches!(
+                                            p,
+                                            TPart::Var {
+                                                var: TVar::Field(_),
+                                                ..
+                                            }
+                                        )
+                                    }) =>
+                                {
+                                    self.err(
+                                        v.span(),
+                                        "an envelope template names a release field",
+                                        Some("an envelope is written once around the list: use `{api}`, `{upstream}`, `{owner}`, `{repo}` or `{project}`".into()),
+                                    );
+                                    continue;
+                                }
+                                Some(tpl) => EnvelopeValue::Template(tpl),
+                                None => continue,
+                            }
+                        }
+                        _ => {
+                            self.err(v.span(), "`template` must be a string", None);
+                            continue;
+                        }
+                    }
+                }
+                other => EnvelopeValue::Json(toml_to_json(other)),
+            };
+            envelope.push((json_string(k.get_ref()), member));
+        }
         let path = path?;
         let key = if path.names(PathVar::Id) {
             ReleaseKeyVar::Id
@@ -1015,6 +1062,7 @@ impl Compiler<'_, '_> {
             download,
             exists_status,
             answer,
+            found_in_list: false,
         })
     }
 
@@ -1171,7 +1219,19 @@ impl Compiler<'_, '_> {
             .iter()
             .map(|(k, v)| (json_string(k.get_ref()), toml_to_json(v.get_ref())))
             .collect();
+        let mut by_message = Vec::new();
+        for m in &es.by_message {
+            let m = m.get_ref();
+            let text = m.contains.get_ref().trim().to_lowercase();
+            if text.is_empty() {
+                self.err(m.contains.span(), "`contains` is empty", None);
+            }
+            if let Some(kind) = self.error_kind(&m.kind) {
+                by_message.push((*m.status.get_ref(), text, kind));
+            }
+        }
         Some(Errors {
+            by_message,
             shape: shape?,
             status,
             shapes,

@@ -120,6 +120,7 @@ pub const MAPPING: Keys = Table(&[
             ("shapes", Any(&Leaf)),
             ("messages", Any(&Leaf)),
             ("envelope", Any(&Leaf)),
+            ("by_message", Leaf),
         ]),
     ),
 ]);

@@ -93,8 +93,8 @@ pub struct Route {
     /// Canonical release fields a request body must carry.
     pub required: Vec<usize>,
     pub refuse: Vec<Refuse>,
-    /// Constant members written around a body (JSON-encoded key and value).
-    pub envelope: Vec<(String, String)>,
+    /// Members written around a list body (JSON-encoded key, and value).
+    pub envelope: Vec<(String, EnvelopeValue)>,
     /// Address of the release in the path, if any.
     pub key: ReleaseKeyVar,
     /// How a request for the file itself is answered (`asset` routes).
@@ -104,6 +104,35 @@ pub struct Route {
     pub exists_status: Option<u16>,
     /// An `about` route's answer (JSON, checked at load).
     pub answer: Option<bytes::Bytes>,
+    /// Not a route of the forge's but the gateway's: a release read by tag
+    /// is found in the forge's list (`list_lookup`). Never sent as such, and
+    /// never matched against a request.
+    pub found_in_list: bool,
+}
+
+impl Route {
+    /// The `get` route by tag of a forge that has none, emulated with its
+    /// `list` route: the release is found in the list (see `found_in_list`).
+    pub fn list_lookup(list: &Route) -> Route {
+        Route {
+            op: Op::Get,
+            method: Method::GET,
+            path: list.path.clone(),
+            request: None,
+            response: list.response,
+            list: None,
+            status: 200,
+            location: None,
+            required: Vec::new(),
+            refuse: Vec::new(),
+            envelope: Vec::new(),
+            key: ReleaseKeyVar::Tag,
+            download: None,
+            exists_status: None,
+            answer: None,
+            found_in_list: true,
+        }
+    }
 }
 
 /// A request for an asset's file, rather than its record, answered with a
@@ -597,6 +626,15 @@ pub enum TVar {
     Project,
 }
 
+/// The value of an envelope member.
+#[derive(Debug)]
+pub enum EnvelopeValue {
+    /// A constant (JSON text).
+    Json(String),
+    /// A string made from the request's context (`{owner}`, `{repo}`, …).
+    Template(Template),
+}
+
 #[derive(Debug)]
 pub struct Errors {
     pub shape: ShapeId,
@@ -606,6 +644,9 @@ pub struct Errors {
     pub message_paths: Vec<Vec<String>>,
     /// Upstream status → kind, first listing wins.
     pub decode: Vec<(u16, ErrorKind)>,
+    /// (status, lowercase text, kind): an upstream error with that status
+    /// whose message contains the text is of that kind (`by_message`).
+    pub by_message: Vec<(u16, String, ErrorKind)>,
     pub envelope: Vec<(String, String)>,
 }
 

@@ -263,4 +263,17 @@ pub struct ErrorsSection {
     /// Constant members every error body carries (an envelope), e.g. a status word.
     #[serde(default)]
     pub envelope: IndexMap<S<String>, S<toml::Value>>,
+    /// Upstream errors told apart by their message where the status is shared.
+    #[serde(default)]
+    pub by_message: Vec<S<ByMessage>>,
+}
+
+/// An upstream error of `kind`: answered with `status`, its message containing
+/// `contains` (compared without case).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByMessage {
+    pub status: S<u16>,
+    pub contains: S<String>,
+    pub kind: S<String>,
 }

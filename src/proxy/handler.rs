@@ -318,6 +318,13 @@ impl Gateway {
             raw_query,
             page: &page,
         };
+        // A client whose dialect does not page gets the whole list.
+        if let (true, Some(list)) = (plan::whole_list(client, up, m.route.op), uroute) {
+            return self
+                .whole_list(&answer_args(list), &uproject, token.as_deref(), rid)
+                .await
+                .map_err(fail);
+        }
         if let (true, Some(list)) = (past_the_end, uroute) {
             return Ok(respond(translate::empty_page(&answer_args(list)), true));
         }
@@ -371,6 +378,17 @@ impl Gateway {
             .resolve(uroute, &key, &uproject, token.as_deref(), rid)
             .await
             .map_err(fail)?;
+        // A release the upstream cannot read by tag, found in its list.
+        if uroute.found_in_list {
+            let (_, body) = self
+                .ask_release(uroute, &uproject, tag.as_deref(), id, token.as_deref(), rid)
+                .await
+                .map_err(fail)?;
+            let cr = translate::translate_success(&answer_args(uroute), &HeaderMap::new(), &body)
+                .map_err(fail)?;
+            self.remember(&uproject, &cr.seen);
+            return Ok(respond(cr, m.route.response.is_some()));
+        }
         // The client expects the release back and the upstream will not
         // answer with it, and no lookup was needed to address it: look it up.
         let release = match release {
@@ -466,6 +484,45 @@ impl Gateway {
                 );
             }
         }
+    }
+
+    /// The upstream's whole list, every page of it from the first (the
+    /// largest it serves, at most `max_id_scan_pages` of them), translated as
+    /// one list; a 502 saying so where the list has more pages than that.
+    async fn whole_list(
+        &self,
+        args: &ResponseArgs<'_>,
+        uproject: &str,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Response<Body>, GwError> {
+        let up = &*self.upstream;
+        let list = args.upstream_route;
+        let Some((_, mut page)) = plan::walk_start(up) else {
+            return Err(GwError::gateway(ErrorKind::Internal, "no list route"));
+        };
+        let mut bodies = Vec::new();
+        for _ in 0..self.cfg.max_id_scan_pages {
+            let mut answer = self.ask_page(list, uproject, &page, token, rid).await?;
+            let headers = std::mem::take(&mut answer.headers);
+            let text = std::str::from_utf8(&answer.body).unwrap_or("");
+            let next = paging::decode_info(up, &headers, text).next;
+            let held = list_page(up, list, text)?.len();
+            bodies.push(answer.body.to_vec());
+            drop(answer);
+            if held == 0 || !next.is_some_and(|n| plan::advance(up, &mut page, n)) {
+                let cr = translate::translate_pages(args, &bodies)?;
+                self.remember(uproject, &cr.seen);
+                return Ok(respond(cr, true));
+            }
+        }
+        Err(GwError::upstream(
+            ErrorKind::BadUpstreamResponse,
+            format!(
+                "the upstream ({}) list of {uproject} is longer than {} pages, the most the gateway reads to answer it whole",
+                up.title, self.cfg.max_id_scan_pages
+            ),
+        ))
     }
 
     /// The upstream's cursor of page `page.page` of its list `list` (pages of
@@ -711,10 +768,10 @@ impl Gateway {
         let (route, headers, body) = match release {
             Some((route, body)) => (route, HeaderMap::new(), body),
             None => {
-                let answer = self
+                let (headers, body) = self
                     .ask_release(get, uproject, tag.as_deref(), id, token, rid)
                     .await?;
-                (get, answer.headers, answer.body.to_vec())
+                (get, headers, body)
             }
         };
         let s = translate::find_asset(&args(route), &headers, &body, asset, download)?;
@@ -971,7 +1028,7 @@ impl Gateway {
     ) -> Result<Resolved<'_>, GwError> {
         let up = &*self.upstream;
         let (get, shape) = plan::by_tag_route(up, uroute.op)?;
-        let answer = self
+        let (_, body) = self
             .ask_release(get, uproject, Some(tag), None, token, rid)
             .await?;
         let bad = |what: String| {
@@ -983,9 +1040,6 @@ impl Gateway {
                 ),
             )
         };
-        // Owned, so that the answer (and the translation permit it holds) is
-        // let go before the operation itself is sent.
-        let body = answer.body.to_vec();
         let text =
             std::str::from_utf8(&body).map_err(|_| bad("a body that is not UTF-8".into()))?;
         let rec = read_record(up, shape, text).map_err(|e| bad(e.to_string()))?;
@@ -1012,11 +1066,15 @@ impl Gateway {
         let Some(get) = plan::lookup_route(&self.upstream, tag, id) else {
             return Ok(None);
         };
-        let answer = self.ask_release(get, uproject, tag, id, token, rid).await?;
-        Ok(Some((get, answer.body.to_vec())))
+        let (_, body) = self.ask_release(get, uproject, tag, id, token, rid).await?;
+        Ok(Some((get, body)))
     }
 
-    /// Asks the upstream's route `get` for one release, by `tag` or `id`.
+    /// Asks the upstream's route `get` for one release, by `tag` or `id`: its
+    /// answer's headers and body. The body is owned, so that the answer (and
+    /// the translation permit it holds) is let go before anything else is
+    /// sent. A route found in the list (`Route::found_in_list`) is a walk
+    /// over the list, and the body the release's element of it.
     async fn ask_release(
         &self,
         get: &Route,
@@ -1025,7 +1083,11 @@ impl Gateway {
         id: Option<u64>,
         token: Option<&str>,
         rid: &HeaderValue,
-    ) -> Result<Answer, GwError> {
+    ) -> Result<(HeaderMap, Vec<u8>), GwError> {
+        if get.found_in_list {
+            let body = self.find_in_list(uproject, tag, id, token, rid).await?;
+            return Ok((HeaderMap::new(), body));
+        }
         let page = PageReq::default();
         let args = OutboundArgs {
             project: uproject,
@@ -1036,7 +1098,58 @@ impl Gateway {
             body: None,
             token,
         };
-        self.ask(get, &args, rid).await
+        let mut answer = self.ask(get, &args, rid).await?;
+        Ok((std::mem::take(&mut answer.headers), answer.body.to_vec()))
+    }
+
+    /// The JSON text of the release with `tag` (else `id`) in the upstream's
+    /// list, walked as `walk` does; the upstream's 404 where none has it.
+    async fn find_in_list(
+        &self,
+        uproject: &str,
+        tag: Option<&str>,
+        id: Option<u64>,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Vec<u8>, GwError> {
+        let up = &*self.upstream;
+        let found = self
+            .walk(uproject, token, rid, |list, _, text| {
+                let recs = list_page(up, list, text)?;
+                let at = recs.iter().position(|r| {
+                    let t = r.text("tag");
+                    match (tag, id) {
+                        (Some(want), _) => t.as_deref() == Some(want),
+                        (None, Some(want)) => t.is_some_and(|t| {
+                            translate::release_id(up, uproject, &t, r) == Some(want)
+                        }),
+                        (None, None) => false,
+                    }
+                });
+                let found = at.map(|i| {
+                    plan::list_element(text, list.list.as_deref().unwrap_or(&[]), i)
+                        .map(|el| el.as_bytes().to_vec())
+                        .ok_or_else(|| {
+                            GwError::upstream(
+                                ErrorKind::BadUpstreamResponse,
+                                format!("the upstream ({}) release list is unreadable", up.title),
+                            )
+                        })
+                });
+                Ok((found.transpose()?, recs.len()))
+            })
+            .await?;
+        found.ok_or_else(|| {
+            let what = match (tag, id) {
+                (Some(t), _) => format!("tag {t}"),
+                (None, Some(i)) => format!("id {i}"),
+                (None, None) => "no tag".to_owned(),
+            };
+            GwError::upstream(
+                ErrorKind::NotFound,
+                format!("no release with {what} in {uproject}"),
+            )
+        })
     }
 
     /// id → tag: the cache, else a walk over the upstream's release list.

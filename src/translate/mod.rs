@@ -626,17 +626,22 @@ pub fn translate_success<'b>(
             identify(a, &up, r, &mut seen);
             check_upstream(a, ushape, r).map_err(&bad)?;
         }
+        // An upstream that answers its whole list: the client's page is cut
+        // from it.
+        let (recs, info) = match plan::cut_page(a.client, a.upstream, a.page, recs.len()) {
+            Some((range, info)) => (&recs[range], info),
+            None => (&recs[..], paging::decode_info(a.upstream, headers, text)),
+        };
         let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
         write_list(
             &mut out,
             a.client,
             cshape,
-            &recs,
+            recs,
             &a.ctx,
             cpath,
             &a.client_route.envelope,
         );
-        let info = paging::decode_info(a.upstream, headers, text);
         if let Some(cp) = &a.client.paging {
             paging::encode_headers(
                 cp,
@@ -665,6 +670,54 @@ pub fn translate_success<'b>(
     Ok(ClientResponse {
         status: a.client_route.status,
         headers: out_headers,
+        body: out,
+        seen,
+    })
+}
+
+/// Translates every page of an upstream list (the bodies of its successive
+/// answers, in order) into one list for a client whose dialect does not
+/// page: its releases in the upstream's order, with no paging headers.
+pub fn translate_pages<'b>(
+    a: &ResponseArgs,
+    bodies: &'b [Vec<u8>],
+) -> Result<ClientResponse<'b>, GwError> {
+    let bad = bad_answer(a);
+    let (Some(cshape), Some(ushape)) = (a.client_route.response, a.upstream_route.response) else {
+        return Err(GwError::gateway(
+            ErrorKind::Internal,
+            "a list route without a response shape",
+        ));
+    };
+    let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
+    let up = upstream_ctx(a);
+    let mut seen = Seen::default();
+    let mut recs = Vec::new();
+    for body in bodies {
+        let text =
+            simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
+        let mut page =
+            read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
+        for r in &mut page {
+            identify(a, &up, r, &mut seen);
+            check_upstream(a, ushape, r).map_err(&bad)?;
+        }
+        recs.append(&mut page);
+    }
+    let mut out = Vec::new();
+    let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
+    write_list(
+        &mut out,
+        a.client,
+        cshape,
+        &recs,
+        &a.ctx,
+        cpath,
+        &a.client_route.envelope,
+    );
+    Ok(ClientResponse {
+        status: a.client_route.status,
+        headers: Vec::new(),
         body: out,
         seen,
     })
@@ -967,6 +1020,17 @@ pub fn decode_upstream_error(
             }
         }
     }
+    let kind = match &detail {
+        Some(m) if !u.errors.by_message.is_empty() => {
+            let m = m.to_lowercase();
+            u.errors
+                .by_message
+                .iter()
+                .find(|(s, text, _)| *s == status && m.contains(text.as_str()))
+                .map_or(kind, |(_, _, k)| *k)
+        }
+        _ => kind,
+    };
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())

@@ -63,7 +63,7 @@ pub fn page_request(
     }
     // A cursor the gateway gave a client that pages by cursor, in front of an
     // upstream that pages by number, is that page's number.
-    if !client.pages_by_number() && up.pages_by_number() {
+    if !client.pages_by_number() && (up.pages_by_number() || up.paging.is_none()) {
         if let Some(c) = page.cursor.take() {
             page.page = c.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
                 GwError::client(
@@ -80,6 +80,42 @@ pub fn page_request(
         page.per_page = Some(n.min(max));
     }
     Ok(page)
+}
+
+/// For an upstream that answers its whole list in one (it has no paging),
+/// in front of a client that pages: the releases of the client's page among
+/// the `total` of the list, and that page's neighbours, as page numbers.
+/// `None` where the upstream pages, or the client does not.
+pub fn cut_page(
+    client: &Dialect,
+    up: &Dialect,
+    page: &PageReq,
+    total: usize,
+) -> Option<(std::ops::Range<usize>, paging::PageInfo)> {
+    if up.paging.is_some() {
+        return None;
+    }
+    let cp = client.paging.as_ref()?;
+    let per_page = page.per_page.or(cp.default_per_page).unwrap_or(30).max(1) as usize;
+    let n = page.page.max(1) as usize;
+    let start = (n - 1).saturating_mul(per_page).min(total);
+    let end = start.saturating_add(per_page).min(total);
+    let last = total.div_ceil(per_page).max(1);
+    Some((
+        start..end,
+        paging::PageInfo {
+            next: (n < last).then(|| (n + 1).to_string()),
+            prev: (n > 1).then(|| (n - 1).min(last).to_string()),
+            last: Some(last.to_string()),
+            total: Some(total.to_string()),
+        },
+    ))
+}
+
+/// Whether the client gets the upstream's whole list in one answer: its
+/// dialect does not page, and the upstream's does.
+pub fn whole_list(client: &Dialect, up: &Dialect, op: Op) -> bool {
+    op.lists() && client.paging.is_none() && up.paging.is_some()
 }
 
 /// Whether a list page must first be found by following the upstream's
@@ -335,6 +371,21 @@ fn forwardable(h: &HeaderName) -> bool {
     .contains(h)
 }
 
+/// The JSON text of element `i` of the array at `path` (object keys from the
+/// top) of a list answer; `None` where there is no such element. For a
+/// release found in a forge's list (`Route::found_in_list`): not the hot path.
+pub fn list_element<'t>(text: &'t str, path: &[String], i: usize) -> Option<&'t str> {
+    use serde_json::value::RawValue;
+    let mut at: &RawValue = serde_json::from_str(text).ok()?;
+    for key in path {
+        let members: std::collections::HashMap<String, &RawValue> =
+            serde_json::from_str(at.get()).ok()?;
+        at = members.get(key)?;
+    }
+    let elements: Vec<&RawValue> = serde_json::from_str(at.get()).ok()?;
+    elements.get(i).map(|e| e.get())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,5 +424,95 @@ mod tests {
         // Without a publication time, the creation time counts.
         assert_eq!(tag(&recs[..3]).as_deref(), Some("unreleased"));
         assert_eq!(tag(&recs[..2]), None);
+    }
+
+    fn dialect(paging: &str) -> Dialect {
+        let src = format!(
+            r#"
+[dialect]
+name = "d"
+roots = [""]
+{paging}
+[[route]]
+op = "list"
+method = "GET"
+path = "/{{owner}}/{{repo}}/releases"
+response = "release"
+list = "$.releases"
+[shapes.release]
+kind = "release"
+[shapes.release.fields]
+tag = "tag"
+[errors]
+shape = "error"
+[shapes.error]
+kind = "error"
+[shapes.error.fields]
+message = "message"
+"#
+        );
+        crate::mapping::compile::compile_source("d.toml", &src).unwrap()
+    }
+
+    #[test]
+    fn a_whole_list_is_cut_into_the_clients_pages() {
+        let whole = dialect("");
+        let paged = dialect("[paging]\nstyle = \"page\"\npage_param = \"page\"\nper_page_param = \"per_page\"\ndefault_per_page = 2");
+        let page = |n, per_page| PageReq {
+            page: n,
+            per_page,
+            cursor: None,
+        };
+        let info =
+            |next: Option<&str>, prev: Option<&str>, last: &str, total: &str| paging::PageInfo {
+                next: next.map(str::to_owned),
+                prev: prev.map(str::to_owned),
+                last: Some(last.to_owned()),
+                total: Some(total.to_owned()),
+            };
+        // The client's page size, else its default.
+        assert_eq!(
+            cut_page(&paged, &whole, &page(2, Some(3)), 7),
+            Some((3..6, info(Some("3"), Some("1"), "3", "7")))
+        );
+        assert_eq!(
+            cut_page(&paged, &whole, &page(4, None), 7),
+            Some((6..7, info(None, Some("3"), "4", "7")))
+        );
+        // Past the end: nothing, and the way back to the last page.
+        assert_eq!(
+            cut_page(&paged, &whole, &page(9, None), 3),
+            Some((3..3, info(None, Some("2"), "2", "3")))
+        );
+        // An empty list is one empty page.
+        assert_eq!(
+            cut_page(&paged, &whole, &page(1, None), 0),
+            Some((0..0, info(None, None, "1", "0")))
+        );
+        // An upstream that pages, or a client that does not, is not cut.
+        assert_eq!(cut_page(&paged, &paged, &page(1, None), 7), None);
+        assert_eq!(cut_page(&whole, &whole, &page(1, None), 7), None);
+        assert!(whole_list(&whole, &paged, Op::List));
+        assert!(!whole_list(&paged, &whole, Op::List));
+        assert!(!whole_list(&whole, &paged, Op::Get));
+        // The lookup route a forge without a get route is given.
+        let get = get_route(&whole, ReleaseKeyVar::Tag).unwrap();
+        assert!(get.found_in_list);
+        assert!(get_route(&paged, ReleaseKeyVar::Id).is_none());
+    }
+
+    #[test]
+    fn a_list_element_is_its_own_text() {
+        let text = r#"{"status": "Success", "releases": [{"tag": "a"}, {"tag": "b", "x": [1, {"y": "]"}]}]}"#;
+        let path = ["releases".to_owned()];
+        assert_eq!(list_element(text, &path, 0), Some(r#"{"tag": "a"}"#));
+        assert_eq!(
+            list_element(text, &path, 1),
+            Some(r#"{"tag": "b", "x": [1, {"y": "]"}]}"#)
+        );
+        assert_eq!(list_element(text, &path, 2), None);
+        assert_eq!(list_element("[1, 2]", &[], 1), Some("2"));
+        assert_eq!(list_element(text, &["nope".to_owned()], 0), None);
+        assert_eq!(list_element("{", &path, 0), None);
     }
 }

@@ -3,8 +3,10 @@
 
 use super::record::{escape_into, json_text, Record};
 use super::url::{is_plain_segment, is_plain_segment_bytes, push_segment, segment_pieces};
+use crate::canonical::Kind;
 use crate::mapping::model::{
-    CountOf, Dialect, Element, FieldOut, ShapeId, TPart, TVar, Template, Ty, WMember, WStep, WValue,
+    CountOf, Dialect, Element, EnvelopeValue, FieldOut, ShapeId, TPart, TVar, Template, Ty,
+    WMember, WStep, WValue,
 };
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
@@ -212,7 +214,7 @@ pub fn write_list(
     recs: &[Record],
     ctx: &Ctx,
     path: &[String],
-    envelope: &[(String, String)],
+    envelope: &[(String, EnvelopeValue)],
 ) {
     write_list_at(out, d, shape, recs, &Prep::new(ctx, d), path, envelope);
 }
@@ -224,7 +226,7 @@ fn write_list_at(
     recs: &[Record],
     p: &Prep,
     path: &[String],
-    envelope: &[(String, String)],
+    envelope: &[(String, EnvelopeValue)],
 ) {
     let Some((head, tail)) = path.split_first() else {
         write_array(out, d, shape, recs, p);
@@ -234,7 +236,10 @@ fn write_list_at(
     for (k, v) in envelope {
         out.extend_from_slice(k.as_bytes());
         out.push(b':');
-        out.extend_from_slice(v.as_bytes());
+        match v {
+            EnvelopeValue::Json(j) => out.extend_from_slice(j.as_bytes()),
+            EnvelopeValue::Template(t) => write_template(out, t, &Record::new(Kind::Release), p),
+        }
         out.push(b',');
     }
     escape_into(out, head);
