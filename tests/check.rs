@@ -219,7 +219,7 @@ fn shipped_config_and_mappings_pass_from_the_repository() {
     assert!(stdout.starts_with("ok: "), "{stdout}");
     assert_eq!(
         stdout.trim(),
-        "ok: 4 dialects (gitea, github, gitlab, sentry) from mappings"
+        "ok: 5 dialects (dolthub, gitea, github, gitlab, sentry) from mappings"
     );
 }
 

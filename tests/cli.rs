@@ -490,7 +490,7 @@ fn serve_without_a_client_dialect_is_a_clear_error() {
     assert_eq!(st.code(), Some(2));
     assert_eq!(
         lines,
-        ["error: no client dialect accepted: give --accept DIALECT (known: gitea, github, gitlab, sentry)"]
+        ["error: no client dialect accepted: give --accept DIALECT (known: dolthub, gitea, github, gitlab, sentry)"]
     );
 }
 
@@ -510,7 +510,7 @@ fn unknown_dialect_is_a_clear_error() {
     assert_eq!(st.code(), Some(2));
     assert_eq!(
         lines,
-        ["error: unknown dialect `sourcehut` (known: gitea, github, gitlab, sentry)"]
+        ["error: unknown dialect `sourcehut` (known: dolthub, gitea, github, gitlab, sentry)"]
     );
 }
 

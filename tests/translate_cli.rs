@@ -676,7 +676,7 @@ fn an_unknown_dialect_is_a_usage_error() {
     assert_eq!(r.stdout, "");
     assert_eq!(
         r.stderr,
-        "error: unknown dialect `sourcehut` (known: gitea, github, gitlab, sentry)\n"
+        "error: unknown dialect `sourcehut` (known: dolthub, gitea, github, gitlab, sentry)\n"
     );
 }
 
