@@ -517,7 +517,11 @@ impl Sim {
         if let Some(n) = page.cursor.take().and_then(|c| c.parse::<u64>().ok()) {
             page.page = n.max(1);
         }
-        let per = page.per_page.unwrap_or(20).max(1) as usize;
+        // A dialect that does not page answers its whole list.
+        let per = match &d.paging {
+            Some(_) => page.per_page.unwrap_or(20).max(1) as usize,
+            None => all.len().max(1),
+        };
         let total = all.len();
         let pages = total.div_ceil(per).max(1);
         let start = ((page.page as usize).saturating_sub(1))
@@ -527,6 +531,12 @@ impl Sim {
             .iter()
             .map(|r| (*r).clone())
             .collect();
+        let info = PageInfo {
+            next: ((page.page as usize) < pages).then(|| (page.page + 1).to_string()),
+            prev: (page.page > 1).then(|| (page.page - 1).to_string()),
+            last: Some(pages.to_string()),
+            total: Some(total.to_string()),
+        };
         let mut out = Vec::new();
         if let Some(s) = route.response {
             write_list(
@@ -537,14 +547,9 @@ impl Sim {
                 ctx,
                 route.list.as_deref().unwrap_or(&[]),
                 &route.envelope,
+                info.next.as_deref(),
             );
         }
-        let info = PageInfo {
-            next: ((page.page as usize) < pages).then(|| (page.page + 1).to_string()),
-            prev: (page.page > 1).then(|| (page.page - 1).to_string()),
-            last: Some(pages.to_string()),
-            total: Some(total.to_string()),
-        };
         let mut resp = json_response(route.status, out, true);
         if let Some(pg) = &d.paging {
             let mut hs = Vec::new();

@@ -397,6 +397,51 @@ fn latest_on_a_forge_without_one_is_found_in_its_list() {
 }
 
 #[test]
+fn a_forge_that_only_lists_is_walked_for_one_release() {
+    let args = |path: &'static str| {
+        [
+            "--accept",
+            "github",
+            "--upstream",
+            "dolthub=https://dolthub.example",
+            "-H",
+            "Authorization: token abc",
+            "GET",
+            path,
+        ]
+    };
+    let walk = |what: &str| {
+        format!("# DoltHub reads no release by tag: this list, walked page by page until the release with {what} shows up (at most 100 pages)")
+    };
+    let list = [
+        "GET https://dolthub.example/api/v1alpha1/octo/app/releases",
+        "Accept: application/json",
+        // As DoltHub's docs spell it.
+        "authorization: token ***",
+        "X-Request-Id: {request id}",
+        UA,
+    ];
+    let r = shown(&args("/repos/octo/app/releases/tags/v1"));
+    let mut want = vec![
+        "client: GitHub get, project \"octo/app\", tag \"v1\"".to_owned(),
+        String::new(),
+        walk("tag v1"),
+    ];
+    want.extend(list.map(str::to_owned));
+    assert_eq!(r.lines(), want);
+    // Latest: one walk, the release answered as the page gives it.
+    let r = shown(&args("/repos/octo/app/releases/latest"));
+    let mut want = vec![
+        "client: GitHub latest, project \"octo/app\"".to_owned(),
+        String::new(),
+        "# as DoltHub has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most 100 pages); the latest is the one of them published last, answered as that page gives it".to_owned(),
+    ];
+    want.extend(list.map(str::to_owned));
+    assert_eq!(r.lines(), want);
+    assert!(!r.stdout.contains("abc"));
+}
+
+#[test]
 fn a_page_by_number_on_a_cursor_forge_follows_its_cursors() {
     let r = shown(&[
         "--accept",

@@ -639,6 +639,11 @@ impl Compiler<'_, '_> {
             }
         }
         read.index();
+        // A template naming a field the record lacks writes the field's
+        // default, as the shape writes the field itself.
+        let mut defaults: Vec<Option<Box<str>>> = vec![None; kind.fields().len()];
+        collect_defaults(&write, &mut defaults);
+        fill_template_defaults(&mut write, &defaults);
         let program = lower_write(&write);
         Some(Shape {
             name: name.to_owned(),
@@ -773,7 +778,11 @@ impl Compiler<'_, '_> {
                             if !lit.is_empty() {
                                 parts.push(lit_part(std::mem::take(&mut lit)));
                             }
-                            parts.push(TPart::Var { var: v, segment });
+                            parts.push(TPart::Var {
+                                var: v,
+                                segment,
+                                default: None,
+                            });
                         }
                         None => {
                             let cands = CONTEXT_VARS
@@ -1436,6 +1445,47 @@ fn jsonpath_error(e: &str) -> (Option<usize>, String) {
         .map(str::to_owned)
         .unwrap_or_else(|| e.split_whitespace().collect::<Vec<_>>().join(" "));
     (col, msg)
+}
+
+/// The default of each field, as text, from the members that write it.
+fn collect_defaults(members: &[WMember], out: &mut [Option<Box<str>>]) {
+    for m in members {
+        match &m.value {
+            WValue::Object(ms) => collect_defaults(ms, out),
+            WValue::Field { out: f, .. } => {
+                if let (Some(d), None) = (&f.default, &out[f.field]) {
+                    let text = match serde_json::from_str::<serde_json::Value>(d) {
+                        Ok(serde_json::Value::String(t)) => t,
+                        _ => d.clone(),
+                    };
+                    out[f.field] = Some(text.into());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Gives every template variable naming a field that field's default.
+fn fill_template_defaults(members: &mut [WMember], defaults: &[Option<Box<str>>]) {
+    for m in members {
+        match &mut m.value {
+            WValue::Object(ms) => fill_template_defaults(ms, defaults),
+            WValue::Template { t, .. } => {
+                for part in &mut t.parts {
+                    if let TPart::Var {
+                        var: TVar::Field(i),
+                        default,
+                        ..
+                    } = part
+                    {
+                        default.clone_from(&defaults[*i]);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

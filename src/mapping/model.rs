@@ -503,8 +503,13 @@ pub enum WStep {
     Bytes(Box<[u8]>),
     /// A field's value; never omitted.
     Field(FieldOut),
-    /// A template variable, inside the string its template is written as.
-    Var { var: TVar, segment: bool },
+    /// A template variable, inside the string its template is written as
+    /// (`default`: see `TPart::Var`).
+    Var {
+        var: TVar,
+        segment: bool,
+        default: Option<Box<str>>,
+    },
     /// A list written as an array, `[]` when absent.
     List { list: usize, shape: ShapeId },
     /// The same record written with another shape.
@@ -555,11 +560,16 @@ fn lower_object(members: &[WMember], steps: &mut Vec<WStep>, bytes: &mut Vec<u8>
                 for part in &t.parts {
                     match part {
                         TPart::Lit(_, escaped) => bytes.extend_from_slice(escaped.as_bytes()),
-                        TPart::Var { var, segment } => {
+                        TPart::Var {
+                            var,
+                            segment,
+                            default,
+                        } => {
                             flush(steps, bytes);
                             steps.push(WStep::Var {
                                 var: *var,
                                 segment: *segment,
+                                default: default.clone(),
                             });
                         }
                     }
@@ -612,6 +622,9 @@ pub enum TPart {
     Var {
         var: TVar,
         segment: bool,
+        /// For a field: the text written where the record lacks it (the
+        /// `default` its shape writes for the field), else nothing.
+        default: Option<Box<str>>,
     },
 }
 

@@ -578,21 +578,37 @@ impl Gateway {
         F: Fn(&'a Route) -> ResponseArgs<'a>,
     {
         let up = &*self.upstream;
+        // Where the upstream's own read by tag would walk the list again, the
+        // release is taken from the page it was found on.
+        let in_list = plan::lookup_route(up, Some(""), None).filter(|g| g.found_in_list);
         let found = self
             .walk(uproject, token, rid, |list, _, text| {
                 let recs = list_page(up, list, text)?;
-                let tag = plan::newest_published(&recs)
-                    .and_then(|r| r.text("tag"))
-                    .map(std::borrow::Cow::into_owned);
-                Ok((tag, recs.len()))
+                let newest = plan::newest_published(&recs)
+                    .and_then(|n| recs.iter().position(|r| std::ptr::eq(n, r)));
+                let found = newest.and_then(|i| {
+                    let tag = recs[i].text("tag")?.into_owned();
+                    let element = in_list.and_then(|_| {
+                        plan::list_element(text, list.list.as_deref().unwrap_or(&[]), i)
+                            .map(|e| e.as_bytes().to_vec())
+                    });
+                    Some((tag, element))
+                });
+                Ok((found, recs.len()))
             })
             .await?;
-        let Some(tag) = found else {
+        let Some((tag, element)) = found else {
             return Err(GwError::upstream(
                 ErrorKind::NotFound,
                 format!("no published release in {uproject}"),
             ));
         };
+        if let (Some(get), Some(body)) = (in_list, element) {
+            let a = args(get);
+            let cr = translate::translate_success(&a, &HeaderMap::new(), &body)?;
+            self.remember(uproject, &cr.seen);
+            return Ok(respond(cr, a.client_route.response.is_some()));
+        }
         let answer = self
             .answer_release(args, uproject, &tag, token, None, rid)
             .await?;

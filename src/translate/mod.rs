@@ -514,6 +514,7 @@ pub fn empty_page(a: &ResponseArgs) -> ClientResponse<'static> {
             &a.ctx,
             path,
             &a.client_route.envelope,
+            None,
         );
     }
     let mut headers = Vec::new();
@@ -641,6 +642,7 @@ pub fn translate_success<'b>(
             &a.ctx,
             cpath,
             &a.client_route.envelope,
+            info.next.as_deref(),
         );
         if let Some(cp) = &a.client.paging {
             paging::encode_headers(
@@ -714,6 +716,7 @@ pub fn translate_pages<'b>(
         &a.ctx,
         cpath,
         &a.client_route.envelope,
+        None,
     );
     Ok(ClientResponse {
         status: a.client_route.status,

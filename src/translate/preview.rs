@@ -290,10 +290,17 @@ impl<'a> Planner<'a> {
         if let (Op::Latest, None, Some((list, first, get))) = (op, uroute, plan::latest_by_list(up))
         {
             self.notes.push(format!(
-                "first, as {} has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most {} pages); the latest is the one of them published last",
-                up.title, self.cfg.max_id_scan_pages
+                "{}as {} has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most {} pages); the latest is the one of them published last{}",
+                if get.found_in_list { "" } else { "first, " },
+                up.title,
+                self.cfg.max_id_scan_pages,
+                if get.found_in_list { ", answered as that page gives it" } else { "" }
             ));
             self.send(list, &Addr::default(), None, &first, None)?;
+            if get.found_in_list {
+                // The release is taken from the page it was found on.
+                return Ok(());
+            }
             let tag = Tag::unknown("tag of the latest release".into());
             self.notes.push("then, to read it:".into());
             let addr = Addr {
@@ -525,6 +532,21 @@ impl<'a> Planner<'a> {
         body: Option<&Record>,
     ) -> Result<(), GwError> {
         let up = self.up;
+        if route.found_in_list {
+            // Not sent: the release is found in the list.
+            if let Some((list, first)) = plan::walk_start(up) {
+                let which = match (&addr.tag, &addr.id) {
+                    (Some(t), _) => t.words(),
+                    (None, Some(Id::Known(i))) => format!("id {i}"),
+                    _ => "that release".to_owned(),
+                };
+                self.notes.push(format!(
+                    "{} reads no release by tag: this list, walked page by page until the release with {which} shows up (at most {} pages)",
+                    up.title, self.cfg.max_id_scan_pages
+                ));
+                return self.send(list, &Addr::default(), None, &first, None);
+            }
+        }
         if let Some(rec) = body {
             self.check(route, addr, rec)?;
         }

@@ -57,7 +57,11 @@ fn run_step(out: &mut Vec<u8>, d: &Dialect, step: &WStep, rec: &Record, p: &Prep
         WStep::Field(f) => {
             write_field(out, rec, f, false);
         }
-        WStep::Var { var, segment } => write_var(out, *var, *segment, rec, p),
+        WStep::Var {
+            var,
+            segment,
+            default,
+        } => write_var(out, *var, *segment, default.as_deref(), rec, p),
         WStep::List { list, shape } => match &rec.lists[*list] {
             Some(items) => write_array(out, d, *shape, items, p),
             None => out.extend_from_slice(b"[]"),
@@ -162,7 +166,7 @@ impl<'c> Prep<'c> {
     fn const_text<'s>(&'s self, step: &'s WStep) -> Option<&'s [u8]> {
         match step {
             WStep::Bytes(b) => Some(b),
-            WStep::Var { var, segment } => {
+            WStep::Var { var, segment, .. } => {
                 Prep::slot(*var).map(|i| self.ctx_text(i, *segment).as_bytes())
             }
             _ => None,
@@ -206,7 +210,10 @@ impl<'c> Prep<'c> {
 }
 
 /// Writes `recs` as an array, nested at `path` inside an object carrying
-/// `envelope` members when the path is not empty.
+/// `envelope` members when the path is not empty. A dialect whose next page
+/// is a token in the body (`next_token_path`, one key) gets `next` there,
+/// `""` on the last page.
+#[allow(clippy::too_many_arguments)]
 pub fn write_list(
     out: &mut Vec<u8>,
     d: &Dialect,
@@ -215,10 +222,29 @@ pub fn write_list(
     ctx: &Ctx,
     path: &[String],
     envelope: &[(String, EnvelopeValue)],
+    next: Option<&str>,
 ) {
-    write_list_at(out, d, shape, recs, &Prep::new(ctx, d), path, envelope);
+    let token = d
+        .paging
+        .as_ref()
+        .and_then(|p| p.next_token_path.as_deref())
+        .and_then(|t| match t {
+            [key] => Some((key.as_str(), next.unwrap_or(""))),
+            _ => None,
+        });
+    write_list_at(
+        out,
+        d,
+        shape,
+        recs,
+        &Prep::new(ctx, d),
+        path,
+        envelope,
+        token,
+    );
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_list_at(
     out: &mut Vec<u8>,
     d: &Dialect,
@@ -227,6 +253,7 @@ fn write_list_at(
     p: &Prep,
     path: &[String],
     envelope: &[(String, EnvelopeValue)],
+    token: Option<(&str, &str)>,
 ) {
     let Some((head, tail)) = path.split_first() else {
         write_array(out, d, shape, recs, p);
@@ -242,9 +269,15 @@ fn write_list_at(
         }
         out.push(b',');
     }
+    if let Some((key, value)) = token {
+        escape_into(out, key);
+        out.push(b':');
+        escape_into(out, value);
+        out.push(b',');
+    }
     escape_into(out, head);
     out.push(b':');
-    write_list_at(out, d, shape, recs, p, tail, &[]);
+    write_list_at(out, d, shape, recs, p, tail, &[], None);
     out.push(b'}');
 }
 
@@ -481,7 +514,11 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
     for part in &t.parts {
         match part {
             TPart::Lit(_, escaped) => out.extend_from_slice(escaped.as_bytes()),
-            TPart::Var { var, segment } => write_var(out, *var, *segment, rec, p),
+            TPart::Var {
+                var,
+                segment,
+                default,
+            } => write_var(out, *var, *segment, default.as_deref(), rec, p),
         }
     }
     out.push(b'"');
@@ -489,13 +526,30 @@ fn write_template(out: &mut Vec<u8>, t: &Template, rec: &Record, p: &Prep) {
 
 /// Writes one template variable as the inside of a JSON string.
 #[inline(always)]
-fn write_var(out: &mut Vec<u8>, var: TVar, segment: bool, rec: &Record, p: &Prep) {
+fn write_var(
+    out: &mut Vec<u8>,
+    var: TVar,
+    segment: bool,
+    default: Option<&str>,
+    rec: &Record,
+    p: &Prep,
+) {
     if let Some(i) = Prep::slot(var) {
         out.extend_from_slice(p.ctx_text(i, segment).as_bytes());
         return;
     }
     if let TVar::Field(i) = var {
         let json = rec.vals[i].as_deref().map(str::as_bytes);
+        if let (None | Some(b"null"), Some(d)) = (json, default) {
+            let mut text = String::new();
+            if segment {
+                push_segment(&mut text, d);
+            } else {
+                text.push_str(d);
+            }
+            push_escaped(out, &text);
+            return;
+        }
         if !segment {
             // JSON text is already escaped for the inside of a
             // string: copy it without unescaping and re-escaping.
@@ -552,8 +606,15 @@ pub fn render(t: &Template, rec: &Record, ctx: &Ctx) -> String {
     for p in &t.parts {
         match p {
             TPart::Lit(l, _) => s.push_str(l),
-            TPart::Var { var, segment } => {
-                let text = var_text(*var, rec, ctx);
+            TPart::Var {
+                var,
+                segment,
+                default,
+            } => {
+                let mut text = var_text(*var, rec, ctx);
+                if let (true, Some(d)) = (text.is_empty(), default) {
+                    text = Cow::Borrowed(d);
+                }
                 let text: &str = &text;
                 if *segment {
                     push_segment(&mut s, text);
