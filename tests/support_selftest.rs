@@ -643,3 +643,240 @@ fn github_paths() {
         );
     }
 }
+
+// ---------------------------------------------------------------- DoltHub schema
+
+/// Seed 000's "Create a release" 200 example, as printed.
+fn dolthub_seed_created() -> Value {
+    json!({
+      "status": "Success",
+      "database_owner": "dolthub",
+      "database_name": "museum-collections",
+      "release_tag": "v1",
+      "release_description": "First version of the database",
+      "release_commit_sha": "1234567890",
+      "release_title": "my-release-v1",
+      "release_created_at": "2021-01-01T00:00:00Z",
+      "release_updated_at": "2021-01-01T00:00:00Z"
+    })
+}
+
+/// Seed 000's "List releases" 200 example, as printed.
+fn dolthub_seed_list() -> Value {
+    json!({
+      "status": "Success",
+      "database_owner": "dolthub",
+      "database_name": "museum-collections",
+      "next_page_token": "1234567890",
+      "releases": [
+        {
+          "release_title": "my-release-v1",
+          "release_tag": "v1",
+          "release_commit_sha": "1234567890",
+          "release_description": "First version of the database",
+          "release_created_at": "2023-03-31T18:00:00Z",
+          "release_updated_at": "2023-03-31T18:00:00Z"
+        }
+      ]
+    })
+}
+
+#[test]
+fn dolthub_seed_examples_are_valid() {
+    valid(schema::dolthub_created_release(&dolthub_seed_created()));
+    valid(schema::dolthub_release_list(&dolthub_seed_list()));
+    valid(schema::dolthub_release_list(
+        &json!({"status": "Success", "releases": []}),
+    ));
+    // The seed's 400 examples (the create's carries the release too).
+    valid(schema::dolthub_error(&json!({
+      "status": "Error",
+      "message": "Error creating a release.",
+      "database_owner": "dolthub",
+      "database_name": "museum-collections"
+    })));
+    valid(schema::dolthub_error(&json!({
+      "status": "Error",
+      "message": "Error creating a release.",
+      "database_owner": "dolthub",
+      "database_name": "museum-collections",
+      "release_tag": "v1",
+      "release_description": "First version of the database",
+      "release_commit_sha": "1234567890",
+      "release_title": "my-release-v1"
+    })));
+}
+
+#[test]
+fn dolthub_broken_releases_are_rejected_with_every_error() {
+    // In a list: no tag, a number for a title, a key the seed does not have.
+    let mut list = dolthub_seed_list();
+    let r = &mut list["releases"][0];
+    r.as_object_mut().expect("object").remove("release_tag");
+    r["release_title"] = json!(1);
+    r["tag_name"] = json!("v1");
+    let err = schema::dolthub_release_list(&list).expect_err("should be rejected");
+    assert!(
+        err.contains("/releases/0: \"release_tag\" is a required property"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/releases/0/release_title: 1 is not of type \"string\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("/releases/0:") && err.contains("'tag_name' was unexpected"),
+        "{err}"
+    );
+    assert!(err.starts_with("3 error(s)"), "{err}");
+    // An empty tag, a null description, a failed status.
+    let mut list = dolthub_seed_list();
+    list["releases"][0]["release_tag"] = json!("");
+    list["releases"][0]["release_description"] = Value::Null;
+    list["status"] = json!("Error");
+    let err = schema::dolthub_release_list(&list).expect_err("should be rejected");
+    assert!(err.contains("/releases/0/release_tag:"), "{err}");
+    assert!(err.contains("/releases/0/release_description:"), "{err}");
+    assert!(err.contains("/status:"), "{err}");
+    // The spec's own types are checked too (`database_owner` is a string there).
+    let mut list = dolthub_seed_list();
+    list["database_owner"] = json!(7);
+    let err = schema::dolthub_release_list(&list).expect_err("should be rejected");
+    assert!(err.contains("/database_owner: 7"), "{err}");
+    assert!(schema::dolthub_release_list(&json!([])).is_err());
+
+    // The create answer: the same, and its envelope.
+    let mut made = dolthub_seed_created();
+    made.as_object_mut().expect("object").remove("release_tag");
+    made["release_updated_at"] = json!(20210101);
+    made["html_url"] = json!("https://www.dolthub.com/repositories/dolthub/museum-collections");
+    let err = schema::dolthub_created_release(&made).expect_err("should be rejected");
+    assert!(
+        err.contains("/: \"release_tag\" is a required property"),
+        "{err}"
+    );
+    assert!(err.contains("/release_updated_at: 20210101"), "{err}");
+    assert!(err.contains("'html_url' was unexpected"), "{err}");
+    let mut made = dolthub_seed_created();
+    made.as_object_mut()
+        .expect("object")
+        .remove("database_name");
+    made["status"] = json!("Error");
+    let err = schema::dolthub_created_release(&made).expect_err("should be rejected");
+    assert!(
+        err.contains("\"database_name\" is a required property"),
+        "{err}"
+    );
+    assert!(err.contains("/status:"), "{err}");
+    // A list is no create answer.
+    assert!(schema::dolthub_created_release(&dolthub_seed_list()).is_err());
+}
+
+#[test]
+fn dolthub_create_bodies_and_errors() {
+    // Both documents' names at once, as the gateway writes a create.
+    valid(schema::dolthub_create_request(&json!({
+        "tag": "v1", "title": "my-release-v1", "description": "First version",
+        "commitSha": "main", "createTagIfNotExists": true,
+        "tagName": "v1", "tagMessage": "First version",
+        "revisionType": "ref", "revisionName": "main"
+    })));
+    // Either document's body alone lacks the other's required members.
+    let err = schema::dolthub_create_request(&json!({
+        "tag": "v1", "title": "t", "commitSha": "main"
+    }))
+    .expect_err("should be rejected");
+    for k in ["tagName", "tagMessage", "revisionType", "revisionName"] {
+        assert!(
+            err.contains(&format!("\"{k}\" is a required property")),
+            "{k}: {err}"
+        );
+    }
+    let err = schema::dolthub_create_request(&json!({
+        "tagName": "v1", "tagMessage": "m", "revisionType": "branch", "revisionName": "main"
+    }))
+    .expect_err("should be rejected");
+    for k in ["title", "commitSha", "tag"] {
+        assert!(
+            err.contains(&format!("\"{k}\" is a required property")),
+            "{k}: {err}"
+        );
+    }
+    // Types, and keys neither document declares.
+    let err = schema::dolthub_create_request(&json!({
+        "tag": "v1", "title": "t", "commitSha": "main", "createTagIfNotExists": "yes",
+        "tagName": "v1", "tagMessage": 1, "revisionType": "ref", "revisionName": "main",
+        "tag_name": "v1", "draft": false
+    }))
+    .expect_err("should be rejected");
+    assert!(err.contains("/createTagIfNotExists:"), "{err}");
+    assert!(err.contains("/tagMessage: 1"), "{err}");
+    assert!(
+        err.contains("/tag_name: property \"tag_name\" is not declared"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/draft: property \"draft\" is not declared"),
+        "{err}"
+    );
+
+    let err = schema::dolthub_error(&json!({"status": "Error", "message": ""}))
+        .expect_err("should be rejected");
+    assert!(err.contains("/message:"), "{err}");
+    let err = schema::dolthub_error(&json!({"status": "Success", "message": "x"}))
+        .expect_err("should be rejected");
+    assert!(err.contains("/status:"), "{err}");
+    assert!(schema::dolthub_error(&json!({"message": "x"})).is_err());
+    assert!(schema::dolthub_error(&json!({"status": "Error"})).is_err());
+    assert!(schema::dolthub_error(&json!({"detail": "x"})).is_err());
+}
+
+#[test]
+fn dolthub_paths() {
+    for (method, ok) in [
+        ("GET", "/api/v1alpha1/dolthub/museum-collections/releases"),
+        ("POST", "/api/v1alpha1/dolthub/museum-collections/releases"),
+        ("GET", "/api/v1alpha1/demo/hello/releases"),
+        // The seed's list parameter.
+        (
+            "GET",
+            "/api/v1alpha1/dolthub/museum-collections/releases?next_page_token=1234567890",
+        ),
+    ] {
+        if let Err(e) = schema::dolthub_path(method, ok) {
+            panic!("{method} {ok}: {e}");
+        }
+    }
+    for (method, bad) in [
+        // The spec's paths are under its server's path.
+        ("GET", "/dolthub/museum-collections/releases"),
+        (
+            "GET",
+            "/api/v1alpha1/dolthub/museum-collections/releases/v1",
+        ),
+        ("GET", "/api/v1alpha1/dolthub/museum/collections/releases"),
+        ("PATCH", "/api/v1alpha1/dolthub/museum-collections/releases"),
+        (
+            "DELETE",
+            "/api/v1alpha1/dolthub/museum-collections/releases",
+        ),
+        // Neither document declares another query parameter, nor one for a create.
+        (
+            "GET",
+            "/api/v1alpha1/dolthub/museum-collections/releases?page=2",
+        ),
+        (
+            "POST",
+            "/api/v1alpha1/dolthub/museum-collections/releases?next_page_token=1",
+        ),
+        ("GET", "/api/v1alphaX/dolthub/museum-collections/releases"),
+    ] {
+        assert!(
+            schema::dolthub_path(method, bad).is_err(),
+            "{method} {bad} should be rejected"
+        );
+    }
+    let err = schema::dolthub_path("GET", "/dolthub/museum-collections/releases")
+        .expect_err("should be rejected");
+    assert!(err.contains("/api/v1alpha1"), "{err}");
+}

@@ -987,3 +987,246 @@ fn sentry() -> &'static Sentry {
         }
     })
 }
+
+// ------------------------------------------------------------------ DoltHub
+//
+// Two official documents that disagree on every field name: the OpenAPI fragments
+// (`dolthub/releases.openapi.json`, every schema inline in its operation, compiled as
+// Sentry's are: draft 4, `format` checked) and the seed (`shared/seeds/000_42448f87eccaed40.txt`,
+// the releases page of DoltHub's API docs: tables and literal examples), whose shapes are
+// written below by hand. A payload must pass both; the spec's schemas declare no required
+// member and allow any other, so in practice the seed's decide what a release holds.
+
+const DOLTHUB_SPEC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/specs/dolthub/releases.openapi.json"
+);
+const DOLTHUB_RELEASES: &str = "/{owner}/{database}/releases";
+
+/// A release as seed 000 gives it. The "List releases" 200 table types `releases` only as
+/// `array<object>`; its example's element has exactly these six members, and the
+/// "Create a release" 200 table types each of them `string` (`release_tag`: "Name of the
+/// tag", so never empty).
+const DOLTHUB_SEED_RELEASE: &str = r#"{
+  "type": "object",
+  "required": [
+    "release_tag", "release_title", "release_description",
+    "release_commit_sha", "release_created_at", "release_updated_at"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "release_tag": {"type": "string", "minLength": 1},
+    "release_title": {"type": "string"},
+    "release_description": {"type": "string"},
+    "release_commit_sha": {"type": "string"},
+    "release_created_at": {"type": "string"},
+    "release_updated_at": {"type": "string"}
+  }
+}"#;
+
+/// Seed 000, "List releases", 200 table: `status`, `database_owner`, `database_name`,
+/// `next_page_token` (strings) and `releases`; a success says "Success". The elements are
+/// [`DOLTHUB_SEED_RELEASE`]s (inserted where `items` is null).
+const DOLTHUB_SEED_LIST: &str = r#"{
+  "type": "object",
+  "required": ["status", "releases"],
+  "additionalProperties": false,
+  "properties": {
+    "status": {"enum": ["Success"]},
+    "database_owner": {"type": "string"},
+    "database_name": {"type": "string"},
+    "next_page_token": {"type": "string"},
+    "releases": {"type": "array", "items": null}
+  }
+}"#;
+
+/// Seed 000, "Create a release", 200 table: `status` ("Success", as its example),
+/// `database_owner`, `database_name`, then the six members of [`DOLTHUB_SEED_RELEASE`]
+/// (merged in), and nothing else.
+const DOLTHUB_SEED_CREATED: &str = r#"{
+  "type": "object",
+  "required": ["status", "database_owner", "database_name"],
+  "additionalProperties": false,
+  "properties": {
+    "status": {"enum": ["Success"]},
+    "database_owner": {"type": "string"},
+    "database_name": {"type": "string"}
+  }
+}"#;
+
+/// Seed 000, "Create a release", Request Body table: `title`, `commitSha`, `tag` required
+/// strings, `description` a string, `createTagIfNotExists` a boolean.
+const DOLTHUB_SEED_CREATE_BODY: &str = r#"{
+  "type": "object",
+  "required": ["title", "commitSha", "tag"],
+  "properties": {
+    "title": {"type": "string"},
+    "commitSha": {"type": "string"},
+    "tag": {"type": "string"},
+    "description": {"type": "string"},
+    "createTagIfNotExists": {"type": "boolean"}
+  }
+}"#;
+
+/// What an error says in both documents (the seed's 400 examples and the spec's `example`s):
+/// `status` "Error" and a `message` that says something.
+const DOLTHUB_ERROR_WORDS: &str = r#"{
+  "type": "object",
+  "required": ["status", "message"],
+  "properties": {
+    "status": {"enum": ["Error"]},
+    "message": {"type": "string", "minLength": 1}
+  }
+}"#;
+
+/// A list as `GET /{owner}/{database}/releases` answers it: the spec's 200 schema, and the
+/// seed's list with every element a release as the seed gives it.
+pub fn dolthub_release_list(v: &Value) -> Result<(), String> {
+    check("DoltHub release list", &dolthub().list, v)
+}
+
+/// The answer to `POST /{owner}/{database}/releases`: the spec's 200 schema and the seed's
+/// create answer (the release's six members, `status`, `database_owner`, `database_name`).
+pub fn dolthub_created_release(v: &Value) -> Result<(), String> {
+    check("DoltHub created release", &dolthub().created, v)
+}
+
+/// A body for `POST /{owner}/{database}/releases`: the spec's `requestBody` (`tagName`,
+/// `tagMessage`, `revisionType`, `revisionName` required) and the seed's table (`title`,
+/// `commitSha`, `tag` required); a key that neither declares is reported.
+pub fn dolthub_create_request(v: &Value) -> Result<(), String> {
+    dolthub().create.check(v)
+}
+
+/// An error body: the spec's 400 schemas (of both operations), `status` "Error" and a
+/// non-empty `message`.
+pub fn dolthub_error(v: &Value) -> Result<(), String> {
+    check("DoltHub error", &dolthub().error, v)
+}
+
+/// Like [`sentry_path`], against the spec's paths. Those are relative to the spec's server
+/// (`https://www.dolthub.com/api/v1alpha1`), whose path a request must start with: it is
+/// stripped first, as [`gitea_path`] strips `/api/v1`. The list also takes the query
+/// parameter the seed's "List releases" table adds, `next_page_token` (the spec has none).
+pub fn dolthub_path(method: &str, raw_path_and_query: &str) -> Result<(), String> {
+    let d = dolthub();
+    let Some(rest) = raw_path_and_query
+        .strip_prefix(d.root.as_str())
+        .filter(|r| r.starts_with('/'))
+    else {
+        return Err(format!(
+            "{raw_path_and_query} is not under {}, the path of DoltHub's API server",
+            d.root
+        ));
+    };
+    check_path("DoltHub", &d.paths, method, rest)
+}
+
+struct DoltHub {
+    /// The path of the spec's server URL (`/api/v1alpha1`).
+    root: String,
+    paths: Vec<PathOp>,
+    list: Compiled,
+    created: Compiled,
+    error: Compiled,
+    create: RequestBody,
+}
+
+fn dolthub() -> &'static DoltHub {
+    static CELL: OnceLock<DoltHub> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let spec = read_json(DOLTHUB_SPEC);
+        let hand = |text: &str, what: &str| -> Value {
+            serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("the seed's {what} schema is not JSON: {e}"))
+        };
+        let op = |method: &str| {
+            spec.pointer(&format!(
+                "/paths/{}/{method}",
+                DOLTHUB_RELEASES.replace('~', "~0").replace('/', "~1")
+            ))
+            .unwrap_or_else(|| panic!("{DOLTHUB_SPEC} has no {method} {DOLTHUB_RELEASES}"))
+        };
+        let json_schema = |method: &str, at: &str| {
+            let raw = op(method)
+                .pointer(&format!("{at}/content/application~1json/schema"))
+                .unwrap_or_else(|| panic!("{DOLTHUB_SPEC}: no JSON schema at {method} {at}"));
+            openapi_to_json_schema(raw)
+        };
+        let build = |s: Value, what: &str| Compiled::new(Draft::Draft4, true, s, what);
+
+        let release = hand(DOLTHUB_SEED_RELEASE, "release");
+        let mut seed_list = hand(DOLTHUB_SEED_LIST, "list");
+        seed_list["properties"]["releases"]["items"] = release.clone();
+        let mut seed_created = hand(DOLTHUB_SEED_CREATED, "created release");
+        for (k, v) in release["properties"].as_object().into_iter().flatten() {
+            seed_created["properties"][k] = v.clone();
+        }
+        if let (Some(req), Some(more)) = (
+            seed_created["required"].as_array_mut(),
+            release["required"].as_array(),
+        ) {
+            req.extend(more.iter().cloned());
+        }
+
+        let spec_body = json_schema("post", "/requestBody");
+        let seed_body = hand(DOLTHUB_SEED_CREATE_BODY, "create body");
+        let mut properties: Vec<String> = Vec::new();
+        for s in [&spec_body, &seed_body] {
+            for (k, _) in s["properties"].as_object().into_iter().flatten() {
+                if !properties.contains(k) {
+                    properties.push(k.clone());
+                }
+            }
+        }
+
+        let server = spec
+            .pointer("/servers/0/url")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{DOLTHUB_SPEC} names no server"));
+        let root = server
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].trim_end_matches('/')))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            root.starts_with('/'),
+            "{DOLTHUB_SPEC}: the server {server} has no path"
+        );
+
+        let mut paths = parse_paths(&spec, DOLTHUB_SPEC);
+        for op in paths
+            .iter_mut()
+            .filter(|op| op.method == "GET" && op.display == DOLTHUB_RELEASES)
+        {
+            op.query.push("next_page_token".to_owned());
+        }
+
+        DoltHub {
+            root,
+            paths,
+            list: build(
+                json!({"allOf": [json_schema("get", "/responses/200"), seed_list]}),
+                "release list",
+            ),
+            created: build(
+                json!({"allOf": [json_schema("post", "/responses/200"), seed_created]}),
+                "created release",
+            ),
+            error: build(
+                json!({"allOf": [
+                    json_schema("get", "/responses/400"),
+                    json_schema("post", "/responses/400"),
+                    hand(DOLTHUB_ERROR_WORDS, "error"),
+                ]}),
+                "error",
+            ),
+            create: RequestBody {
+                forge: "DoltHub",
+                name: "the create body (spec and seed)",
+                schema: build(json!({"allOf": [spec_body, seed_body]}), "create body"),
+                properties,
+            },
+        }
+    })
+}
