@@ -562,3 +562,119 @@ async fn dolthub_pass_through_hands_back_the_seed_example() {
         format!("{LIST}?next_page_token=abc")
     );
 }
+
+// ------------------------------------------------------------- a forge that does not page
+
+/// The shipped mappings, with DoltHub's `[paging]` left out: a forge whose list answer
+/// holds every release, and whose clients expect every release in one answer.
+fn unpaged_mappings() -> support::tmp::TempDir {
+    let dir = support::tmp::TempDir::new("unpaged");
+    let shipped = std::fs::read_dir(support::gateway::mappings_dir()).expect("mappings/");
+    for entry in shipped {
+        let path = entry.expect("a directory entry").path();
+        let name = path.file_name().expect("a file name");
+        let name = name.to_string_lossy().into_owned();
+        let mut text = std::fs::read_to_string(&path).expect("a mapping file");
+        if name == "dolthub.toml" {
+            let start = text.find("[paging]").expect("DoltHub's [paging]");
+            let end = start + text[start..].find("\n\n").expect("the end of [paging]");
+            text.replace_range(start..end, "");
+            assert!(!text.contains("next_page_token\"\n"), "{text}");
+        }
+        dir.write(&name, &text);
+    }
+    dir
+}
+
+#[tokio::test]
+async fn an_unpaged_forges_list_is_cut_into_the_clients_pages() {
+    let all: Vec<(String, String)> = (0..5)
+        .map(|i| {
+            (
+                format!("v{}", 5 - i),
+                format!("2024-0{}-01T00:00:00Z", 5 - i),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = all.iter().map(|(t, d)| (t.as_str(), d.as_str())).collect();
+    let mut whole = dolthub_list(&refs, "");
+    whole.as_object_mut().unwrap().remove("next_page_token");
+    let fake = FakeUpstream::builder()
+        .route("GET", LIST, Reply::json(200, &whole))
+        .start()
+        .await;
+    let dir = unpaged_mappings();
+    let gw = TestGateway::start_pair_in(dir.path(), "github", "dolthub", &fake.url(), "").await;
+    let base = format!("{}/repos/dolthub/museum-collections/releases", gw.url);
+    let mut url = Some(format!("{base}?per_page=2"));
+    let mut pages = Vec::new();
+    while let Some(u) = url {
+        let r = call("GET", &u, &[("Authorization", "token dhat.secret")], "").await;
+        assert_eq!(r.status, 200, "{u}: {}", text(&r));
+        let v = r.json();
+        ok(schema::github_release_list(&v), &v);
+        pages.push(
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["tag_name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>(),
+        );
+        url = next_link(&r);
+        assert!(pages.len() <= 5, "the walk does not end");
+    }
+    assert_eq!(pages, [vec!["v5", "v4"], vec!["v3", "v2"], vec!["v1"]]);
+    // The last page is named, and a page past the end is empty.
+    let r = call("GET", &format!("{base}?per_page=2&page=2"), &[], "").await;
+    let link = r.header("link").unwrap();
+    assert!(link.contains("page=3>; rel=\"last\""), "{link}");
+    let r = call("GET", &format!("{base}?per_page=2&page=9"), &[], "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.json(), json!([]));
+    // Every page was cut from one answer each: no paging parameter was sent.
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| r.path_and_query == LIST && r.method == "GET"));
+}
+
+#[tokio::test]
+async fn an_unpaged_forges_client_gets_every_page_in_one_answer() {
+    let project = "/api/v4/projects/dolthub%2Fmuseum-collections/releases";
+    let page = |tag: &str| fixtures::gitlab_release(tag);
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            project,
+            vec![
+                Reply::json(200, &json!([page("v3"), page("v2")])).with_header("X-Next-Page", "2"),
+                Reply::json(200, &json!([page("v1")])).with_header("X-Next-Page", ""),
+            ],
+        )
+        .start()
+        .await;
+    let dir = unpaged_mappings();
+    let gw = TestGateway::start_pair_in(dir.path(), "dolthub", "gitlab", &fake.url(), "").await;
+    let r = dolthub_call(&gw, "GET", LIST, "").await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let v = r.json();
+    let tags: Vec<&str> = v["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["release_tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["v3", "v2", "v1"]);
+    assert_eq!(v.get("next_page_token"), None, "{v}");
+    assert_eq!(v["database_name"], "museum-collections");
+    // GitLab's largest pages, walked to the end.
+    let seen = gitlab_saw(&fake);
+    let targets: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    assert_eq!(
+        targets,
+        [
+            format!("{project}?page=1&per_page=100"),
+            format!("{project}?page=2&per_page=100")
+        ]
+    );
+}

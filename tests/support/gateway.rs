@@ -70,11 +70,22 @@ impl TestGateway {
         upstream_url: &str,
         config_toml: &str,
     ) -> TestGateway {
+        Self::start_pair_in(&mappings_dir(), accept, upstream, upstream_url, config_toml).await
+    }
+
+    /// As `start_pair`, with the mapping files of `dir`.
+    pub async fn start_pair_in(
+        dir: &std::path::Path,
+        accept: &str,
+        upstream: &str,
+        upstream_url: &str,
+        config_toml: &str,
+    ) -> TestGateway {
         let flags = Flags {
             listen: Some("127.0.0.1:0".into()),
             accept: Some(accept.into()),
             upstream: Some(format!("{upstream}={upstream_url}")),
-            mappings: Some(mappings_dir()),
+            mappings: Some(dir.to_path_buf()),
             ..Flags::default()
         };
         let mut cfg = config::resolve(Some(("test.toml", config_toml)), &flags, &|_| None)
@@ -82,7 +93,8 @@ impl TestGateway {
         let listener = server::bind(cfg.listen).await.expect("bind");
         cfg.listen = listener.local_addr().expect("local addr");
         let grace = cfg.shutdown_grace;
-        let gw = Arc::new(Gateway::new(cfg, &mappings()).expect("gateway"));
+        let maps = Mappings::load_dir(dir).expect("the mappings compile");
+        let gw = Arc::new(Gateway::new(cfg, &maps).expect("gateway"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let g = gw.clone();
         let task = tokio::spawn(async move {
