@@ -429,6 +429,15 @@ fn a_forge_that_only_lists_is_walked_for_one_release() {
     ];
     want.extend(list.map(str::to_owned));
     assert_eq!(r.lines(), want);
+    // By id: the same walk, for the release whose synthesized id it is.
+    let r = shown(&args("/repos/octo/app/releases/5"));
+    let mut want = vec![
+        "client: GitHub get, project \"octo/app\", id 5".to_owned(),
+        String::new(),
+        walk("id 5"),
+    ];
+    want.extend(list.map(str::to_owned));
+    assert_eq!(r.lines(), want);
     // Latest: one walk, the release answered as the page gives it.
     let r = shown(&args("/repos/octo/app/releases/latest"));
     let mut want = vec![

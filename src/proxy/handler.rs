@@ -374,14 +374,16 @@ impl Gateway {
         };
         // What the upstream cannot take is refused before it is asked anything.
         plan::early_refusal(up, uroute, &key, record.as_ref()).map_err(fail)?;
-        let Resolved { tag, id, release } = self
-            .resolve(uroute, &key, &uproject, token.as_deref(), rid)
-            .await
-            .map_err(fail)?;
-        // A release the upstream cannot read by tag, found in its list.
+        // A release the upstream cannot read by tag, found in its list by the
+        // client's tag or id: one walk.
         if uroute.found_in_list {
+            let (tag, id) = match &key {
+                ReleaseKey::Tag(t) => (Some(t.as_str()), None),
+                ReleaseKey::Id(i) => (None, Some(*i)),
+                ReleaseKey::None => (None, None),
+            };
             let (_, body) = self
-                .ask_release(uroute, &uproject, tag.as_deref(), id, token.as_deref(), rid)
+                .ask_release(uroute, &uproject, tag, id, token.as_deref(), rid)
                 .await
                 .map_err(fail)?;
             let cr = translate::translate_success(&answer_args(uroute), &HeaderMap::new(), &body)
@@ -389,6 +391,10 @@ impl Gateway {
             self.remember(&uproject, &cr.seen);
             return Ok(respond(cr, m.route.response.is_some()));
         }
+        let Resolved { tag, id, release } = self
+            .resolve(uroute, &key, &uproject, token.as_deref(), rid)
+            .await
+            .map_err(fail)?;
         // The client expects the release back and the upstream will not
         // answer with it, and no lookup was needed to address it: look it up.
         let release = match release {
@@ -580,7 +586,7 @@ impl Gateway {
         let up = &*self.upstream;
         // Where the upstream's own read by tag would walk the list again, the
         // release is taken from the page it was found on.
-        let in_list = plan::lookup_route(up, Some(""), None).filter(|g| g.found_in_list);
+        let in_list = plan::list_lookup(up);
         let found = self
             .walk(uproject, token, rid, |list, _, text| {
                 let recs = list_page(up, list, text)?;
@@ -588,10 +594,7 @@ impl Gateway {
                     .and_then(|n| recs.iter().position(|r| std::ptr::eq(n, r)));
                 let found = newest.and_then(|i| {
                     let tag = recs[i].text("tag")?.into_owned();
-                    let element = in_list.and_then(|_| {
-                        plan::list_element(text, list.list.as_deref().unwrap_or(&[]), i)
-                            .map(|e| e.as_bytes().to_vec())
-                    });
+                    let element = in_list.and_then(|_| element_of(list, text, i));
                     Some((tag, element))
                 });
                 Ok((found, recs.len()))
@@ -1143,14 +1146,12 @@ impl Gateway {
                     }
                 });
                 let found = at.map(|i| {
-                    plan::list_element(text, list.list.as_deref().unwrap_or(&[]), i)
-                        .map(|el| el.as_bytes().to_vec())
-                        .ok_or_else(|| {
-                            GwError::upstream(
-                                ErrorKind::BadUpstreamResponse,
-                                format!("the upstream ({}) release list is unreadable", up.title),
-                            )
-                        })
+                    element_of(list, text, i).ok_or_else(|| {
+                        GwError::upstream(
+                            ErrorKind::BadUpstreamResponse,
+                            format!("the upstream ({}) release list is unreadable", up.title),
+                        )
+                    })
                 });
                 Ok((found.transpose()?, recs.len()))
             })
@@ -1349,6 +1350,11 @@ fn list_page<'t>(up: &Dialect, list: &Route, text: &'t str) -> Result<Vec<Record
             ),
         )
     })
+}
+
+/// The JSON text of release `i` of a page of the upstream's list `list`.
+fn element_of(list: &Route, text: &str, i: usize) -> Option<Vec<u8>> {
+    plan::list_element(text, list.list.as_deref().unwrap_or(&[]), i).map(|e| e.as_bytes().to_vec())
 }
 
 /// `succeeded` for the answer to `route`; a create answered with the route's

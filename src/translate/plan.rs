@@ -235,6 +235,12 @@ pub fn lookup_route<'u>(up: &'u Dialect, tag: Option<&str>, id: Option<u64>) -> 
     }
 }
 
+/// The upstream's `get` route by tag where it is found in its list
+/// (`Route::found_in_list`): the upstream reads no release by tag itself.
+pub fn list_lookup(up: &Dialect) -> Option<&Route> {
+    get_route(up, ReleaseKeyVar::Tag).filter(|g| g.found_in_list)
+}
+
 /// The upstream's `get` route for a release addressed by `key`, the one
 /// `upstream_route` would choose, where it answers with the release.
 fn get_route(up: &Dialect, key: ReleaseKeyVar) -> Option<&Route> {

@@ -316,6 +316,21 @@ impl<'a> Planner<'a> {
             ));
         };
         plan::early_refusal(up, uroute, &key, record.as_ref())?;
+        if uroute.found_in_list {
+            // Found in the list by the client's tag or id: one walk.
+            let addr = Addr {
+                tag: match &key {
+                    ReleaseKey::Tag(t) => Some(Tag::known(t)),
+                    _ => None,
+                },
+                id: match &key {
+                    ReleaseKey::Id(i) => Some(Id::Known(*i)),
+                    _ => None,
+                },
+                looked_up: false,
+            };
+            return self.send(uroute, &addr, None, &page, None);
+        }
         let addr = self.resolve(uroute, &Key::from_client(&key))?;
         if addr.looked_up && plan::release_from_lookup(m.route, uroute) {
             if let Some(s) = self.steps.last_mut() {
