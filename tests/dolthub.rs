@@ -16,10 +16,6 @@ fn ok<T: std::fmt::Debug>(r: Result<(), String>, v: &T) {
     r.unwrap_or_else(|e| panic!("{e}\n{v:#?}"));
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
 /// Every request a DoltHub upstream saw: each a DoltHub release operation carrying the
 /// client's token in DoltHub's `authorization: token …`, and nothing else of it.
 fn dolthub_saw(fake: &FakeUpstream) -> Vec<Recorded> {
@@ -81,17 +77,6 @@ fn dolthub_list(tags: &[(&str, &str)], next: &str) -> Value {
     v
 }
 
-/// The `rel="next"` target of a `Link` header.
-fn next_link(r: &Resp) -> Option<String> {
-    let link = r.header("link")?;
-    link.split(", ").find_map(|part| {
-        let (target, params) = part.split_once(">;")?;
-        params
-            .contains("rel=\"next\"")
-            .then(|| target.trim_start_matches('<').to_owned())
-    })
-}
-
 // ------------------------------------------------------------- GitHub client, DoltHub upstream
 
 #[tokio::test]
@@ -111,7 +96,7 @@ async fn github_client_reads_the_seed_list_and_follows_its_token() {
         .await;
     let gw = TestGateway::start_pair("github", "dolthub", &fake.url(), "").await;
     let r = github_call(&gw, "GET", "?per_page=5", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::github_release_list(&v), &v);
     let rel = &v[0];
@@ -145,7 +130,7 @@ async fn github_client_reads_the_seed_list_and_follows_its_token() {
     );
     // DoltHub's token travels in the client's Link, under DoltHub's name; DoltHub's page
     // size is its own, so the client's per_page stays in the link and is not sent.
-    let next = next_link(&r).expect("a next page");
+    let next = r.next_link().expect("a next page");
     assert_eq!(
         next,
         format!(
@@ -154,11 +139,11 @@ async fn github_client_reads_the_seed_list_and_follows_its_token() {
         )
     );
     let r2 = call("GET", &next, &[("Authorization", "token dhat.secret")], "").await;
-    assert_eq!(r2.status, 200, "{}", text(&r2));
+    assert_eq!(r2.status, 200, "{}", r2.text());
     let v2 = r2.json();
     ok(schema::github_release_list(&v2), &v2);
     assert_eq!(v2[0]["tag_name"], "v0");
-    assert_eq!(next_link(&r2), None, "an empty token ends the list");
+    assert_eq!(r2.next_link(), None, "an empty token ends the list");
 
     let seen = dolthub_saw(&fake);
     let targets: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
@@ -189,7 +174,7 @@ async fn github_client_gets_a_release_found_in_the_list() {
 
     // By tag: DoltHub has no such route; the release is found in its list.
     let r = github_call(&gw, "GET", "/tags/v1%2Frc", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::github_release(&v), &v);
     assert_eq!(v["tag_name"], "v1/rc");
@@ -199,23 +184,23 @@ async fn github_client_gets_a_release_found_in_the_list() {
 
     // By id: the same release, the same id, in one walk.
     let r = github_call(&gw, "GET", &format!("/{id}"), "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json(), v);
     assert_eq!(dolthub_saw(&fake).len(), 2);
 
     // Latest: the one published last.
     let r = github_call(&gw, "GET", "/latest", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let latest = r.json();
     ok(schema::github_release(&latest), &latest);
     assert_eq!(latest["tag_name"], "v2");
 
     // A tag the list does not hold.
     let r = github_call(&gw, "GET", "/tags/v9", "").await;
-    assert_eq!(r.status, 404, "{}", text(&r));
-    ok(schema::github_basic_error(&r.json()), &text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
+    ok(schema::github_basic_error(&r.json()), &r.text());
     let r = github_call(&gw, "GET", "/123", "").await;
-    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
 
     // Every request was a read of the list, one a lookup (by tag, by id, latest and the
     // two that found nothing): the list holds one page.
@@ -239,7 +224,7 @@ async fn github_client_creates_a_release_on_dolthub() {
     let gw = TestGateway::start_pair("github", "dolthub", &fake.url(), "").await;
     let body = fixtures::load("github/create_request.json");
     let r = github_call(&gw, "POST", "", &body.to_string()).await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = r.json();
     ok(schema::github_release(&v), &v);
     // The answer is the seed's release.
@@ -292,7 +277,7 @@ async fn github_client_without_a_target_creates_from_main() {
         .await;
     let gw = TestGateway::start_pair("github", "dolthub", &fake.url(), "").await;
     let r = github_call(&gw, "POST", "", r#"{"tag_name":"v2"}"#).await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let sent = dolthub_saw(&fake)[0].json();
     ok(schema::dolthub_create_request(&sent), &sent);
     assert_eq!(
@@ -330,18 +315,18 @@ async fn dolthub_refusals_reach_github_clients_in_their_shape() {
     let create = r#"{"tag_name":"v1","target_commitish":"main"}"#;
     // A duplicate, told by its message: GitHub's 422 already_exists.
     let r = github_call(&gw, "POST", "", create).await;
-    assert_eq!(r.status, 422, "{}", text(&r));
+    assert_eq!(r.status, 422, "{}", r.text());
     let v = r.json();
     ok(schema::github_validation_error(&v), &v);
     assert_eq!(v["errors"][0]["code"], "already_exists");
     assert_eq!(v["errors"][0]["field"], "tag_name");
     // Any other 400 (the seed's example) is the client's 400, with DoltHub's message.
     let r = github_call(&gw, "POST", "", create).await;
-    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(r.status, 400, "{}", r.text());
     assert!(
-        text(&r).contains("Error creating a release."),
+        r.text().contains("Error creating a release."),
         "{}",
-        text(&r)
+        r.text()
     );
     assert_eq!(dolthub_saw(&fake).len(), 2);
 
@@ -367,7 +352,7 @@ async fn dolthub_refusals_reach_github_clients_in_their_shape() {
         ),
     ] {
         let r = github_call(&gw, method, path, body).await;
-        assert_eq!(r.status, 501, "{method} {path}: {}", text(&r));
+        assert_eq!(r.status, 501, "{method} {path}: {}", r.text());
         let v = r.json();
         ok(schema::github_basic_error(&v), &v);
         assert!(
@@ -397,7 +382,7 @@ async fn dolthub_client_pages_a_gitlab_list_by_token() {
         .await;
     let gw = TestGateway::start_pair("dolthub", "gitlab", &fake.url(), "").await;
     let r = dolthub_call(&gw, "GET", LIST, "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::dolthub_release_list(&v), &v);
     assert_eq!(v["status"], "Success");
@@ -427,10 +412,10 @@ async fn dolthub_client_pages_a_gitlab_list_by_token() {
 
     // The token asks GitLab for that page.
     let r = dolthub_call(&gw, "GET", &format!("{LIST}?next_page_token=2"), "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     // A token the gateway did not give is refused in DoltHub's shape, and not sent.
     let r = dolthub_call(&gw, "GET", &format!("{LIST}?next_page_token=abc"), "").await;
-    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(r.status, 400, "{}", r.text());
     let e = r.json();
     ok(schema::dolthub_error(&e), &e);
 
@@ -460,7 +445,7 @@ async fn dolthub_client_creates_on_gitlab_with_either_documents_names() {
         "createTagIfNotExists": true
     });
     let r = dolthub_call(&gw, "POST", LIST, &seed_body.to_string()).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::dolthub_created_release(&v), &v);
     assert_eq!(v["status"], "Success");
@@ -476,7 +461,7 @@ async fn dolthub_client_creates_on_gitlab_with_either_documents_names() {
         "revisionName": "1234567890"
     });
     let r = dolthub_call(&gw, "POST", LIST, &spec_body.to_string()).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
 
     let seen = gitlab_saw(&fake);
     assert_eq!(seen.len(), 2);
@@ -532,7 +517,7 @@ async fn dolthub_client_errors_are_in_dolthubs_shape() {
         ("DELETE", LIST, "", 405),
     ] {
         let r = dolthub_call(&gw, method, path, body).await;
-        assert_eq!(r.status, status, "{method} {path} {body}: {}", text(&r));
+        assert_eq!(r.status, status, "{method} {path} {body}: {}", r.text());
         let v = r.json();
         ok(schema::dolthub_error(&v), &v);
         assert_eq!(v["status"], "Error");
@@ -555,7 +540,7 @@ async fn dolthub_pass_through_hands_back_the_seed_example() {
         .await;
     let gw = TestGateway::start_pair("dolthub", "dolthub", &fake.url(), "").await;
     let r = dolthub_call(&gw, "GET", &format!("{LIST}?next_page_token=abc"), "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.body.as_ref(), body.as_slice());
     let seen = dolthub_saw(&fake);
     assert_eq!(seen.len(), 1);
@@ -612,7 +597,7 @@ async fn an_unpaged_forges_list_is_cut_into_the_clients_pages() {
     let mut pages = Vec::new();
     while let Some(u) = url {
         let r = call("GET", &u, &[("Authorization", "token dhat.secret")], "").await;
-        assert_eq!(r.status, 200, "{u}: {}", text(&r));
+        assert_eq!(r.status, 200, "{u}: {}", r.text());
         let v = r.json();
         ok(schema::github_release_list(&v), &v);
         pages.push(
@@ -622,7 +607,7 @@ async fn an_unpaged_forges_list_is_cut_into_the_clients_pages() {
                 .map(|r| r["tag_name"].as_str().unwrap().to_owned())
                 .collect::<Vec<_>>(),
         );
-        url = next_link(&r);
+        url = r.next_link();
         assert!(pages.len() <= 5, "the walk does not end");
     }
     assert_eq!(pages, [vec!["v5", "v4"], vec!["v3", "v2"], vec!["v1"]]);
@@ -631,7 +616,7 @@ async fn an_unpaged_forges_list_is_cut_into_the_clients_pages() {
     let link = r.header("link").unwrap();
     assert!(link.contains("page=3>; rel=\"last\""), "{link}");
     let r = call("GET", &format!("{base}?per_page=2&page=9"), &[], "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json(), json!([]));
     // Every page was cut from one answer each: no paging parameter was sent.
     assert!(fake
@@ -658,7 +643,7 @@ async fn an_unpaged_forges_client_gets_every_page_in_one_answer() {
     let dir = unpaged_mappings();
     let gw = TestGateway::start_pair_in(dir.path(), "dolthub", "gitlab", &fake.url(), "").await;
     let r = dolthub_call(&gw, "GET", LIST, "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     let tags: Vec<&str> = v["releases"]
         .as_array()

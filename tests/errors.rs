@@ -44,16 +44,12 @@ async fn send(method: &str, gw: &TestGateway, path: &str, body: &str) -> Resp {
     }
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
 /// The client's token appears nowhere in what the client got back.
 fn assert_no_token(r: &Resp) {
     assert!(
-        !text(r).contains(TOKEN),
+        !r.text().contains(TOKEN),
         "token leaked in the body: {}",
-        text(r)
+        r.text()
     );
     for (k, v) in &r.headers {
         assert!(
@@ -65,7 +61,7 @@ fn assert_no_token(r: &Resp) {
 
 /// Checks a GitHub `basic-error` answer with `status` and returns its message.
 fn basic_error(r: &Resp, status: u16) -> String {
-    assert_eq!(r.status, status, "body: {}", text(r));
+    assert_eq!(r.status, status, "body: {}", r.text());
     assert!(
         r.header("content-type")
             .is_some_and(|c| c.starts_with("application/json")),
@@ -221,7 +217,7 @@ async fn upstream_409_on_create_is_422_already_exists() {
     )
     .await;
     let r = send("POST", &gw, "/repos/o/r/releases", CREATE_BODY).await;
-    assert_eq!(r.status, 422, "{}", text(&r));
+    assert_eq!(r.status, 422, "{}", r.text());
     let v = r.json();
     schema::github_validation_error(&v).unwrap_or_else(|e| panic!("{e}\n{v}"));
     assert_eq!(v["message"], "Validation Failed");
@@ -280,7 +276,7 @@ async fn upstream_5xx_is_502_naming_the_upstream_status() {
         )
         .await;
         let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
-        assert_eq!(r.status, 502, "upstream {status}: {}", text(&r));
+        assert_eq!(r.status, 502, "upstream {status}: {}", r.text());
         let msg = basic_error(&r, 502);
         assert!(
             msg.contains(&status.to_string()),
@@ -374,7 +370,7 @@ async fn body_over_limit_with_content_length_is_413() {
         r#"{"tag_name":"v1.0.0"}"#,
     )
     .await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     schema::github_release(&r.json()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(upstream(&fake).len(), 1);
 }
@@ -614,7 +610,7 @@ async fn upstream_null_in_a_field_that_is_not_required_is_absent() {
     rel["assets"]["links"][0]["link_type"] = Value::Null;
     let (_fake, gw) = one_route("GET", GET_V1, Reply::json(200, &rel)).await;
     let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -707,14 +703,14 @@ async fn gateway_survives_every_fault_and_still_serves() {
     ];
     for (m, p, b, want) in cases {
         let r = send(m, &gw, p, b).await;
-        assert_eq!(r.status, *want, "{m} {p}: {}", text(&r));
+        assert_eq!(r.status, *want, "{m} {p}: {}", r.text());
         basic_error(&r, *want);
     }
     let big = format!(r#"{{"tag_name":"{}"}}"#, "z".repeat(1000));
     basic_error(&send("POST", &gw, "/repos/o/r/releases", &big).await, 413);
 
     let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["tag_name"], "v1.0.0");
@@ -801,7 +797,7 @@ async fn get_succeeding_on_second_try_is_200() {
         .await;
     let gw = TestGateway::start(&fake.url()).await;
     let r = send("GET", &gw, "/repos/o/r/releases/tags/v1.0.0", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["tag_name"], "v1.0.0");

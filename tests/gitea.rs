@@ -62,10 +62,6 @@ async fn github_call(gw: &TestGateway, method: &str, path: &str, scheme: &str, b
     .await
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
 // ------------------------------------------------------------- GitHub client, Gitea upstream
 
 #[tokio::test]
@@ -80,7 +76,7 @@ async fn github_client_reads_a_gitea_release_field_by_field() {
         .await;
     let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
     let r = github_call(&gw, "GET", "/tags/v1.2.0", "token", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::github_release(&v), &v);
     let api = &gw.url;
@@ -173,7 +169,7 @@ async fn github_paging_becomes_gitea_paging_and_back() {
         .await;
     let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
     let r = github_call(&gw, "GET", "?per_page=2&page=2", "Bearer", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::github_release_list(&v), &v);
     let tags: Vec<&str> = v
@@ -238,7 +234,7 @@ async fn gitea_errors_reach_github_clients_in_githubs_shapes() {
         r#"{"tag_name":"v1.2.0","name":"again"}"#,
     )
     .await;
-    assert_eq!(dup.status, 422, "{}", text(&dup));
+    assert_eq!(dup.status, 422, "{}", dup.text());
     let v = dup.json();
     ok(schema::github_validation_error(&v), &v);
     assert_eq!(v["message"], "Validation Failed");
@@ -306,7 +302,7 @@ async fn gitlab_client_creates_and_deletes_on_gitea() {
 
     let body = json!({"tag_name": "v2.0.0", "name": "Two", "description": "Notes.", "ref": "main"});
     let r = call("POST", &base, &[GITLAB_TOKEN], &body.to_string()).await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = r.json();
     ok(schema::gitlab_release(&v), &v);
     assert_eq!(
@@ -328,7 +324,7 @@ async fn gitlab_client_creates_and_deletes_on_gitea() {
     // GitLab answers a delete with the release; Gitea with 204 and nothing, so
     // the gateway reads the release first (a GET) and deletes it once.
     let r = call("DELETE", &format!("{base}/v2.0.0"), &[GITLAB_TOKEN], "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::gitlab_release(&v), &v);
     assert_eq!(v["tag_name"], "v2.0.0");
@@ -379,7 +375,7 @@ async fn a_gitlab_delete_of_a_release_gitea_lacks_deletes_nothing() {
         "",
     )
     .await;
-    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
     assert_eq!(r.json(), json!({"message": "404 Not found"}));
     let seen = gitea_saw(&fake);
     assert_eq!(seen.len(), 1);
@@ -413,7 +409,7 @@ async fn gitea_client_lists_a_gitlab_project() {
         "",
     )
     .await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::gitea_release_list(&v), &v);
     assert_eq!(r.header("x-total-count"), Some("6"));
@@ -503,7 +499,7 @@ async fn gitea_client_edits_and_deletes_a_gitlab_release_by_id() {
         &edit.to_string(),
     )
     .await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::gitea_release(&v), &v);
 
@@ -515,7 +511,7 @@ async fn gitea_client_edits_and_deletes_a_gitlab_release_by_id() {
         r#"{"draft":true}"#,
     )
     .await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     let v = r.json();
     ok(schema::gitea_error(&v), &v);
     assert!(
@@ -526,7 +522,7 @@ async fn gitea_client_edits_and_deletes_a_gitlab_release_by_id() {
     );
 
     let r = call("DELETE", &format!("{base}/{id}"), &[GITEA_TOKEN], "").await;
-    assert_eq!(r.status, 204, "{}", text(&r));
+    assert_eq!(r.status, 204, "{}", r.text());
     assert!(r.body.is_empty());
 
     let seen = fake.requests();
@@ -564,7 +560,7 @@ async fn gitea_client_errors_are_in_giteas_shape() {
         ("GET", format!("{}/api/v1/user/repos", gw.url), "", 404),
     ] {
         let r = call(method, &url, &[GITEA_TOKEN], body).await;
-        assert_eq!(r.status, status, "{method} {url}: {}", text(&r));
+        assert_eq!(r.status, status, "{method} {url}: {}", r.text());
         let v = r.json();
         ok(schema::gitea_error(&v), &v);
         assert_eq!(v["url"], "https://gitea.com/api/swagger");

@@ -40,10 +40,6 @@ fn id(tag: &str) -> u64 {
     synthetic_id("o/r", tag)
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
 /// Every request the fake received is a valid GitLab releases call; returns "METHOD target".
 fn upstream(fake: &FakeUpstream) -> Vec<String> {
     let reqs: Vec<Recorded> = fake.requests();
@@ -66,14 +62,14 @@ fn list_call(project: &str, page: u32) -> String {
 }
 
 fn release_json(r: &Resp) -> Value {
-    assert_eq!(r.status, 200, "{}", text(r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     schema::github_release(&v).unwrap_or_else(|e| panic!("{e}\n{v}"));
     v
 }
 
 fn not_found(r: &Resp) -> String {
-    assert_eq!(r.status, 404, "{}", text(r));
+    assert_eq!(r.status, 404, "{}", r.text());
     let v = r.json();
     schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v}"));
     v["message"].as_str().expect("message").to_owned()
@@ -81,7 +77,7 @@ fn not_found(r: &Resp) -> String {
 
 /// (tag, id) pairs of a GitHub release list answer.
 fn ids_of(r: &Resp) -> Vec<(String, u64)> {
-    assert_eq!(r.status, 200, "{}", text(r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     schema::github_release_list(&v).unwrap_or_else(|e| panic!("{e}\n{v}"));
     v.as_array()
@@ -205,7 +201,7 @@ async fn created_release_has_its_synthetic_id_and_location() {
         r#"{"tag_name":"v9.9.9","target_commitish":"main"}"#,
     )
     .await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = r.json();
     schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["id"], json!(id("v9.9.9")));
@@ -324,8 +320,8 @@ async fn delete_by_unknown_id_walks_pages_then_deletes_by_tag() {
         "",
     )
     .await;
-    assert_eq!(r.status, 204, "{}", text(&r));
-    assert!(r.body.is_empty(), "{}", text(&r));
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(r.body.is_empty(), "{}", r.text());
     assert_eq!(
         upstream(&fake),
         [
@@ -425,7 +421,7 @@ async fn upstream_failure_during_the_walk_is_reported() {
         .await;
     let gw = TestGateway::start(&fake.url()).await;
     let r = get(&format!("{}/repos/o/r/releases/{}", gw.url, id("v9"))).await;
-    assert_eq!(r.status, 401, "{}", text(&r));
+    assert_eq!(r.status, 401, "{}", r.text());
     let v = r.json();
     schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["message"], "Bad credentials");
@@ -483,7 +479,7 @@ async fn delete_by_id_forgets_the_id() {
     assert_eq!(gw.gateway.ids.get("o/r", id("v3")).as_deref(), Some("v3"));
     let url = format!("{}/repos/o/r/releases/{}", gw.url, id("v3"));
     let r = call("DELETE", &url, &[], "").await;
-    assert_eq!(r.status, 204, "{}", text(&r));
+    assert_eq!(r.status, 204, "{}", r.text());
     assert_eq!(gw.gateway.ids.get("o/r", id("v3")), None);
     assert_eq!(gw.gateway.ids.get("o/r", id("v2")).as_deref(), Some("v2"));
     let mut expected = vec![

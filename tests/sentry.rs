@@ -81,10 +81,6 @@ async fn sentry_call(gw: &TestGateway, method: &str, path: &str, body: &str) -> 
     call(method, &format!("{}/api/0{path}", gw.url), &[BEARER], body).await
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
 fn tags(v: &Value, key: &str) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -115,7 +111,7 @@ async fn github_client_reads_a_sentry_release_field_by_field() {
         .await;
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     let r = github_call(&gw, "GET", "/tags/2.0rc2", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     ok(schema::github_release(&v), &v);
     for (k, want) in [
@@ -165,7 +161,7 @@ async fn github_client_walks_sentry_cursor_pages_through_link() {
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
 
     let r = github_call(&gw, "GET", "?per_page=2", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     ok(schema::github_release_list(&r.json()), &r.json());
     assert_eq!(tags(&r.json(), "tag_name"), ["v3", "v2"]);
     // The cursor travels under Sentry's name; an empty previous page is no link.
@@ -182,7 +178,7 @@ async fn github_client_walks_sentry_cursor_pages_through_link() {
         "",
     )
     .await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(tags(&r.json(), "tag_name"), ["v1"]);
     let prev = format!(
         "{}/repos/octo/app/releases?per_page=2&cursor=2%3A0%3A1",
@@ -231,11 +227,11 @@ async fn a_page_asked_for_by_number_is_found_through_sentrys_cursors() {
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     // Page 2 by number: the first page is read for its next cursor.
     let r = github_call(&gw, "GET", "?per_page=2&page=2", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(tags(&r.json(), "tag_name"), ["v2", "v1"]);
     // Page 3 does not exist: no releases.
     let r = github_call(&gw, "GET", "?per_page=2&page=3", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json(), json!([]));
     let seen = sentry_saw(&fake);
     let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
@@ -250,7 +246,7 @@ async fn a_page_asked_for_by_number_is_found_through_sentrys_cursors() {
     );
     // Beyond the walk's bound: a clear 400, nothing asked.
     let r = github_call(&gw, "GET", "?page=102", "").await;
-    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(fake.request_count(), 4);
 }
 
@@ -277,7 +273,7 @@ async fn an_id_is_found_through_cursors_that_look_like_page_numbers() {
         .await;
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     let r = github_call(&gw, "GET", "/7", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["tag_name"], "v7");
     let seen = sentry_saw(&fake);
     let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
@@ -309,7 +305,7 @@ async fn github_client_creates_in_the_forge_project_and_a_duplicate_is_422() {
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     let body = r#"{"tag_name":"v4.0.0","target_commitish":"main","name":"Four","body":"notes","prerelease":true}"#;
     let r = github_call(&gw, "POST", "", body).await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = r.json();
     ok(schema::github_release(&v), &v);
     assert_eq!((&v["id"], &v["tag_name"]), (&json!(40), &json!("v4.0.0")));
@@ -319,7 +315,7 @@ async fn github_client_creates_in_the_forge_project_and_a_duplicate_is_422() {
     );
 
     let r = github_call(&gw, "POST", "", body).await;
-    assert_eq!(r.status, 422, "{}", text(&r));
+    assert_eq!(r.status, 422, "{}", r.text());
     let e = r.json();
     ok(schema::github_validation_error(&e), &e);
     assert_eq!(e["errors"][0]["code"], "already_exists");
@@ -344,16 +340,16 @@ async fn github_drafts_and_asset_calls_are_refused_without_asking_sentry() {
     let fake = FakeUpstream::builder().start().await;
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     let r = github_call(&gw, "POST", "", r#"{"tag_name":"v5","draft":true}"#).await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     assert!(
         r.json()["message"]
             .as_str()
             .is_some_and(|m| m.contains("Sentry has no draft releases")),
         "{}",
-        text(&r)
+        r.text()
     );
     let r = github_call(&gw, "GET", "/17/assets", "").await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     ok(schema::github_basic_error(&r.json()), &r.json());
     assert_eq!(fake.request_count(), 0);
 }
@@ -382,7 +378,7 @@ async fn latest_is_the_release_of_the_first_list_page_published_last() {
         .await;
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     let r = github_call(&gw, "GET", "/latest", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     ok(schema::github_release(&r.json()), &r.json());
     assert_eq!(
         (&r.json()["id"], &r.json()["tag_name"]),
@@ -416,7 +412,7 @@ async fn latest_of_a_forge_with_no_release_is_404() {
         "",
     )
     .await;
-    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
     assert_eq!(r.json(), json!({"message": "404 Not found"}));
     assert_eq!(sentry_saw(&fake).len(), 1);
 }
@@ -448,11 +444,11 @@ async fn github_client_edits_and_deletes_by_id_through_the_version() {
         .await;
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
     let r = github_call(&gw, "PATCH", "/17", r#"{"target_commitish":"abc123"}"#).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     ok(schema::github_release(&r.json()), &r.json());
     assert_eq!(r.json()["target_commitish"], "abc123");
     let r = github_call(&gw, "DELETE", "/17", "").await;
-    assert_eq!(r.status, 204, "{}", text(&r));
+    assert_eq!(r.status, 204, "{}", r.text());
     assert!(r.body.is_empty());
 
     let seen = sentry_saw(&fake);
@@ -492,7 +488,7 @@ async fn pass_through_gives_the_seed_208_as_sentry_sent_it() {
     let gw = TestGateway::start_pair("sentry", "sentry", &fake.url(), "").await;
     let req = fixtures::load("sentry/create_request.json").to_string();
     let r = sentry_call(&gw, "POST", "/organizations/octo/releases/", &req).await;
-    assert_eq!(r.status, 208, "{}", text(&r));
+    assert_eq!(r.status, 208, "{}", r.text());
     assert_eq!(r.body, raw, "the forge's own answer, byte for byte");
     let seen = sentry_saw(&fake);
     assert_eq!(seen.len(), 1);
@@ -527,7 +523,7 @@ async fn the_seed_create_request_reaches_gitlab_as_a_release_of_the_mapped_proje
         &req.to_string(),
     )
     .await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = r.json();
     ok(schema::sentry_created_release(&v), &v);
     assert_eq!(
@@ -593,7 +589,7 @@ async fn sentry_cli_requests_against_gitlab() {
     let new =
         r#"{"version":"1.0.0","projects":["app"],"dateStarted":"2026-11-23T23:05:36.468643428Z"}"#;
     let r = sentry_call(&gw, "POST", "/organizations/octo/releases/", new).await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = r.json();
     ok(schema::sentry_created_release(&v), &v);
     assert_eq!(v["version"], "1.0.0");
@@ -603,7 +599,7 @@ async fn sentry_cli_requests_against_gitlab() {
 
     // Again: Sentry's create is idempotent, 208 with the release that is there.
     let r = sentry_call(&gw, "POST", "/organizations/octo/releases/", new).await;
-    assert_eq!(r.status, 208, "{}", text(&r));
+    assert_eq!(r.status, 208, "{}", r.text());
     ok(schema::sentry_created_release(&r.json()), &r.json());
     assert_eq!(
         (&r.json()["id"], &r.json()["version"]),
@@ -612,14 +608,14 @@ async fn sentry_cli_requests_against_gitlab() {
 
     // `releases info`, `releases finalize`, `releases delete`.
     let r = sentry_call(&gw, "GET", "/organizations/octo/releases/1.0.0/", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     ok(schema::sentry_release(&r.json()), &r.json());
     let fin = r#"{"projects":["app"],"dateReleased":"2026-11-23T23:05:36.788317925Z"}"#;
     let r = sentry_call(&gw, "PUT", "/organizations/octo/releases/1.0.0/", fin).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     ok(schema::sentry_release(&r.json()), &r.json());
     let r = sentry_call(&gw, "DELETE", "/organizations/octo/releases/1.0.0/", "").await;
-    assert_eq!(r.status, 204, "{}", text(&r));
+    assert_eq!(r.status, 204, "{}", r.text());
     assert!(r.body.is_empty());
 
     let seen = gitlab_saw(&fake);
@@ -676,7 +672,7 @@ async fn sentry_client_pages_by_cursor_over_gitlab_pages() {
         .await;
     let gw = TestGateway::start_pair("sentry", "gitlab", &fake.url(), "").await;
     let r = sentry_call(&gw, "GET", "/projects/octo/app/releases/?per_page=2", "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     ok(schema::sentry_project_release_list(&r.json()), &r.json());
     assert_eq!(tags(&r.json(), "version"), ["v3", "v2"]);
     let base = format!("{}/api/0/projects/octo/app/releases/?per_page=2", gw.url);
@@ -688,7 +684,7 @@ async fn sentry_client_pages_by_cursor_over_gitlab_pages() {
         ))
     );
     let r = call("GET", &format!("{base}&cursor=2"), &[BEARER], "").await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(tags(&r.json(), "version"), ["v1"]);
     assert_eq!(
         r.header("link"),
@@ -714,7 +710,7 @@ async fn sentry_client_errors_are_sentry_shaped() {
     let gw = TestGateway::start_pair("sentry", "gitlab", &fake.url(), "").await;
     // An unknown version (the fake answers GitLab's 404).
     let r = sentry_call(&gw, "GET", "/organizations/octo/releases/nope/", "").await;
-    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
     assert_eq!(
         r.json(),
         json!({"detail": "The requested resource does not exist"})
@@ -728,7 +724,7 @@ async fn sentry_client_errors_are_sentry_shaped() {
         r#"{"version":"#,
     )
     .await;
-    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(r.status, 400, "{}", r.text());
     let e = r.json();
     assert!(
         e["detail"].as_str().is_some_and(|d| d.contains("JSON")),
@@ -743,7 +739,7 @@ async fn sentry_client_errors_are_sentry_shaped() {
         "",
     )
     .await;
-    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(
         r.json(),
         json!({"detail": "invalid cursor `100:1:0`: the cursors of this gateway are the ones its Link headers give"})
@@ -756,7 +752,7 @@ async fn sentry_client_errors_are_sentry_shaped() {
         r#"{"projects":["app"]}"#,
     )
     .await;
-    assert_eq!(r.status, 400, "{}", text(&r));
+    assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(fake.request_count(), before);
 }
 
@@ -766,7 +762,7 @@ async fn an_organization_the_upstream_cannot_address_is_a_clear_404() {
     let fake = FakeUpstream::builder().start().await;
     let gw = TestGateway::start_pair("sentry", "github", &fake.url(), "").await;
     let r = sentry_call(&gw, "GET", "/organizations/octo/releases/1.0.0/", "").await;
-    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
     let d = r.json()["detail"].as_str().unwrap_or_default().to_owned();
     assert!(
         d.contains("`octo` is not an owner/repo path") && d.contains("[projects]"),
@@ -779,5 +775,5 @@ async fn an_organization_the_upstream_cannot_address_is_a_clear_404() {
         fake.last_request().map(|r| r.path_and_query),
         Some("/repos/octo/app/releases?page=1&per_page=100".to_owned())
     );
-    assert_eq!(r.status, 404, "{}", text(&r));
+    assert_eq!(r.status, 404, "{}", r.text());
 }

@@ -39,21 +39,6 @@ async fn get(url: &str) -> Resp {
     call("GET", url, &TOKEN, "").await
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
-/// The `rel="next"` target of a `Link` header.
-fn next_link(r: &Resp) -> Option<String> {
-    let link = r.header("link")?;
-    link.split(", ").find_map(|part| {
-        let (target, params) = part.split_once(">;")?;
-        params
-            .contains("rel=\"next\"")
-            .then(|| target.trim_start_matches('<').to_owned())
-    })
-}
-
 /// Walks the list from `first` through `Link`, one release a page; each page
 /// is checked with `valid`; returns the tags in order and the pages' count.
 async fn walk(first: &str, key: &str, valid: fn(&Value) -> Result<(), String>) -> Vec<String> {
@@ -64,13 +49,13 @@ async fn walk(first: &str, key: &str, valid: fn(&Value) -> Result<(), String>) -
         pages += 1;
         assert!(pages <= 10, "the walk does not end: {u}");
         let r = get(&u).await;
-        assert_eq!(r.status, 200, "{u}: {}", text(&r));
+        assert_eq!(r.status, 200, "{u}: {}", r.text());
         let v = r.json();
         valid(&v).unwrap_or_else(|e| panic!("{u}: {e}"));
         for rel in v.as_array().into_iter().flatten() {
             tags.push(rel[key].as_str().unwrap_or_default().to_owned());
         }
-        url = next_link(&r);
+        url = r.next_link();
     }
     tags
 }
@@ -82,7 +67,7 @@ async fn github_client_in_front_of_sentry() {
     // One a page: each next page's cursor travels under Sentry's own name.
     let first = get(&format!("{base}?per_page=1")).await;
     assert_eq!(
-        next_link(&first).as_deref(),
+        first.next_link().as_deref(),
         Some(&*format!("{base}?per_page=1&cursor=2"))
     );
     let tags = walk(
@@ -94,7 +79,7 @@ async fn github_client_in_front_of_sentry() {
     assert_eq!(tags, SEED);
 
     let by_tag = get(&format!("{base}/tags/v1.1.0")).await;
-    assert_eq!(by_tag.status, 200, "{}", text(&by_tag));
+    assert_eq!(by_tag.status, 200, "{}", by_tag.text());
     let v = by_tag.json();
     schema::github_release(&v).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -104,7 +89,7 @@ async fn github_client_in_front_of_sentry() {
     assert_eq!(v["published_at"], "2026-03-02T12:30:00Z");
     let id = v["id"].as_u64().expect("an id");
     let by_id = get(&format!("{base}/{id}")).await;
-    assert_eq!(by_id.status, 200, "{}", text(&by_id));
+    assert_eq!(by_id.status, 200, "{}", by_id.text());
     assert_eq!(by_id.json()["tag_name"], "v1.1.0");
 
     // Writes: create, the same tag again, edit, delete.
@@ -115,11 +100,11 @@ async fn github_client_in_front_of_sentry() {
         r#"{"tag_name":"v3.0.0","target_commitish":"main","body":"dropped"}"#,
     )
     .await;
-    assert_eq!(made.status, 201, "{}", text(&made));
+    assert_eq!(made.status, 201, "{}", made.text());
     schema::github_release(&made.json()).unwrap_or_else(|e| panic!("{e}"));
     let id = made.json()["id"].as_u64().expect("an id");
     let again = call("POST", &base, &TOKEN, r#"{"tag_name":"v3.0.0"}"#).await;
-    assert_eq!(again.status, 422, "{}", text(&again));
+    assert_eq!(again.status, 422, "{}", again.text());
     assert_eq!(again.json()["errors"][0]["code"], "already_exists");
     let edited = call(
         "PATCH",
@@ -128,10 +113,10 @@ async fn github_client_in_front_of_sentry() {
         r#"{"target_commitish":"abc"}"#,
     )
     .await;
-    assert_eq!(edited.status, 200, "{}", text(&edited));
+    assert_eq!(edited.status, 200, "{}", edited.text());
     assert_eq!(edited.json()["target_commitish"], "abc");
     let gone = call("DELETE", &format!("{base}/{id}"), &TOKEN, "").await;
-    assert_eq!(gone.status, 204, "{}", text(&gone));
+    assert_eq!(gone.status, 204, "{}", gone.text());
     assert_eq!(get(&format!("{base}/tags/v3.0.0")).await.status, 404);
     let tags = walk(
         &format!("{base}?per_page=2"),
@@ -143,10 +128,10 @@ async fn github_client_in_front_of_sentry() {
 
     // What Sentry cannot do.
     let draft = call("POST", &base, &TOKEN, r#"{"tag_name":"v4","draft":true}"#).await;
-    assert_eq!(draft.status, 501, "{}", text(&draft));
+    assert_eq!(draft.status, 501, "{}", draft.text());
     // Sentry has no latest release: the gateway finds it in the list.
     let latest = get(&format!("{base}/latest")).await;
-    assert_eq!(latest.status, 200, "{}", text(&latest));
+    assert_eq!(latest.status, 200, "{}", latest.text());
     schema::github_release(&latest.json()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(latest.json()["tag_name"], "release/2.0");
 }
@@ -163,7 +148,7 @@ async fn gitlab_client_in_front_of_sentry() {
     .await;
     assert_eq!(tags, SEED);
     let one = get(&format!("{base}/release%2F2.0")).await;
-    assert_eq!(one.status, 200, "{}", text(&one));
+    assert_eq!(one.status, 200, "{}", one.text());
     let v = one.json();
     schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{e}"));
     // GitLab names a release after its tag when it has no title.
@@ -172,7 +157,7 @@ async fn gitlab_client_in_front_of_sentry() {
         (&json!("release/2.0"), &json!("release/2.0"), &json!(""))
     );
     let latest = get(&format!("{base}/permalink/latest")).await;
-    assert_eq!(latest.status, 200, "{}", text(&latest));
+    assert_eq!(latest.status, 200, "{}", latest.text());
     schema::gitlab_release(&latest.json()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(latest.json()["tag_name"], "release/2.0");
     let made = call(
@@ -182,7 +167,7 @@ async fn gitlab_client_in_front_of_sentry() {
         r#"{"tag_name":"v3.0.0","ref":"main"}"#,
     )
     .await;
-    assert_eq!(made.status, 201, "{}", text(&made));
+    assert_eq!(made.status, 201, "{}", made.text());
     let again = call(
         "POST",
         &base,
@@ -190,7 +175,7 @@ async fn gitlab_client_in_front_of_sentry() {
         r#"{"tag_name":"v3.0.0","ref":"main"}"#,
     )
     .await;
-    assert_eq!(again.status, 409, "{}", text(&again));
+    assert_eq!(again.status, 409, "{}", again.text());
     let fin = call(
         "PUT",
         &format!("{base}/v3.0.0"),
@@ -198,11 +183,11 @@ async fn gitlab_client_in_front_of_sentry() {
         r#"{"released_at":"2026-11-01T00:00:00Z"}"#,
     )
     .await;
-    assert_eq!(fin.status, 200, "{}", text(&fin));
+    assert_eq!(fin.status, 200, "{}", fin.text());
     assert_eq!(fin.json()["released_at"], "2026-11-01T00:00:00Z");
     // GitLab answers a delete with the release: read first, then deleted.
     let gone = call("DELETE", &format!("{base}/v3.0.0"), &TOKEN, "").await;
-    assert_eq!(gone.status, 200, "{}", text(&gone));
+    assert_eq!(gone.status, 200, "{}", gone.text());
     assert_eq!(gone.json()["tag_name"], "v3.0.0");
     assert_eq!(get(&format!("{base}/v3.0.0")).await.status, 404);
 }
@@ -219,7 +204,7 @@ async fn gitea_client_in_front_of_sentry() {
     .await;
     assert_eq!(tags, SEED);
     let one = get(&format!("{base}/tags/v1.0.0")).await;
-    assert_eq!(one.status, 200, "{}", text(&one));
+    assert_eq!(one.status, 200, "{}", one.text());
     schema::gitea_release(&one.json()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(one.json()["published_at"], "2026-01-10T09:00:00Z");
 }

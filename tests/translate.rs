@@ -38,10 +38,6 @@ fn segment(s: &str) -> String {
         .collect()
 }
 
-fn text(r: &Resp) -> String {
-    String::from_utf8_lossy(&r.body).into_owned()
-}
-
 /// A GitHub release body: schema-valid, and returned as-is.
 fn release_of(r: &Resp) -> Value {
     let v = r.json();
@@ -145,7 +141,7 @@ async fn every_route_at(root: &str) {
     };
 
     let r = get(&base).await;
-    assert_eq!(r.status, 200, "{root} list: {}", text(&r));
+    assert_eq!(r.status, 200, "{root} list: {}", r.text());
     let list = release_list_of(&r);
     list.as_array().expect("array").iter().for_each(check_urls);
     let link = r.header("link").expect("Link on a paged list");
@@ -155,19 +151,19 @@ async fn every_route_at(root: &str) {
     );
 
     let r = get(&format!("{base}/tags/v0.1")).await;
-    assert_eq!(r.status, 200, "{root} get by tag: {}", text(&r));
+    assert_eq!(r.status, 200, "{root} get by tag: {}", r.text());
     check_urls(&release_of(&r));
 
     let r = get(&format!("{base}/{v01}")).await;
-    assert_eq!(r.status, 200, "{root} get by id: {}", text(&r));
+    assert_eq!(r.status, 200, "{root} get by id: {}", r.text());
     check_urls(&release_of(&r));
 
     let r = get(&format!("{base}/latest")).await;
-    assert_eq!(r.status, 200, "{root} latest: {}", text(&r));
+    assert_eq!(r.status, 200, "{root} latest: {}", r.text());
     check_urls(&release_of(&r));
 
     let r = call("POST", &base, &[JSON], r#"{"tag_name":"v0.3"}"#).await;
-    assert_eq!(r.status, 201, "{root} create: {}", text(&r));
+    assert_eq!(r.status, 201, "{root} create: {}", r.text());
     let v = release_of(&r);
     check_urls(&v);
     assert_eq!(
@@ -183,11 +179,11 @@ async fn every_route_at(root: &str) {
         r#"{"name":"new name"}"#,
     )
     .await;
-    assert_eq!(r.status, 200, "{root} update: {}", text(&r));
+    assert_eq!(r.status, 200, "{root} update: {}", r.text());
     check_urls(&release_of(&r));
 
     let r = call("DELETE", &format!("{base}/{v01}"), &[], "").await;
-    assert_eq!(r.status, 204, "{root} delete: {}", text(&r));
+    assert_eq!(r.status, 204, "{root} delete: {}", r.text());
     assert!(r.body.is_empty(), "{root}: 204 with a body");
 
     // The client's layout never reaches GitLab.
@@ -244,7 +240,7 @@ async fn mapped_nested_project_is_one_encoded_segment() {
     let gw =
         TestGateway::start_with(&fake.url(), "[projects]\n\"o/r\" = \"group/sub/proj\"\n").await;
     let r = get(&format!("{}/repos/o/r/releases", gw.url)).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let list = release_list_of(&r);
     // Ids are those of the upstream project; URLs keep the client's owner/repo.
     let id = synthetic_id("group/sub/proj", "v1");
@@ -254,7 +250,7 @@ async fn mapped_nested_project_is_one_encoded_segment() {
         json!(format!("{}/repos/o/r/releases/{id}", gw.url))
     );
     let r = get(&format!("{}/repos/o/r/releases/{id}", gw.url)).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(release_of(&r)["tag_name"], "v1");
     let reqs = fake.requests();
     let paths: Vec<&str> = reqs.iter().map(|q| q.path_and_query.as_str()).collect();
@@ -275,7 +271,7 @@ async fn get_tag(client_path: &str, tag: &str) -> (Value, String) {
     )
     .await;
     let r = get(&format!("{}/repos/o/r/releases/{client_path}", gw.url)).await;
-    assert_eq!(r.status, 200, "{client_path}: {}", text(&r));
+    assert_eq!(r.status, 200, "{client_path}: {}", r.text());
     let v = release_of(&r);
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1, "{client_path}");
@@ -312,7 +308,7 @@ async fn slash_tag_update_by_id_is_one_segment() {
     let gw = TestGateway::start(&fake.url()).await;
     let url = format!("{}/repos/o/r/releases/{}", gw.url, synthetic_id("o/r", tag));
     let r = call("PATCH", &url, &[JSON], r#"{"body":"notes"}"#).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(release_of(&r)["tag_name"], tag);
     let reqs = fake.requests();
     assert_eq!(
@@ -378,7 +374,7 @@ async fn create_is_201_with_location_of_the_release_url() {
         r#"{"tag_name":"v2.0"}"#,
     )
     .await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     let v = release_of(&r);
     let url = format!(
         "{}/repos/o/r/releases/{}",
@@ -416,7 +412,7 @@ async fn delete_by_tag_resolved_id_is_204_without_body() {
         "",
     )
     .await;
-    assert_eq!(r.status, 204, "{}", text(&r));
+    assert_eq!(r.status, 204, "{}", r.text());
     assert!(r.body.is_empty());
     assert_eq!(r.header("content-length").unwrap_or("0"), "0");
     let reqs = fake.requests();
@@ -468,7 +464,7 @@ async fn conditional_get_gets_the_whole_translated_answer() {
         "",
     )
     .await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let list = release_list_of(&r);
     assert_eq!(list[0]["tag_name"], "v1.0");
     assert_eq!(r.header("etag"), None);
@@ -514,7 +510,7 @@ async fn page_query_is_translated_and_clamped() {
     ] {
         let (fake, gw) = one_route("GET", UP, Reply::json(200, &json!([]))).await;
         let r = get(&format!("{}/repos/o/r/releases{client_q}", gw.url)).await;
-        assert_eq!(r.status, 200, "{client_q}: {}", text(&r));
+        assert_eq!(r.status, 200, "{client_q}: {}", r.text());
         release_list_of(&r);
         let reqs = fake.requests();
         assert_eq!(reqs.len(), 1);
@@ -538,9 +534,9 @@ fn assert_no_upstream(r: &Resp, fake: &FakeUpstream) {
         );
     }
     assert!(
-        !text(r).contains(&host),
+        !r.text().contains(&host),
         "the body names the upstream: {}",
-        text(r)
+        r.text()
     );
 }
 
@@ -570,7 +566,7 @@ async fn link_is_rebuilt_from_gitlab_paging_headers() {
     )
     .await;
     let r = get(&format!("{}/repos/o/r/releases?page=3", gw.url)).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     release_list_of(&r);
     let got = r.header("link").expect("Link");
     let base = format!("{}/repos/o/r/releases", gw.url);
@@ -674,7 +670,7 @@ async fn link_keeps_the_clients_per_page_and_other_params() {
         gw.url
     ))
     .await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     release_list_of(&r);
     let link = r.header("link").expect("Link");
     let base = format!("{}/api/v3/repos/o/r/releases", gw.url);
@@ -710,7 +706,7 @@ async fn link_is_rebuilt_from_a_gitlab_link_header_alone() {
     )
     .await;
     let r = get(&format!("{}/repos/o/r/releases", gw.url)).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     release_list_of(&r);
     let got = r.header("link").expect("Link");
     let base = format!("{}/repos/o/r/releases", gw.url);
@@ -742,7 +738,7 @@ async fn last_page_has_no_next() {
     )
     .await;
     let r = get(&format!("{}/repos/o/r/releases?page=5", gw.url)).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     release_list_of(&r);
     let link = r.header("link").expect("Link");
     let base = format!("{}/repos/o/r/releases", gw.url);
@@ -773,7 +769,7 @@ async fn rate_limit_headers_get_github_names() {
     )
     .await;
     let r = get(&format!("{}/repos/o/r/releases/tags/v1", gw.url)).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     release_of(&r);
     assert_eq!(r.header("x-ratelimit-limit"), Some("600"));
     assert_eq!(r.header("x-ratelimit-remaining"), Some("599"));
@@ -805,7 +801,7 @@ async fn token_and_bearer_in_any_case_become_private_token() {
             "",
         )
         .await;
-        assert_eq!(r.status, 200, "{authz}: {}", text(&r));
+        assert_eq!(r.status, 200, "{authz}: {}", r.text());
         release_list_of(&r);
     }
     let reqs = fake.requests();
@@ -873,7 +869,7 @@ async fn draft_create_is_refused_naming_gitlab_and_nothing_is_sent() {
         r#"{"tag_name":"v1","draft":true}"#,
     )
     .await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     let v = r.json();
     schema::github_basic_error(&v).expect("GitHub basic error");
     let msg = v["message"].as_str().expect("message");
@@ -899,7 +895,7 @@ async fn draft_update_is_refused_and_no_put_is_sent() {
         synthetic_id("o/r", "v1")
     );
     let r = call("PATCH", &url, &[JSON], r#"{"draft":true}"#).await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     let v = r.json();
     schema::github_basic_error(&v).expect("GitHub basic error");
     assert!(
@@ -929,7 +925,7 @@ async fn changing_the_tag_is_refused_and_no_put_is_sent() {
     );
     // Not cached: the id is resolved by listing, then refused.
     let r = call("PATCH", &url, &[JSON], r#"{"tag_name":"v2"}"#).await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     let v = r.json();
     schema::github_basic_error(&v).expect("GitHub basic error");
     let msg = v["message"].as_str().expect("message");
@@ -939,11 +935,11 @@ async fn changing_the_tag_is_refused_and_no_put_is_sent() {
     assert_eq!(reqs[0].method, "GET");
     // Cached now: refused without any upstream call.
     let r = call("PATCH", &url, &[JSON], r#"{"tag_name":"v2","name":"x"}"#).await;
-    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.status, 501, "{}", r.text());
     assert_eq!(fake.request_count(), 1, "{:#?}", fake.requests());
     // The same tag is not a change.
     let r = call("PATCH", &url, &[JSON], r#"{"tag_name":"v1","name":"x"}"#).await;
-    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(r.status, 200, "{}", r.text());
     let put = fake.last_request().expect("a PUT");
     assert_eq!(put.method, "PUT");
     assert_eq!(put.json(), json!({"name": "x"}));
@@ -961,7 +957,7 @@ async fn prerelease_is_dropped_on_create() {
         body,
     )
     .await;
-    assert_eq!(r.status, 201, "{}", text(&r));
+    assert_eq!(r.status, 201, "{}", r.text());
     // Lossy (documented): GitLab keeps no prerelease flag, so it reads back as false.
     assert_eq!(release_of(&r)["prerelease"], json!(false));
     let reqs = fake.requests();
@@ -1010,7 +1006,7 @@ async fn wrong_json_types_are_422_naming_the_github_field() {
         ("PATCH", &update, r#"{"body": ["a"]}"#, "body", "invalid"),
     ] {
         let r = call(method, url, &[JSON], body).await;
-        assert_eq!(r.status, 422, "{body}: {}", text(&r));
+        assert_eq!(r.status, 422, "{body}: {}", r.text());
         let v = r.json();
         schema::github_validation_error(&v).unwrap_or_else(|e| panic!("{body}: {e}"));
         assert_eq!(v["message"], "Validation Failed", "{body}");
@@ -1036,7 +1032,7 @@ async fn malformed_json_is_400_and_nothing_is_sent() {
             body,
         )
         .await;
-        assert_eq!(r.status, 400, "{body}: {}", text(&r));
+        assert_eq!(r.status, 400, "{body}: {}", r.text());
         let v = r.json();
         schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{body}: {e}"));
         let msg = v["message"].as_str().expect("message");
@@ -1097,7 +1093,7 @@ async fn null_name_and_body_reach_gitlab_schema_valid() {
                 schema::github_validation_error(&r.json()).expect("GitHub validation error");
                 assert!(sent.is_empty(), "{body}: refused but sent {sent:#?}");
             }
-            s => panic!("{method} {body}: unexpected {s}: {}", text(&r)),
+            s => panic!("{method} {body}: unexpected {s}: {}", r.text()),
         }
     }
 }

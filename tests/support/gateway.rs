@@ -147,6 +147,22 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The body as text (lossy), for messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The `rel="next"` target of the `Link` header, if any.
+    pub fn next_link(&self) -> Option<String> {
+        let link = self.header("link")?;
+        link.split(", ").find_map(|part| {
+            let (target, params) = part.split_once(">;")?;
+            params
+                .contains("rel=\"next\"")
+                .then(|| target.trim_start_matches('<').to_owned())
+        })
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
