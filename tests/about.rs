@@ -1,4 +1,4 @@
-//! `about` routes: what a forge says of itself (its version), which clients ask
+//! `about` routes: what a forge says of itself (its version, GitHub's rate limit), which clients ask
 //! before anything else. In front of another forge the gateway answers from the
 //! client dialect's mapping and asks the upstream nothing; between two sides of
 //! one dialect the upstream's own answer passes through.
@@ -7,6 +7,19 @@ mod support;
 use serde_json::json;
 use support::fake::{FakeUpstream, Reply};
 use support::gateway::{call, TestGateway};
+
+/// GitHub's default limits with nothing used (GitHub's `GET /rate_limit` answer).
+fn github_rate_limit() -> serde_json::Value {
+    let full = json!({"limit": 5000, "used": 0, "remaining": 5000, "reset": 0});
+    json!({
+        "resources": {
+            "core": full,
+            "search": {"limit": 30, "used": 0, "remaining": 30, "reset": 0},
+            "graphql": full
+        },
+        "rate": full
+    })
+}
 
 #[tokio::test]
 async fn the_version_in_front_of_another_forge_is_the_mappings() {
@@ -35,6 +48,14 @@ async fn the_version_in_front_of_another_forge_is_the_mappings() {
             "sentry",
             "/api/v4/version",
             json!({"version": "15.11.0", "revision": "forgebridge"}),
+        ),
+        // GitHub's rate limit, under both of its API roots.
+        ("github", "gitlab", "/rate_limit", github_rate_limit()),
+        (
+            "github",
+            "dolthub",
+            "/api/v3/rate_limit",
+            github_rate_limit(),
         ),
     ] {
         let gw = TestGateway::start_pair(client, upstream, &fake.url(), "").await;

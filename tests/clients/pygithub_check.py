@@ -27,6 +27,11 @@ def seen(releases):
 g = Github(base_url=BASE, auth=Auth.Token("glpat-demo"), per_page=1, retry=None, lazy=True)
 repo = g.get_repo("demo/hello")
 
+# The rate limit, which the gateway answers in front of another forge.
+limits = g.get_rate_limit()
+check("rate limit: core remaining", (limits.resources.core.remaining, limits.resources.core.limit), (5000, 5000))
+check("rate limit: rate remaining", limits.rate.remaining, 5000)
+
 releases = list(repo.get_releases())
 check("the release list, one per page", seen(releases), SEED)
 check("the list's totalCount (from the last page's Link)", repo.get_releases().totalCount, 3)
