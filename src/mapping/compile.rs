@@ -1223,11 +1223,21 @@ impl Compiler<'_, '_> {
             .iter()
             .filter_map(|p| self.simple_path(p))
             .collect();
-        let envelope = es
-            .envelope
-            .iter()
-            .map(|(k, v)| (json_string(k.get_ref()), toml_to_json(v.get_ref())))
-            .collect();
+        let mut envelope = Vec::with_capacity(es.envelope.len());
+        for (k, v) in &es.envelope {
+            if matches!(v.get_ref(), toml::Value::Table(t) if t.contains_key("template")) {
+                self.err(
+                    v.span(),
+                    "an error's envelope holds constants only",
+                    Some(
+                        "errors carry the message; a route's list envelope may use templates"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
+            envelope.push((json_string(k.get_ref()), toml_to_json(v.get_ref())));
+        }
         let mut by_message = Vec::new();
         for m in &es.by_message {
             let m = m.get_ref();
