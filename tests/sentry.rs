@@ -369,11 +369,6 @@ async fn latest_is_the_release_of_the_first_list_page_published_last() {
             PROJECT_RELEASES,
             Reply::json(200, &json!([v3, v2, v1])),
         )
-        .route(
-            "GET",
-            "/api/0/organizations/octo/releases/v2/",
-            Reply::json(200, &sentry_release(2, "v2")),
-        )
         .start()
         .await;
     let gw = TestGateway::start_pair("github", "sentry", &fake.url(), "").await;
@@ -384,6 +379,65 @@ async fn latest_is_the_release_of_the_first_list_page_published_last() {
         (&r.json()["id"], &r.json()["tag_name"]),
         (&json!(2), &json!("v2"))
     );
+    let seen = sentry_saw(&fake);
+    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    // Sentry reads a release as its list holds it (one shape): it is answered from the
+    // page, with no read of its own.
+    assert_eq!(asked, ["/api/0/projects/octo/app/releases/?per_page=100"]);
+}
+
+/// The shipped mappings, with Sentry's release read by version through a shape of its own
+/// (a copy of the list's): a forge whose read of one release may hold more than its list.
+fn sentry_get_with_its_own_shape() -> support::tmp::TempDir {
+    let dir = support::tmp::TempDir::new("sentry-detail");
+    let shipped = std::fs::read_dir(support::gateway::mappings_dir()).expect("mappings/");
+    for entry in shipped {
+        let path = entry.expect("a directory entry").path();
+        let name = path.file_name().expect("a file name");
+        let name = name.to_string_lossy().into_owned();
+        let mut text = std::fs::read_to_string(&path).expect("a mapping file");
+        if name == "sentry.toml" {
+            let get = "path = \"/organizations/{owner}/releases/{tag}/\"\nresponse = \"release\"";
+            assert_eq!(text.matches(get).count(), 1, "Sentry's get route");
+            text = text.replacen(
+                get,
+                "path = \"/organizations/{owner}/releases/{tag}/\"\nresponse = \"detail\"",
+                1,
+            );
+            let start = text.find("[shapes.release]").expect("the release shape");
+            let end = start + text[start..].find("\n\n").expect("its end");
+            let detail = text[start..end].replace("shapes.release", "shapes.detail");
+            text.push_str(&format!("\n{detail}\n"));
+        }
+        dir.write(&name, &text);
+    }
+    dir
+}
+
+#[tokio::test]
+async fn latest_is_read_by_version_where_that_read_has_its_own_shape() {
+    let mut v2 = sentry_release(2, "v2");
+    v2["dateReleased"] = json!("2019-03-05T00:00:00Z");
+    let mut v1 = sentry_release(1, "v1");
+    v1["dateReleased"] = json!("2019-01-01T00:00:00Z");
+    let mut detail = v2.clone();
+    detail["url"] = json!("https://ci.example.com/v2");
+    let fake = FakeUpstream::builder()
+        .route("GET", PROJECT_RELEASES, Reply::json(200, &json!([v1, v2])))
+        .route(
+            "GET",
+            "/api/0/organizations/octo/releases/v2/",
+            Reply::json(200, &detail),
+        )
+        .start()
+        .await;
+    let dir = sentry_get_with_its_own_shape();
+    let gw = TestGateway::start_pair_in(dir.path(), "github", "sentry", &fake.url(), "").await;
+    let r = github_call(&gw, "GET", "/latest", "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    ok(schema::github_release(&r.json()), &r.json());
+    // The release as its own read gives it.
+    assert_eq!(r.json()["html_url"], "https://ci.example.com/v2");
     let seen = sentry_saw(&fake);
     let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
     assert_eq!(

@@ -584,9 +584,10 @@ impl Gateway {
         F: Fn(&'a Route) -> ResponseArgs<'a>,
     {
         let up = &*self.upstream;
-        // Where the upstream's own read by tag would walk the list again, the
-        // release is taken from the page it was found on.
-        let in_list = plan::list_lookup(up);
+        // Where the upstream's read by tag answers what its list holds (the
+        // same shape, or the list itself), the release is taken from the page
+        // it was found on.
+        let in_list = plan::latest_from_page(up);
         let found = self
             .walk(uproject, token, rid, |list, _, text| {
                 let recs = list_page(up, list, text)?;

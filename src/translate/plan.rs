@@ -235,10 +235,13 @@ pub fn lookup_route<'u>(up: &'u Dialect, tag: Option<&str>, id: Option<u64>) -> 
     }
 }
 
-/// The upstream's `get` route by tag where it is found in its list
-/// (`Route::found_in_list`): the upstream reads no release by tag itself.
-pub fn list_lookup(up: &Dialect) -> Option<&Route> {
-    get_route(up, ReleaseKeyVar::Tag).filter(|g| g.found_in_list)
+/// For `latest` from an upstream without a route for it: the upstream's
+/// `get` route by tag where it answers a release as the list holds it (read
+/// with the list's own shape, or found in the list): the release is then
+/// answered from the list page it was found on, with no read of its own.
+pub fn latest_from_page(up: &Dialect) -> Option<&Route> {
+    let (list, _, get) = latest_by_list(up)?;
+    (get.response == list.response).then_some(get)
 }
 
 /// The upstream's `get` route for a release addressed by `key`, the one

@@ -289,15 +289,16 @@ impl<'a> Planner<'a> {
         }
         if let (Op::Latest, None, Some((list, first, get))) = (op, uroute, plan::latest_by_list(up))
         {
+            let from_page = plan::latest_from_page(up).is_some();
             self.notes.push(format!(
                 "{}as {} has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most {} pages); the latest is the one of them published last{}",
-                if get.found_in_list { "" } else { "first, " },
+                if from_page { "" } else { "first, " },
                 up.title,
                 self.cfg.max_id_scan_pages,
-                if get.found_in_list { ", answered as that page gives it" } else { "" }
+                if from_page { ", answered as that page gives it" } else { "" }
             ));
             self.send(list, &Addr::default(), None, &first, None)?;
-            if get.found_in_list {
+            if from_page {
                 // The release is taken from the page it was found on.
                 return Ok(());
             }
