@@ -555,22 +555,14 @@ async fn dolthub_pass_through_hands_back_the_seed_example() {
 /// The shipped mappings, with DoltHub's `[paging]` left out: a forge whose list answer
 /// holds every release, and whose clients expect every release in one answer.
 fn unpaged_mappings() -> support::tmp::TempDir {
-    let dir = support::tmp::TempDir::new("unpaged");
-    let shipped = std::fs::read_dir(support::gateway::mappings_dir()).expect("mappings/");
-    for entry in shipped {
-        let path = entry.expect("a directory entry").path();
-        let name = path.file_name().expect("a file name");
-        let name = name.to_string_lossy().into_owned();
-        let mut text = std::fs::read_to_string(&path).expect("a mapping file");
+    support::gateway::mappings_edited("unpaged", |name, text| {
         if name == "dolthub.toml" {
             let start = text.find("[paging]").expect("DoltHub's [paging]");
             let end = start + text[start..].find("\n\n").expect("the end of [paging]");
             text.replace_range(start..end, "");
             assert!(!text.contains("next_page_token\"\n"), "{text}");
         }
-        dir.write(&name, &text);
-    }
-    dir
+    })
 }
 
 #[tokio::test]

@@ -389,17 +389,11 @@ async fn latest_is_the_release_of_the_first_list_page_published_last() {
 /// The shipped mappings, with Sentry's release read by version through a shape of its own
 /// (a copy of the list's): a forge whose read of one release may hold more than its list.
 fn sentry_get_with_its_own_shape() -> support::tmp::TempDir {
-    let dir = support::tmp::TempDir::new("sentry-detail");
-    let shipped = std::fs::read_dir(support::gateway::mappings_dir()).expect("mappings/");
-    for entry in shipped {
-        let path = entry.expect("a directory entry").path();
-        let name = path.file_name().expect("a file name");
-        let name = name.to_string_lossy().into_owned();
-        let mut text = std::fs::read_to_string(&path).expect("a mapping file");
+    support::gateway::mappings_edited("sentry-detail", |name, text| {
         if name == "sentry.toml" {
             let get = "path = \"/organizations/{owner}/releases/{tag}/\"\nresponse = \"release\"";
             assert_eq!(text.matches(get).count(), 1, "Sentry's get route");
-            text = text.replacen(
+            *text = text.replacen(
                 get,
                 "path = \"/organizations/{owner}/releases/{tag}/\"\nresponse = \"detail\"",
                 1,
@@ -409,9 +403,7 @@ fn sentry_get_with_its_own_shape() -> support::tmp::TempDir {
             let detail = text[start..end].replace("shapes.release", "shapes.detail");
             text.push_str(&format!("\n{detail}\n"));
         }
-        dir.write(&name, &text);
-    }
-    dir
+    })
 }
 
 #[tokio::test]

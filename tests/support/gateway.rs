@@ -23,6 +23,22 @@ pub fn mappings() -> Mappings {
     Mappings::load_dir(&mappings_dir()).expect("the shipped mappings compile")
 }
 
+/// A copy of the shipped mappings in a temporary directory, `edit` given the
+/// name and text of each file to change it (for `TestGateway::start_pair_in`).
+pub fn mappings_edited(tag: &str, edit: impl Fn(&str, &mut String)) -> super::tmp::TempDir {
+    let dir = super::tmp::TempDir::new(tag);
+    let shipped = std::fs::read_dir(mappings_dir()).expect("mappings/");
+    for entry in shipped {
+        let path = entry.expect("a directory entry").path();
+        let name = path.file_name().expect("a file name");
+        let name = name.to_string_lossy().into_owned();
+        let mut text = std::fs::read_to_string(&path).expect("a mapping file");
+        edit(&name, &mut text);
+        dir.write(&name, &text);
+    }
+    dir
+}
+
 /// A fake answering `method path` with `reply`, and a gateway accepting
 /// GitHub clients in front of it.
 pub async fn one_route(method: &str, path: &str, reply: Reply) -> (FakeUpstream, TestGateway) {
