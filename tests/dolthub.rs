@@ -5,7 +5,7 @@
 
 mod support;
 use serde_json::{json, Value};
-use support::fake::{FakeUpstream, Recorded, Reply};
+use support::fake::{targets, FakeUpstream, Recorded, Reply};
 use support::fixtures;
 use support::gateway::{call, Resp, TestGateway};
 use support::schema;
@@ -146,7 +146,7 @@ async fn github_client_reads_the_seed_list_and_follows_its_token() {
     assert_eq!(r2.next_link(), None, "an empty token ends the list");
 
     let seen = dolthub_saw(&fake);
-    let targets: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let targets = targets(&seen);
     assert_eq!(
         targets,
         [
@@ -420,7 +420,7 @@ async fn dolthub_client_pages_a_gitlab_list_by_token() {
     ok(schema::dolthub_error(&e), &e);
 
     let seen = gitlab_saw(&fake);
-    let targets: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let targets = targets(&seen);
     assert_eq!(
         targets,
         [format!("{project}?page=1"), format!("{project}?page=2")]
@@ -648,7 +648,7 @@ async fn an_unpaged_forges_client_gets_every_page_in_one_answer() {
     assert_eq!(v["database_name"], "museum-collections");
     // GitLab's largest pages, walked to the end.
     let seen = gitlab_saw(&fake);
-    let targets: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let targets = targets(&seen);
     assert_eq!(
         targets,
         [

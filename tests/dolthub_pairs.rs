@@ -22,7 +22,7 @@ mod support;
 
 use forgebridge::sim::{self, SeedRelease, Sim};
 use serde_json::{json, Value};
-use support::fake::{FakeUpstream, Reply};
+use support::fake::{calls, FakeUpstream, Reply};
 use support::gateway::{call, Resp, TestGateway};
 use support::schema;
 
@@ -1030,10 +1030,7 @@ async fn a_dolthub_upstream_is_sent_spec_paths_and_both_documents_create_bodies(
         &["token ghp-demo"],
         &["private-token"],
     );
-    let asked: Vec<(&str, &str)> = seen
-        .iter()
-        .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
-        .collect();
+    let asked = calls(&seen);
     assert_eq!(
         asked,
         [

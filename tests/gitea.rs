@@ -7,7 +7,7 @@
 
 mod support;
 use serde_json::{json, Value};
-use support::fake::{FakeUpstream, Recorded, Reply};
+use support::fake::{calls, FakeUpstream, Recorded, Reply};
 use support::fixtures;
 use support::gateway::{call, Resp, TestGateway};
 use support::schema;
@@ -330,10 +330,7 @@ async fn gitlab_client_creates_and_deletes_on_gitea() {
     assert_eq!(v["tag_name"], "v2.0.0");
 
     let seen = gitea_saw(&fake);
-    let calls: Vec<(&str, &str)> = seen
-        .iter()
-        .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
-        .collect();
+    let calls = calls(&seen);
     assert_eq!(
         calls,
         [
@@ -526,10 +523,7 @@ async fn gitea_client_edits_and_deletes_a_gitlab_release_by_id() {
     assert!(r.body.is_empty());
 
     let seen = fake.requests();
-    let calls: Vec<(&str, &str)> = seen
-        .iter()
-        .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
-        .collect();
+    let calls = calls(&seen);
     assert_eq!(
         calls,
         [

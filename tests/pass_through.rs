@@ -7,7 +7,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::fake::{FakeUpstream, Reply};
+use support::fake::{calls, FakeUpstream, Reply};
 use support::gateway::{call, chunked, head_then_get, raw_exchange, TestGateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -118,9 +118,7 @@ async fn head_goes_upstream_as_head_and_comes_back_without_a_body() {
     assert_eq!(head.header("etag"), Some("\"v7\""));
     let reqs = fake.requests();
     assert_eq!(
-        reqs.iter()
-            .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
-            .collect::<Vec<_>>(),
+        calls(&reqs),
         [("HEAD", path.as_str()), ("GET", path.as_str())]
     );
     assert!(reqs[0].body.is_empty());

@@ -6,7 +6,7 @@
 
 mod support;
 use serde_json::{json, Value};
-use support::fake::{FakeUpstream, Recorded, Reply};
+use support::fake::{calls, targets, FakeUpstream, Recorded, Reply};
 use support::fixtures;
 use support::gateway::{call, Resp, TestGateway};
 use support::schema;
@@ -187,7 +187,7 @@ async fn github_client_walks_sentry_cursor_pages_through_link() {
     assert_eq!(r.header("link"), Some(&*format!("<{prev}>; rel=\"prev\"")));
 
     let seen = sentry_saw(&fake);
-    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let asked = targets(&seen);
     assert_eq!(
         asked,
         [
@@ -234,7 +234,7 @@ async fn a_page_asked_for_by_number_is_found_through_sentrys_cursors() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json(), json!([]));
     let seen = sentry_saw(&fake);
-    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let asked = targets(&seen);
     assert_eq!(
         asked,
         [
@@ -276,7 +276,7 @@ async fn an_id_is_found_through_cursors_that_look_like_page_numbers() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["tag_name"], "v7");
     let seen = sentry_saw(&fake);
-    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let asked = targets(&seen);
     assert_eq!(
         asked,
         [
@@ -380,7 +380,7 @@ async fn latest_is_the_release_of_the_first_list_page_published_last() {
         (&json!(2), &json!("v2"))
     );
     let seen = sentry_saw(&fake);
-    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let asked = targets(&seen);
     // Sentry reads a release as its list holds it (one shape): it is answered from the
     // page, with no read of its own.
     assert_eq!(asked, ["/api/0/projects/octo/app/releases/?per_page=100"]);
@@ -431,7 +431,7 @@ async fn latest_is_read_by_version_where_that_read_has_its_own_shape() {
     // The release as its own read gives it.
     assert_eq!(r.json()["html_url"], "https://ci.example.com/v2");
     let seen = sentry_saw(&fake);
-    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let asked = targets(&seen);
     assert_eq!(
         asked,
         [
@@ -498,10 +498,7 @@ async fn github_client_edits_and_deletes_by_id_through_the_version() {
     assert!(r.body.is_empty());
 
     let seen = sentry_saw(&fake);
-    let asked: Vec<(&str, &str)> = seen
-        .iter()
-        .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
-        .collect();
+    let asked = calls(&seen);
     // id → version by the list (largest page), then the operation; the id is remembered.
     assert_eq!(
         asked,
@@ -551,7 +548,7 @@ async fn the_seed_create_request_reaches_gitlab_as_a_release_of_the_mapped_proje
         .route(
             "POST",
             "/api/v4/projects/space%2Fpump-station/releases",
-            Reply::json(201, &gitlab_release("2.0rc2")),
+            Reply::json(201, &fixtures::gitlab_release("2.0rc2")),
         )
         .start()
         .await;
@@ -588,12 +585,6 @@ async fn the_seed_create_request_reaches_gitlab_as_a_release_of_the_mapped_proje
     );
 }
 
-fn gitlab_release(tag: &str) -> Value {
-    let mut v = fixtures::load("gitlab/get_release.json");
-    v["tag_name"] = json!(tag);
-    v
-}
-
 #[tokio::test]
 async fn sentry_cli_requests_against_gitlab() {
     let fake = FakeUpstream::builder()
@@ -601,24 +592,24 @@ async fn sentry_cli_requests_against_gitlab() {
             "POST",
             "/api/v4/projects/octo%2Fapp/releases",
             vec![
-                Reply::json(201, &gitlab_release("1.0.0")),
+                Reply::json(201, &fixtures::gitlab_release("1.0.0")),
                 Reply::json(409, &json!({"message": "Release already exists"})),
             ],
         )
         .route(
             "GET",
             "/api/v4/projects/octo%2Fapp/releases/1.0.0",
-            Reply::json(200, &gitlab_release("1.0.0")),
+            Reply::json(200, &fixtures::gitlab_release("1.0.0")),
         )
         .route(
             "PUT",
             "/api/v4/projects/octo%2Fapp/releases/1.0.0",
-            Reply::json(200, &gitlab_release("1.0.0")),
+            Reply::json(200, &fixtures::gitlab_release("1.0.0")),
         )
         .route(
             "DELETE",
             "/api/v4/projects/octo%2Fapp/releases/1.0.0",
-            Reply::json(200, &gitlab_release("1.0.0")),
+            Reply::json(200, &fixtures::gitlab_release("1.0.0")),
         )
         .start()
         .await;
@@ -665,10 +656,7 @@ async fn sentry_cli_requests_against_gitlab() {
     assert!(r.body.is_empty());
 
     let seen = gitlab_saw(&fake);
-    let asked: Vec<(&str, &str)> = seen
-        .iter()
-        .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
-        .collect();
+    let asked = calls(&seen);
     assert_eq!(
         asked,
         [
@@ -698,7 +686,7 @@ async fn sentry_cli_requests_against_gitlab() {
 #[tokio::test]
 async fn sentry_client_pages_by_cursor_over_gitlab_pages() {
     let page = |tags: &[&str], n: &str, next: &str, prev: &str| {
-        let v: Vec<Value> = tags.iter().map(|t| gitlab_release(t)).collect();
+        let v: Vec<Value> = tags.iter().map(|t| fixtures::gitlab_release(t)).collect();
         Reply::json(200, &json!(v))
             .with_header("X-Page", n)
             .with_header("X-Next-Page", next)
@@ -740,7 +728,7 @@ async fn sentry_client_pages_by_cursor_over_gitlab_pages() {
         ))
     );
     let seen = gitlab_saw(&fake);
-    let asked: Vec<&str> = seen.iter().map(|r| r.path_and_query.as_str()).collect();
+    let asked = targets(&seen);
     assert_eq!(
         asked,
         [

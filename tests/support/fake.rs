@@ -367,6 +367,18 @@ impl Drop for FakeUpstream {
     }
 }
 
+/// The method and target of each request, in the order received.
+pub fn calls(seen: &[Recorded]) -> Vec<(&str, &str)> {
+    seen.iter()
+        .map(|r| (r.method.as_str(), r.path_and_query.as_str()))
+        .collect()
+}
+
+/// The target of each request, in the order received.
+pub fn targets(seen: &[Recorded]) -> Vec<&str> {
+    seen.iter().map(|r| r.path_and_query.as_str()).collect()
+}
+
 /// An `http://127.0.0.1:PORT` URL where nothing listens (the port was bound and released, so a
 /// connect is refused unless another process grabs it in between).
 pub fn closed_port_url() -> String {
