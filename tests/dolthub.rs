@@ -211,8 +211,9 @@ async fn github_client_gets_a_release_found_in_the_list() {
         .all(|r| r.method == "GET" && r.path_and_query == LIST));
 }
 
-#[tokio::test]
-async fn github_client_creates_a_release_on_dolthub() {
+/// A fake DoltHub answering every create with the seed's create example, and a
+/// gateway for GitHub clients in front of it.
+async fn github_in_front_of_a_dolthub_that_creates() -> (FakeUpstream, TestGateway) {
     let fake = FakeUpstream::builder()
         .route(
             "POST",
@@ -222,6 +223,12 @@ async fn github_client_creates_a_release_on_dolthub() {
         .start()
         .await;
     let gw = TestGateway::start_pair("github", "dolthub", &fake.url(), "").await;
+    (fake, gw)
+}
+
+#[tokio::test]
+async fn github_client_creates_a_release_on_dolthub() {
+    let (fake, gw) = github_in_front_of_a_dolthub_that_creates().await;
     let body = fixtures::load("github/create_request.json");
     let r = github_call(&gw, "POST", "", &body.to_string()).await;
     assert_eq!(r.status, 201, "{}", r.text());
@@ -267,15 +274,7 @@ async fn github_client_creates_a_release_on_dolthub() {
 
 #[tokio::test]
 async fn github_client_without_a_target_creates_from_main() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "POST",
-            LIST,
-            Reply::json(200, &fixtures::load("dolthub/create_response.json")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("github", "dolthub", &fake.url(), "").await;
+    let (fake, gw) = github_in_front_of_a_dolthub_that_creates().await;
     let r = github_call(&gw, "POST", "", r#"{"tag_name":"v2"}"#).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let sent = dolthub_saw(&fake)[0].json();

@@ -414,33 +414,31 @@ fn a_forge_that_only_lists_is_walked_for_one_release() {
         "X-Request-Id: {request id}",
         UA,
     ];
-    let r = shown(&args("/repos/octo/app/releases/tags/v1"));
-    let mut want = vec![
-        "client: GitHub get, project \"octo/app\", tag \"v1\"".to_owned(),
-        String::new(),
+    // The client line, the note on the walk, then the list request.
+    let expect = |path: &'static str, client: &str, note: String| {
+        let r = shown(&args(path));
+        let mut want = vec![client.to_owned(), String::new(), note];
+        want.extend(list.map(str::to_owned));
+        assert_eq!(r.lines(), want, "{path}");
+        assert!(!r.stdout.contains("abc"), "{path}");
+    };
+    expect(
+        "/repos/octo/app/releases/tags/v1",
+        "client: GitHub get, project \"octo/app\", tag \"v1\"",
         walk("tag v1"),
-    ];
-    want.extend(list.map(str::to_owned));
-    assert_eq!(r.lines(), want);
+    );
     // By id: the same walk, for the release whose synthesized id it is.
-    let r = shown(&args("/repos/octo/app/releases/5"));
-    let mut want = vec![
-        "client: GitHub get, project \"octo/app\", id 5".to_owned(),
-        String::new(),
+    expect(
+        "/repos/octo/app/releases/5",
+        "client: GitHub get, project \"octo/app\", id 5",
         walk("id 5"),
-    ];
-    want.extend(list.map(str::to_owned));
-    assert_eq!(r.lines(), want);
-    // Latest: one walk, the release answered as the page gives it.
-    let r = shown(&args("/repos/octo/app/releases/latest"));
-    let mut want = vec![
-        "client: GitHub latest, project \"octo/app\"".to_owned(),
-        String::new(),
+    );
+    // Latest: one walk, the release answered as that page gives it.
+    expect(
+        "/repos/octo/app/releases/latest",
+        "client: GitHub latest, project \"octo/app\"",
         "# as DoltHub has no latest release of its own: this list, walked page by page until a page holds a release that is neither a draft nor a prerelease (at most 100 pages); the latest is the one of them published last, answered as that page gives it".to_owned(),
-    ];
-    want.extend(list.map(str::to_owned));
-    assert_eq!(r.lines(), want);
-    assert!(!r.stdout.contains("abc"));
+    );
 }
 
 #[test]
