@@ -386,10 +386,9 @@ impl Gateway {
                 .ask_release(uroute, &uproject, tag, id, token.as_deref(), rid)
                 .await
                 .map_err(fail)?;
-            let cr = translate::translate_success(&answer_args(uroute), &HeaderMap::new(), &body)
-                .map_err(fail)?;
-            self.remember(&uproject, &cr.seen);
-            return Ok(respond(cr, m.route.response.is_some()));
+            return self
+                .release_answer(&answer_args(uroute), &uproject, &body, None)
+                .map_err(fail);
         }
         let Resolved { tag, id, release } = self
             .resolve(uroute, &key, &uproject, token.as_deref(), rid)
@@ -572,7 +571,9 @@ impl Gateway {
 
     /// `latest` from an upstream without a route for it: the newest published
     /// release of the first page of its list that holds one
-    /// (`plan::newest_published`), then read by tag and answered as a get.
+    /// (`plan::newest_published`), answered as a get: from that page where
+    /// the page gives it as a get would (`plan::latest_from_page`), else read
+    /// by tag.
     async fn latest_by_list<'a, F>(
         &'a self,
         args: &F,
@@ -591,8 +592,7 @@ impl Gateway {
         let found = self
             .walk(uproject, token, rid, |list, _, text| {
                 let recs = list_page(up, list, text)?;
-                let newest = plan::newest_published(&recs)
-                    .and_then(|n| recs.iter().position(|r| std::ptr::eq(n, r)));
+                let newest = plan::newest_published(&recs);
                 let found = newest.and_then(|i| {
                     let tag = recs[i].text("tag")?.into_owned();
                     let element = in_list.and_then(|_| element_of(list, text, i));
@@ -608,10 +608,7 @@ impl Gateway {
             ));
         };
         if let (Some(get), Some(body)) = (in_list, element) {
-            let a = args(get);
-            let cr = translate::translate_success(&a, &HeaderMap::new(), &body)?;
-            self.remember(uproject, &cr.seen);
-            return Ok(respond(cr, a.client_route.response.is_some()));
+            return self.release_answer(&args(get), uproject, &body, None);
         }
         let answer = self
             .answer_release(args, uproject, &tag, token, None, rid)
@@ -646,14 +643,27 @@ impl Gateway {
         let Some((get, body)) = self.lookup(uproject, Some(tag), None, token, rid).await? else {
             return Ok(None);
         };
-        let a = args(get);
-        let mut cr = translate::translate_success(&a, &HeaderMap::new(), &body)?;
+        self.release_answer(&args(get), uproject, &body, status)
+            .map(Some)
+    }
+
+    /// The client's answer with one upstream release, `body` as the route
+    /// `a` names answers it, translated and remembered; with `status`
+    /// instead of the route's own (and no `Location`) where given.
+    fn release_answer(
+        &self,
+        a: &ResponseArgs<'_>,
+        uproject: &str,
+        body: &[u8],
+        status: Option<u16>,
+    ) -> Result<Response<Body>, GwError> {
+        let mut cr = translate::translate_success(a, &HeaderMap::new(), body)?;
         if let Some(s) = status {
             cr.status = s;
             cr.headers.retain(|(k, _)| k != http::header::LOCATION);
         }
         self.remember(uproject, &cr.seen);
-        Ok(Some(respond(cr, a.client_route.response.is_some())))
+        Ok(respond(cr, a.client_route.response.is_some()))
     }
 
     /// One asset, for a client of another dialect. It is read from the

@@ -296,8 +296,8 @@ pub fn advance(up: &Dialect, page: &mut PageReq, next: String) -> bool {
 /// `latest` where the upstream has no route of its own for it: its release
 /// list, walked from the first page until a page holds a published release
 /// (see `newest_published`), and its by-tag route, which then reads that
-/// release. `None` where the upstream has a `latest` route, or not both of
-/// those.
+/// release unless the page gives it as that route would (`latest_from_page`).
+/// `None` where the upstream has a `latest` route, or not both of those.
 pub fn latest_by_list(up: &Dialect) -> Option<(&Route, PageReq, &Route)> {
     if up.routes_for(Op::Latest).next().is_some() {
         return None;
@@ -311,15 +311,15 @@ pub fn latest_by_list(up: &Dialect) -> Option<(&Route, PageReq, &Route)> {
 /// What a forge calls its latest release, among one page of its list (lists
 /// are newest first, so the first page that holds one holds it): the release
 /// published last (else created last) that is neither a draft nor a
-/// prerelease.
-pub fn newest_published<'r, 'b>(recs: &'r [Record<'b>]) -> Option<&'r Record<'b>> {
-    let when = |r: &'r Record<'b>| {
+/// prerelease: its index in `recs`.
+pub fn newest_published(recs: &[Record]) -> Option<usize> {
+    fn when<'r>(r: &'r Record) -> Option<&'r str> {
         r.json("published_at")
             .filter(|v| *v != "null")
             .or_else(|| r.json("created_at"))
-    };
-    let mut best: Option<(&Record, Option<&str>)> = None;
-    for r in recs {
+    }
+    let mut best: Option<(usize, Option<&str>)> = None;
+    for (i, r) in recs.iter().enumerate() {
         if r.json("draft") == Some("true") || r.json("prerelease") == Some("true") {
             continue;
         }
@@ -327,10 +327,10 @@ pub fn newest_published<'r, 'b>(recs: &'r [Record<'b>]) -> Option<&'r Record<'b>
         // first listed (the newer).
         let w = when(r);
         if best.is_none_or(|(_, b)| w > b) {
-            best = Some((r, w));
+            best = Some((i, w));
         }
     }
-    best.map(|(r, _)| r)
+    best.map(|(i, _)| i)
 }
 
 /// The path and query a pass-through sends (same dialect on both sides): the
@@ -426,7 +426,7 @@ mod tests {
             rel("v1", Some("2024-01-15T00:00:00Z"), t, &[]),
         ];
         let tag = |recs: &[Record]| {
-            newest_published(recs).and_then(|r| r.text("tag").map(|t| t.into_owned()))
+            newest_published(recs).and_then(|i| recs[i].text("tag").map(|t| t.into_owned()))
         };
         // Of equal times the first listed, the newer.
         assert_eq!(tag(&recs).as_deref(), Some("v2"));
