@@ -618,15 +618,7 @@ pub fn translate_success<'b>(
         simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
     let mut out = Vec::with_capacity(body.len() + body.len() / 2);
     if a.upstream_route.op.lists() {
-        let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
-        let mut recs =
-            read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
-        seen.releases.reserve(recs.len());
-        let up = upstream_ctx(a);
-        for r in &mut recs {
-            identify(a, &up, r, &mut seen);
-            check_upstream(a, ushape, r).map_err(&bad)?;
-        }
+        let recs = read_upstream_list(a, ushape, text, &mut seen)?;
         // An upstream that answers its whole list: the client's page is cut
         // from it.
         let (recs, info) = match plan::cut_page(a.client, a.upstream, a.page, recs.len()) {
@@ -691,20 +683,12 @@ pub fn translate_pages<'b>(
             "a list route without a response shape",
         ));
     };
-    let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
-    let up = upstream_ctx(a);
     let mut seen = Seen::default();
     let mut recs = Vec::new();
     for body in bodies {
         let text =
             simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
-        let mut page =
-            read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
-        for r in &mut page {
-            identify(a, &up, r, &mut seen);
-            check_upstream(a, ushape, r).map_err(&bad)?;
-        }
-        recs.append(&mut page);
+        recs.append(&mut read_upstream_list(a, ushape, text, &mut seen)?);
     }
     let mut out = Vec::new();
     let cpath = a.client_route.list.as_deref().unwrap_or(&[]);
@@ -724,6 +708,28 @@ pub fn translate_pages<'b>(
         body: out,
         seen,
     })
+}
+
+/// The releases of one upstream list answer (`text`, read with `ushape`),
+/// identified (ids, derived fields; noted in `seen`) and checked against the
+/// upstream's mapping.
+fn read_upstream_list<'b>(
+    a: &ResponseArgs,
+    ushape: ShapeId,
+    text: &'b str,
+    seen: &mut Seen<'b>,
+) -> Result<Vec<Record<'b>>, GwError> {
+    let bad = bad_answer(a);
+    let path = a.upstream_route.list.as_deref().unwrap_or(&[]);
+    let mut recs =
+        read_list(a.upstream, ushape, path, text).map_err(|e| bad(read_error_text(&e)))?;
+    seen.releases.reserve(recs.len());
+    let up = upstream_ctx(a);
+    for r in &mut recs {
+        identify(a, &up, r, seen);
+        check_upstream(a, ushape, r).map_err(&bad)?;
+    }
+    Ok(recs)
 }
 
 /// The error for an upstream answer that cannot be read or breaks the
