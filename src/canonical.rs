@@ -27,10 +27,13 @@ pub enum Op {
     /// before anything else: answered by the gateway from the mapping, or
     /// passed through between two sides of one dialect.
     About,
+    /// One project (a repository): its name, default branch and visibility,
+    /// which clients read before they address its releases.
+    Project,
 }
 
 impl Op {
-    pub const ALL: [Op; 11] = [
+    pub const ALL: [Op; 12] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -42,6 +45,7 @@ impl Op {
         Op::DeleteAsset,
         Op::Upload,
         Op::About,
+        Op::Project,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +61,7 @@ impl Op {
             Op::DeleteAsset => "delete_asset",
             Op::Upload => "upload",
             Op::About => "about",
+            Op::Project => "project",
         }
     }
 
@@ -68,7 +73,7 @@ impl Op {
     pub fn idempotent(self) -> bool {
         matches!(
             self,
-            Op::List | Op::Get | Op::Latest | Op::Assets | Op::Asset | Op::About
+            Op::List | Op::Get | Op::Latest | Op::Assets | Op::Asset | Op::About | Op::Project
         )
     }
 
@@ -94,6 +99,7 @@ impl Op {
     pub fn answers(self) -> Kind {
         match self {
             Op::Assets | Op::Asset | Op::DeleteAsset | Op::Upload => Kind::Asset,
+            Op::Project => Kind::Project,
             _ => Kind::Release,
         }
     }
@@ -111,16 +117,18 @@ pub enum Kind {
     Release,
     Asset,
     Error,
+    Project,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Release, Kind::Asset, Kind::Error];
+    pub const ALL: [Kind; 4] = [Kind::Release, Kind::Asset, Kind::Error, Kind::Project];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::Release => "release",
             Kind::Asset => "asset",
             Kind::Error => "error",
+            Kind::Project => "project",
         }
     }
 
@@ -133,6 +141,7 @@ impl Kind {
             Kind::Release => RELEASE_FIELDS,
             Kind::Asset => ASSET_FIELDS,
             Kind::Error => ERROR_FIELDS,
+            Kind::Project => PROJECT_FIELDS,
         }
     }
 
@@ -140,7 +149,7 @@ impl Kind {
     pub fn lists(self) -> &'static [(&'static str, Kind)] {
         match self {
             Kind::Release => &[("assets", Kind::Asset)],
-            Kind::Asset | Kind::Error => &[],
+            Kind::Asset | Kind::Error | Kind::Project => &[],
         }
     }
 
@@ -199,6 +208,27 @@ pub const ASSET_FIELDS: &[&str] = &[
     "state",
     "created_at",
     "updated_at",
+];
+
+/// Project fields. A project has no name here: a client names it by the path
+/// it asked by, which its mapping writes from the request. `owner.*` is the
+/// user or group that holds it, `owner.kind` either `user` or
+/// `organization`. `private` is true for any project not everybody can read.
+pub const PROJECT_FIELDS: &[&str] = &[
+    "id",
+    "description",
+    "default_branch",
+    "html_url",
+    "clone_url",
+    "ssh_url",
+    "private",
+    "archived",
+    "created_at",
+    "updated_at",
+    "owner.id",
+    "owner.kind",
+    "owner.avatar_url",
+    "owner.html_url",
 ];
 
 /// Error fields: `message` is what a person reads (the client dialect's own

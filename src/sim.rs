@@ -56,6 +56,9 @@ pub struct SeedRelease<'a> {
 
 pub const DEMO_PROJECT: &str = "demo/hello";
 
+/// When the simulated forge says each of its projects was made.
+const SIM_PROJECT_CREATED: &str = "2024-01-01T00:00:00Z";
+
 pub fn demo_seed() -> Vec<SeedRelease<'static>> {
     vec![
         SeedRelease {
@@ -333,6 +336,24 @@ impl Sim {
                 route.answer.as_deref().unwrap_or(b"{}").to_vec(),
                 true,
             )),
+            // Every project exists, empty until a release is made in it.
+            Op::Project => {
+                let (owner, _) = translate::split_project(project);
+                let mut r = Record::new(Kind::Project);
+                r.set_json("id", synthetic_id(project, "").to_string());
+                r.set_str("description", "");
+                r.set_str("default_branch", "main");
+                r.set_str("html_url", &format!("{}/{project}", self.base));
+                r.set_str("clone_url", &format!("{}/{project}.git", self.base));
+                r.set_json("private", "false".into());
+                r.set_json("archived", "false".into());
+                r.set_str("created_at", SIM_PROJECT_CREATED);
+                r.set_str("updated_at", SIM_PROJECT_CREATED);
+                r.set_json("owner.id", synthetic_id(owner, "").to_string());
+                r.set_str("owner.kind", "user");
+                r.set_str("owner.html_url", &format!("{}/{owner}", self.base));
+                Ok(one(&r, route.status))
+            }
             Op::List => {
                 let st = self.lock();
                 let mut rels: Vec<&Record> = st

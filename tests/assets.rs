@@ -631,7 +631,7 @@ async fn an_upload_to_a_gitlab_release_is_refused_before_its_file_is_read() {
     schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
     assert_eq!(
         v["message"],
-        "the upstream (GitLab) has no `upload` operation for releases: GitLab keeps no files \
+        "the upstream (GitLab) has no `upload` operation: GitLab keeps no files \
          for a release: its assets are links to files stored elsewhere (its package registry, \
          say); store the file there and link it to the release"
     );

@@ -146,6 +146,7 @@ fixture_tests! {
     exists_status_and_in_array_misused => "exists_and_in_array.toml",
     about_routes_and_their_answers => "about_route.toml",
     envelope_templates_and_errors_by_message => "envelope_and_by_message.toml",
+    values_misused => "values.toml",
 }
 
 #[test]

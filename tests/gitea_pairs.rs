@@ -1010,7 +1010,7 @@ async fn refusals(client: Forge, upstream: Forge) {
             assert_eq!(listed, [a]);
         } else {
             let want = match upstream {
-                Forge::GitLab => "the upstream (GitLab) has no `upload` operation for releases",
+                Forge::GitLab => "the upstream (GitLab) has no `upload` operation",
                 _ => "the gateway passes uploads on only to an upstream of the client's dialect",
             };
             p.refused(&r, want);

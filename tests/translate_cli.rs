@@ -560,9 +560,8 @@ fn an_upload_to_gitlab_is_refused() {
     ]);
     assert_eq!(r.lines()[2], "refused: 501 Not Implemented");
     assert!(
-        r.lines()[4].starts_with(
-            r#"{"message":"the upstream (GitLab) has no `upload` operation for releases: "#
-        ),
+        r.lines()[4]
+            .starts_with(r#"{"message":"the upstream (GitLab) has no `upload` operation: "#),
         "{}",
         r.stdout
     );

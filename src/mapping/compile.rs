@@ -59,6 +59,47 @@ impl Compiler<'_, '_> {
         self.d.error(span, msg, hint);
     }
 
+    /// A field's `values`: (this dialect's JSON, canonical JSON) pairs, in
+    /// the file's order. The dialect's words are strings (TOML keys); the
+    /// canonical values are scalars, and the field's type is theirs.
+    fn values(
+        &mut self,
+        v: &S<indexmap::IndexMap<String, toml::Value>>,
+        t: &FieldTable,
+        query: bool,
+    ) -> Option<Box<[(String, String)]>> {
+        let problem = if query {
+            Some("`values` applies to a plain key, not to a JSONPath")
+        } else if t.ty.is_some() {
+            Some("a field with `values` takes no `type`: its JSON values are the strings named")
+        } else if v.get_ref().is_empty() {
+            Some("`values` names no value")
+        } else if v
+            .get_ref()
+            .values()
+            .any(|c| matches!(c, toml::Value::Array(_) | toml::Value::Table(_)))
+        {
+            Some("the canonical values in `values` are strings, numbers or booleans")
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            self.err(v.span(), p, None);
+            return None;
+        }
+        Some(
+            v.get_ref()
+                .iter()
+                .map(|(word, c)| {
+                    (
+                        toml_to_json(&toml::Value::String(word.clone())),
+                        toml_to_json(c),
+                    )
+                })
+                .collect(),
+        )
+    }
+
     fn dialect(&mut self, raw: MappingFile) -> Option<Dialect> {
         let ds = raw.dialect.into_inner();
         let name = ds.name.get_ref().clone();
@@ -470,6 +511,14 @@ impl Compiler<'_, '_> {
                 Some(w) => !*w.get_ref(),
                 None => false,
             };
+            if let (Some(v), None) = (&t.values, &t.field) {
+                self.err(
+                    v.span(),
+                    "`values` applies to `field` entries only",
+                    Some("a template or value is written as it is".into()),
+                );
+                continue;
+            }
             if t.in_array && t.template.is_none() {
                 self.err(
                     spec.span(),
@@ -491,12 +540,24 @@ impl Compiler<'_, '_> {
                     .and_then(|fb| self.field_index(kind, fb));
                 let ty = self.ty(&t.ty);
                 let default = t.default.as_ref().map(|v| toml_to_json(v.get_ref()));
+                let values = match &t.values {
+                    Some(v) => match self.values(v, t, rest.is_some()) {
+                        Some(pairs) => Some(pairs),
+                        None => continue,
+                    },
+                    None => None,
+                };
                 let out = FieldOut {
                     field: idx,
                     fallback,
                     default,
                     ty,
                     nullable: t.nullable,
+                    values: values.as_ref().map(|p| {
+                        p.iter()
+                            .map(|(word, canonical)| (canonical.clone(), word.clone()))
+                            .collect()
+                    }),
                 };
                 let cap = match rest {
                     Some(q) => match lower_select(&q) {
@@ -520,7 +581,10 @@ impl Compiler<'_, '_> {
                             field: idx,
                         },
                     },
-                    None => Capture::Field(idx),
+                    None => match values {
+                        Some(values) => Capture::Values { field: idx, values },
+                        None => Capture::Field(idx),
+                    },
                 };
                 insert_capture(&mut read, &simple, cap);
                 if field_keys[idx].is_none() {
@@ -1516,6 +1580,7 @@ mod tests {
             default: None,
             ty: Ty::Any,
             nullable: false,
+            values: None,
         };
         let el = |open: &str| Element {
             open: open.to_owned(),

@@ -40,6 +40,7 @@ const FIELD: Keys = Table(&[
     ("omit", Leaf),
     ("count", Leaf),
     ("write", Leaf),
+    ("values", Any(&Leaf)),
 ]);
 const REFUSE: Keys = Table(&[
     ("field", Leaf),

@@ -426,6 +426,12 @@ pub enum Capture {
         list: usize,
         shape: ShapeId,
     },
+    /// A field named by words: (this dialect's JSON, canonical JSON) pairs.
+    /// A value none of them names is an error; `null` leaves the field missing.
+    Values {
+        field: usize,
+        values: Box<[(String, String)]>,
+    },
 }
 
 #[derive(Debug)]
@@ -445,6 +451,9 @@ pub struct FieldOut {
     pub ty: Ty,
     /// A typed field that is not nullable treats `null` as missing.
     pub nullable: bool,
+    /// A field named by words (`values`): (canonical JSON, this dialect's
+    /// JSON) pairs; a value none names is written as missing.
+    pub values: Option<Box<[(String, String)]>>,
 }
 
 #[derive(Debug)]

@@ -226,6 +226,10 @@ pub struct FieldTable {
     /// `false`: the field is read from documents but never written.
     #[serde(default)]
     pub write: Option<S<bool>>,
+    /// This dialect's words for the field's canonical values: each of its
+    /// strings (the keys) and the canonical value it stands for.
+    #[serde(default)]
+    pub values: Option<S<IndexMap<String, toml::Value>>>,
 }
 
 impl<'de> Deserialize<'de> for FieldSpec {

@@ -189,6 +189,9 @@ pub fn decode_body<'a>(
             ErrorKind::BadRequest,
             format!("Problems parsing JSON: expected {expected} at {at}"),
         ),
+        ReadError::Value { at, known, .. } => {
+            GwError::client(ErrorKind::Invalid, format!("`{at}` must be one of {known}"))
+        }
     })?;
     // The shape's own checks first, then the fields this route requires.
     let problem = check_types(d, shape, &rec, false).err().or_else(|| {
@@ -266,10 +269,7 @@ pub fn upstream_route<'u>(u: &'u Dialect, op: Op, key: &ReleaseKey) -> Result<&'
         };
         GwError::gateway(
             ErrorKind::Unsupported,
-            format!(
-                "the upstream ({}) has no `{op}` operation for releases{why}",
-                u.title
-            ),
+            format!("the upstream ({}) has no `{op}` operation{why}", u.title),
         )
     })?;
     if first.key == want {
@@ -887,10 +887,14 @@ fn check_upstream(a: &ResponseArgs, shape: ShapeId, rec: &Record) -> Result<(), 
         } else {
             format!("is not {}", ty_name(m.expected))
         };
-        // A release is named by its tag, anything else by its name or id.
+        // A release is named by its tag, anything else by its name or id,
+        // where its kind has them.
         let label = match rec.kind {
             Kind::Release => rec.text("tag"),
-            _ => rec.text("name").or_else(|| rec.text("id")),
+            k => ["name", "id"].iter().find_map(|f| {
+                let i = k.field_index(f)?;
+                rec.vals[i].as_deref().and_then(json_text)
+            }),
         };
         let label = label.unwrap_or(Cow::Borrowed("?"));
         format!("{} `{label}`, whose {of}`{key}` {problem}", rec.kind.name())
@@ -917,6 +921,9 @@ fn read_error_text(e: &ReadError) -> String {
         ReadError::Syntax(e) if e.is_eof() => "truncated JSON".into(),
         ReadError::Syntax(e) => format!("invalid JSON ({e})"),
         ReadError::Shape { expected, at } => format!("JSON without {expected} at {at}"),
+        ReadError::Value { at, value, known } => {
+            format!("`{at}` = {value}, which its mapping does not name (it names {known})")
+        }
     }
 }
 

@@ -4,8 +4,9 @@
 //! skipped (and checked) without building anything, and the values it does
 //! read are kept as borrowed JSON text.
 
-use super::record::{json_text, Record};
+use super::record::Record;
 use super::scan::{Scan, SyntaxError};
+use super::write::same_scalar;
 use crate::mapping::model::{Capture, Dialect, ReadHow, ReadNode, ShapeId, Ty};
 use std::borrow::Cow;
 
@@ -15,6 +16,13 @@ pub enum ReadError {
     Syntax(#[from] SyntaxError),
     #[error("expected {expected} at `{at}`")]
     Shape { expected: &'static str, at: String },
+    /// A member whose value is none of the words its mapping names.
+    #[error("`{at}` is {value}, not one of {known}")]
+    Value {
+        at: String,
+        value: String,
+        known: String,
+    },
 }
 
 fn shape_error(expected: &'static str, at: &str) -> ReadError {
@@ -246,7 +254,7 @@ fn select_items<'a>(
             }
             let get = |k: &str| members.iter().find(|(mk, _)| mk == k).map(|(_, v)| *v);
             let Some(v) = get(key) else { continue };
-            if !same_json_text(v, equals) {
+            if !same_scalar(v, equals) {
                 continue;
             }
             let found = match path.split_first() {
@@ -267,15 +275,6 @@ fn pending(caps: &[Capture], rec: &Record) -> bool {
         .any(|c| matches!(c, Capture::Select { field, .. } if rec.vals[*field].is_none()))
 }
 
-/// Whether two JSON scalars are equal. Equal text is equal; different text
-/// can only be equal through escapes, so only then is anything unescaped.
-fn same_json_text(a: &str, b: &str) -> bool {
-    a == b
-        || ((a.contains('\\') || b.contains('\\'))
-            && a.starts_with('"') == b.starts_with('"')
-            && json_text(a) == json_text(b))
-}
-
 /// Applies a member's captures to its (already checked) JSON text, then reads
 /// the members below it.
 fn apply<'a>(
@@ -288,6 +287,25 @@ fn apply<'a>(
     for cap in &node.captures {
         match cap {
             Capture::Field(i) => rec.vals[*i] = Some(Cow::Borrowed(json)),
+            Capture::Values { field, values } => {
+                if json == "null" {
+                    continue;
+                }
+                match values.iter().find(|(word, _)| same_scalar(word, json)) {
+                    Some((_, canonical)) => rec.vals[*field] = Some(Cow::Owned(canonical.clone())),
+                    None => {
+                        return Err(ReadError::Value {
+                            at: node.key.clone(),
+                            value: json.to_owned(),
+                            known: values
+                                .iter()
+                                .map(|(w, _)| w.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        })
+                    }
+                }
+            }
             Capture::Query { query, field } => {
                 let v: serde_json::Value = serde_json::from_str(json).map_err(SyntaxError::from)?;
                 if let Ok(found) = jsonpath_rust::query::js_path_process(query, &v) {

@@ -426,6 +426,7 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
         ref default,
         ty,
         nullable,
+        ref values,
     } = *f;
     let typed_non_null = ty != Ty::Any && !nullable;
     let present = |i: usize| {
@@ -433,7 +434,10 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
             .as_deref()
             .filter(|v| !(typed_non_null && *v == "null"))
     };
-    let val = present(field).or_else(|| fallback.and_then(present));
+    let mut val = present(field).or_else(|| fallback.and_then(present));
+    if let Some(words) = values {
+        val = val.and_then(|j| word_for(words, j));
+    }
     match val {
         Some(j) => {
             if !write_typed(out, j, ty) {
@@ -453,6 +457,25 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
             }
         },
     }
+}
+
+/// This dialect's word (JSON) for canonical value `j`, from a field's
+/// (canonical, word) pairs: the first that names it.
+#[inline(never)]
+fn word_for<'w>(words: &'w [(String, String)], j: &str) -> Option<&'w str> {
+    words
+        .iter()
+        .find(|(canonical, _)| same_scalar(canonical, j))
+        .map(|(_, word)| word.as_str())
+}
+
+/// Whether two JSON scalars are the same value: equal text, or equal text
+/// once a string's escapes are read.
+pub fn same_scalar(a: &str, b: &str) -> bool {
+    a == b
+        || ((a.contains('\\') || b.contains('\\'))
+            && a.starts_with('"') == b.starts_with('"')
+            && json_text(a) == json_text(b))
 }
 
 /// Writes `j` converted to `ty`; false when it cannot be converted. In line

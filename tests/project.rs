@@ -1,0 +1,524 @@
+//! One project (a repository), as clients read it before they address its releases
+//! (PyGithub's `get_repo`, python-gitlab's `projects.get`, goreleaser's default branch):
+//! the `project` route of each mapping, across dialects, against fake forges. The
+//! upstream answers are built with the members each forge documents for its project
+//! (GitHub's "Get a repository", GitLab's "Get a single project", Gitea's
+//! `Repository`); the seeds hold no project example.
+
+mod support;
+use serde_json::{json, Value};
+use support::fake::{calls, FakeUpstream, Recorded, Reply};
+use support::gateway::{call, mappings_edited, Resp, TestGateway};
+
+/// GitLab's answer for project `diaspora/diaspora-project-site`, with `visibility` and
+/// the namespace's `kind` as given.
+fn gitlab_project(visibility: &str, kind: &str) -> Value {
+    json!({
+        "id": 3,
+        "description": "Lorem ipsum dolor sit amet",
+        "name": "Diaspora Project Site",
+        "name_with_namespace": "Diaspora / Diaspora Project Site",
+        "path": "diaspora-project-site",
+        "path_with_namespace": "diaspora/diaspora-project-site",
+        "created_at": "2013-09-30T13:46:02Z",
+        "default_branch": "develop",
+        "tag_list": [],
+        "topics": [],
+        "ssh_url_to_repo": "git@example.com:diaspora/diaspora-project-site.git",
+        "http_url_to_repo": "http://example.com/diaspora/diaspora-project-site.git",
+        "web_url": "http://example.com/diaspora/diaspora-project-site",
+        "readme_url": "http://example.com/diaspora/diaspora-project-site/blob/main/README.md",
+        "avatar_url": null,
+        "forks_count": 0,
+        "star_count": 0,
+        "last_activity_at": "2013-09-30T13:46:02Z",
+        "namespace": {
+            "id": 3,
+            "name": "Diaspora",
+            "path": "diaspora",
+            "kind": kind,
+            "full_path": "diaspora",
+            "avatar_url": "http://localhost:3000/uploads/group/avatar/3/foo.jpg",
+            "web_url": "http://localhost:3000/groups/diaspora"
+        },
+        "visibility": visibility,
+        "archived": false,
+        "empty_repo": false,
+        "_links": {
+            "self": "http://example.com/api/v4/projects",
+            "releases": "http://example.com/api/v4/projects/3/releases"
+        },
+        "permissions": {
+            "project_access": { "access_level": 10, "notification_level": 3 },
+            "group_access": { "access_level": 50, "notification_level": 3 }
+        }
+    })
+}
+
+/// GitHub's answer for `octocat/Hello-World`, with `private`, `visibility` and the
+/// owner's `type` as given.
+fn github_repository(private: bool, visibility: &str, owner_type: &str) -> Value {
+    json!({
+        "id": 1296269,
+        "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5",
+        "name": "Hello-World",
+        "full_name": "octocat/Hello-World",
+        "owner": {
+            "login": "octocat",
+            "id": 1,
+            "node_id": "MDQ6VXNlcjE=",
+            "avatar_url": "https://github.com/images/error/octocat_happy.gif",
+            "gravatar_id": "",
+            "url": "https://api.github.com/users/octocat",
+            "html_url": "https://github.com/octocat",
+            "type": owner_type,
+            "site_admin": false
+        },
+        "private": private,
+        "html_url": "https://github.com/octocat/Hello-World",
+        "description": "This your first repo!",
+        "fork": false,
+        "url": "https://api.github.com/repos/octocat/Hello-World",
+        "releases_url": "https://api.github.com/repos/octocat/Hello-World/releases{/id}",
+        "clone_url": "https://github.com/octocat/Hello-World.git",
+        "ssh_url": "git@github.com:octocat/Hello-World.git",
+        "default_branch": "master",
+        "visibility": visibility,
+        "archived": false,
+        "disabled": false,
+        "pushed_at": "2011-01-26T19:06:43Z",
+        "created_at": "2011-01-26T19:01:12Z",
+        "updated_at": "2011-01-26T19:14:43Z",
+        "permissions": { "admin": false, "push": false, "pull": true }
+    })
+}
+
+/// The one request the upstream saw, with the client's token in `header` (and no
+/// other credential header).
+fn one_request(fake: &FakeUpstream, header: &str, token: &str) -> Recorded {
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1, "{:?}", calls(&seen));
+    let r = seen.into_iter().next().expect("one request");
+    assert_eq!(r.method, "GET");
+    assert_eq!(r.header_all(header), [token], "{header}");
+    for other in ["private-token", "authorization"] {
+        if other != header {
+            assert_eq!(r.header(other), None, "{other}");
+        }
+    }
+    r
+}
+
+async fn get_with(gw: &TestGateway, path: &str, header: (&str, &str)) -> Resp {
+    call("GET", &format!("{}{path}", gw.url), &[header], "").await
+}
+
+fn assert_members(v: &Value, want: &[(&str, Value)]) {
+    for (pointer, value) in want {
+        assert_eq!(v.pointer(pointer), Some(value), "{pointer} in {v:#}");
+    }
+}
+
+// ------------------------------------------------------------- GitHub client
+
+#[tokio::test]
+async fn github_client_reads_a_gitlab_project_as_a_repository() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fdiaspora-project-site",
+            Reply::json(200, &gitlab_project("internal", "group")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/repos/diaspora/diaspora-project-site",
+        ("Authorization", "token glpat-secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    let api = &gw.url;
+    assert_members(
+        &v,
+        &[
+            ("/id", json!(3)),
+            ("/node_id", json!("R_3")),
+            ("/name", json!("diaspora-project-site")),
+            ("/full_name", json!("diaspora/diaspora-project-site")),
+            ("/owner/login", json!("diaspora")),
+            ("/owner/id", json!(3)),
+            ("/owner/type", json!("Organization")),
+            ("/owner/url", json!(format!("{api}/users/diaspora"))),
+            (
+                "/owner/avatar_url",
+                json!("http://localhost:3000/uploads/group/avatar/3/foo.jpg"),
+            ),
+            // GitLab's "internal" is not public.
+            ("/private", json!(true)),
+            ("/visibility", json!("private")),
+            (
+                "/html_url",
+                json!("http://example.com/diaspora/diaspora-project-site"),
+            ),
+            ("/description", json!("Lorem ipsum dolor sit amet")),
+            (
+                "/url",
+                json!(format!("{api}/repos/diaspora/diaspora-project-site")),
+            ),
+            (
+                "/clone_url",
+                json!("http://example.com/diaspora/diaspora-project-site.git"),
+            ),
+            (
+                "/ssh_url",
+                json!("git@example.com:diaspora/diaspora-project-site.git"),
+            ),
+            ("/default_branch", json!("develop")),
+            ("/archived", json!(false)),
+            ("/created_at", json!("2013-09-30T13:46:02Z")),
+            ("/updated_at", json!("2013-09-30T13:46:02Z")),
+        ],
+    );
+    // GitLab's permissions and counts are not GitHub's: not written.
+    assert_eq!(v.get("permissions"), None);
+    let seen = one_request(&fake, "private-token", "glpat-secret");
+    assert_eq!(
+        seen.path_and_query,
+        "/api/v4/projects/diaspora%2Fdiaspora-project-site"
+    );
+}
+
+#[tokio::test]
+async fn github_client_reads_public_projects_and_user_namespaces() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fdiaspora-project-site",
+            Reply::json(200, &gitlab_project("public", "user")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/repos/diaspora/diaspora-project-site",
+        ("Authorization", "token glpat-secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/private", json!(false)),
+            ("/visibility", json!("public")),
+            ("/owner/type", json!("User")),
+        ],
+    );
+}
+
+/// The client's names are the client's: a project `[projects]` maps to a nested
+/// GitLab path is asked for by that path (one encoded segment), and answered with
+/// the names the client used.
+#[tokio::test]
+async fn github_client_names_stay_its_own_through_projects_config() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/group%2Fsub%2Fsite",
+            Reply::json(200, &gitlab_project("private", "group")),
+        )
+        .start()
+        .await;
+    let config = "[projects]\n\"acme/site\" = \"group/sub/site\"\n";
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), config).await;
+    let r = get_with(
+        &gw,
+        "/repos/acme/site",
+        ("Authorization", "token glpat-secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let api = &gw.url;
+    assert_members(
+        &r.json(),
+        &[
+            ("/name", json!("site")),
+            ("/full_name", json!("acme/site")),
+            ("/owner/login", json!("acme")),
+            ("/url", json!(format!("{api}/repos/acme/site"))),
+            ("/private", json!(true)),
+        ],
+    );
+    let seen = one_request(&fake, "private-token", "glpat-secret");
+    assert_eq!(seen.path_and_query, "/api/v4/projects/group%2Fsub%2Fsite");
+}
+
+#[tokio::test]
+async fn a_visibility_the_mapping_does_not_name_is_a_bad_upstream_answer() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fsite",
+            Reply::json(200, &gitlab_project("secret", "group")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
+    let r = get_with(&gw, "/repos/diaspora/site", ("Authorization", "token t")).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(
+        r.json()["message"],
+        "the upstream (GitLab) answered project with `visibility` = \"secret\", which its \
+         mapping does not name (it names \"public\", \"private\", \"internal\")"
+    );
+}
+
+#[tokio::test]
+async fn a_project_without_its_id_is_a_bad_upstream_answer() {
+    let mut p = gitlab_project("public", "user");
+    p.as_object_mut().map(|o| o.remove("id"));
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fsite",
+            Reply::json(200, &p),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
+    let r = get_with(&gw, "/repos/diaspora/site", ("Authorization", "token t")).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(
+        r.json()["message"],
+        "the upstream (GitLab) answered project with project `?`, whose `id` is missing"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_project_is_the_clients_404() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fnone",
+            Reply::json(404, &json!({"message": "404 Project Not Found"})),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
+    let r = get_with(&gw, "/repos/diaspora/none", ("Authorization", "token t")).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["message"], "Not Found");
+}
+
+/// Forges without a project to describe refuse, in the client's dialect, and are
+/// asked nothing.
+#[tokio::test]
+async fn forges_without_a_project_refuse_before_asking() {
+    for (upstream, why) in [
+        ("sentry", "a Sentry project tracks an application's errors"),
+        (
+            "dolthub",
+            "DoltHub's API documents no read of a database's description",
+        ),
+    ] {
+        let fake = FakeUpstream::builder().start().await;
+        let gw = TestGateway::start_pair("github,gitlab", upstream, &fake.url(), "").await;
+        let r = get_with(&gw, "/repos/acme/site", ("Authorization", "token t")).await;
+        assert_eq!(r.status, 501, "{upstream}: {}", r.text());
+        let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            msg.contains("has no `project` operation") && msg.contains(why),
+            "{upstream}: {msg}"
+        );
+        let r = get_with(&gw, "/api/v4/projects/acme%2Fsite", ("PRIVATE-TOKEN", "t")).await;
+        assert_eq!(r.status, 501, "{upstream}: {}", r.text());
+        assert!(r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(why)));
+        assert_eq!(fake.request_count(), 0, "{upstream}");
+    }
+}
+
+// ------------------------------------------------------------- GitLab client
+
+#[tokio::test]
+async fn gitlab_client_reads_a_github_repository_as_a_project() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World",
+            Reply::json(200, &github_repository(true, "internal", "Organization")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/api/v4/projects/octocat%2FHello-World",
+        ("PRIVATE-TOKEN", "ghp_secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_members(
+        &v,
+        &[
+            ("/id", json!(1296269)),
+            ("/name", json!("Hello-World")),
+            ("/path", json!("Hello-World")),
+            ("/path_with_namespace", json!("octocat/Hello-World")),
+            ("/description", json!("This your first repo!")),
+            ("/default_branch", json!("master")),
+            ("/web_url", json!("https://github.com/octocat/Hello-World")),
+            (
+                "/http_url_to_repo",
+                json!("https://github.com/octocat/Hello-World.git"),
+            ),
+            (
+                "/ssh_url_to_repo",
+                json!("git@github.com:octocat/Hello-World.git"),
+            ),
+            // The first of GitLab's words for a project that is not public.
+            ("/visibility", json!("private")),
+            ("/archived", json!(false)),
+            ("/created_at", json!("2011-01-26T19:01:12Z")),
+            ("/last_activity_at", json!("2011-01-26T19:14:43Z")),
+            ("/namespace/id", json!(1)),
+            ("/namespace/full_path", json!("octocat")),
+            ("/namespace/kind", json!("group")),
+            ("/namespace/web_url", json!("https://github.com/octocat")),
+            (
+                "/_links/self",
+                json!(format!("{}/api/v4/projects/octocat%2FHello-World", gw.url)),
+            ),
+        ],
+    );
+    let seen = one_request(&fake, "authorization", "Bearer ghp_secret");
+    assert_eq!(seen.path_and_query, "/repos/octocat/Hello-World");
+}
+
+#[tokio::test]
+async fn gitlab_client_reads_a_public_user_repository() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World",
+            Reply::json(200, &github_repository(false, "public", "User")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/api/v4/projects/octocat%2FHello-World",
+        ("PRIVATE-TOKEN", "ghp_secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/visibility", json!("public")),
+            ("/namespace/kind", json!("user")),
+        ],
+    );
+}
+
+// ------------------------------------------------------------- Gitea, and one dialect
+
+#[tokio::test]
+async fn gitea_client_reads_a_gitlab_project_as_a_repository() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fdiaspora-project-site",
+            Reply::json(200, &gitlab_project("private", "group")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitea", "gitlab", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/api/v1/repos/diaspora/diaspora-project-site",
+        ("Authorization", "token t"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/id", json!(3)),
+            ("/name", json!("diaspora-project-site")),
+            ("/full_name", json!("diaspora/diaspora-project-site")),
+            ("/owner/login", json!("diaspora")),
+            ("/owner/id", json!(3)),
+            ("/private", json!(true)),
+            ("/internal", json!(false)),
+            ("/default_branch", json!("develop")),
+            (
+                "/url",
+                json!(format!(
+                    "{}/api/v1/repos/diaspora/diaspora-project-site",
+                    gw.url
+                )),
+            ),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn one_dialect_passes_the_project_through() {
+    let body = github_repository(false, "public", "User");
+    let fake = FakeUpstream::builder()
+        .route("GET", "/repos/octocat/Hello-World", Reply::json(200, &body))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "github", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/repos/octocat/Hello-World",
+        ("Authorization", "token ghp_secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // GitHub's own members, permissions included, as GitHub gave them.
+    assert_eq!(r.json()["permissions"], body["permissions"]);
+    assert_eq!(r.json()["default_branch"], "master");
+    one_request(&fake, "authorization", "token ghp_secret");
+}
+
+/// A mapping may name a field's values in words of its own (`values`): written from
+/// the canonical value, the first word that names it; a value no word names is
+/// written as missing (the field's default).
+#[tokio::test]
+async fn words_are_written_from_canonical_values() {
+    let dir = mappings_edited("project-words", |file, text| {
+        if file == "github.toml" {
+            *text = text.replace(
+                "visibility = { field = \"private\", values = { public = false, private = true, internal = true } }",
+                "visibility = { field = \"private\", values = { internal = true, public = false }, default = \"unknown\" }\nsecrecy = { field = \"archived\", values = { kept = true } , default = \"none\" }",
+            );
+        }
+    });
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fsite",
+            Reply::json(200, &gitlab_project("private", "group")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair_in(dir.path(), "github", "gitlab", &fake.url(), "").await;
+    let r = get_with(&gw, "/repos/diaspora/site", ("Authorization", "token t")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/visibility", json!("internal")),
+            ("/secrecy", json!("none")),
+        ],
+    );
+}
