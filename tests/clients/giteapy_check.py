@@ -39,6 +39,11 @@ cfg.api_key_prefix["Authorization"] = "token"
 api = giteapy.RepositoryApi(giteapy.ApiClient(cfg))
 O, R = "demo", "hello"
 
+# The repository, as tea and Gitea's SDKs read it before its releases.
+repo = api.repo_get(O, R)
+check("repo_get: names", (repo.full_name, repo.name, repo.owner.login), (f"{O}/{R}", R, O))
+check("repo_get: default branch, private", (repo.default_branch, repo.private), ("main", False))
+
 # GET /version, which Gitea's SDKs ask first: the gateway answers with the API
 # level of its Gitea mapping.
 check("the server version", giteapy.MiscellaneousApi(giteapy.ApiClient(cfg)).get_version().version, "1.22.0")

@@ -32,6 +32,14 @@ limits = g.get_rate_limit()
 check("rate limit: core remaining", (limits.resources.core.remaining, limits.resources.core.limit), (5000, 5000))
 check("rate limit: rate remaining", limits.rate.remaining, 5000)
 
+# PyGithub's default: get_repo reads the repository, and its releases are then
+# asked at the repository's `url` (the gateway's).
+eager = Github(base_url=BASE, auth=Auth.Token("glpat-demo"), retry=None).get_repo("demo/hello")
+check("get_repo: names", (eager.full_name, eager.name, eager.owner.login), ("demo/hello", "hello", "demo"))
+check("get_repo: default branch, visibility", (eager.default_branch, eager.private, eager.visibility), ("main", False, "public"))
+check("get_repo: url", eager.url, f"{BASE}/repos/demo/hello")
+check("get_repo: its releases", [r.tag_name for r in eager.get_releases()], [t for t, *_ in SEED])
+
 releases = list(repo.get_releases())
 check("the release list, one per page", seen(releases), SEED)
 check("the list's totalCount (from the last page's Link)", repo.get_releases().totalCount, 3)

@@ -34,6 +34,13 @@ project = gl.projects.get("demo/hello", lazy=True)  # sent as demo%2Fhello
 # the same words either way.
 check("gl.version()", gl.version(), ("15.11.0", "forgebridge"))
 
+# python-gitlab's default: projects.get reads the project (goreleaser reads its
+# default branch so).
+full = gl.projects.get("demo/hello")
+check("projects.get: paths", (full.path_with_namespace, full.path, full.namespace["full_path"]), ("demo/hello", "hello", "demo"))
+check("projects.get: default branch, visibility", (full.default_branch, full.visibility), ("main", "public"))
+check("projects.get: an integer id", isinstance(full.id, int), True)
+
 # per_page=1: python-gitlab walks the list through the paging headers.
 pages = project.releases.list(iterator=True, per_page=1)
 releases = list(pages)
