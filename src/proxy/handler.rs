@@ -17,8 +17,10 @@ use crate::translate::{
     self, ClientResponse, FoundAsset, Matched, OutboundArgs, Params, ReleaseKey, ResponseArgs, Seen,
 };
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Limited};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -156,7 +158,30 @@ impl Gateway {
         let uri = req.uri().clone();
         let path = uri.path();
         let mut log = LogLine::default();
-        let mut resp = match self.serve(req, &rid, &mut log).await {
+        // A bug that panics is the client's 500, in its dialect, not a
+        // dropped connection; the log names it.
+        let served = match AssertUnwindSafe(self.serve(req, &rid, &mut log))
+            .catch_unwind()
+            .await
+        {
+            Ok(r) => r,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(request_id = ?rid, panic = %what, "request panicked");
+                let err = GwError::gateway(
+                    ErrorKind::Internal,
+                    "the gateway failed on this request (a bug); its log names the request id",
+                );
+                // In the dialect of the route that matched, if one did.
+                let client = self.clients.iter().position(|d| d.name == log.client);
+                Err((err, client.unwrap_or(0)))
+            }
+        };
+        let mut resp = match served {
             Ok(r) => r,
             Err((err, client)) => {
                 log.error = Some(err.to_string());
