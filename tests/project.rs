@@ -492,7 +492,7 @@ async fn one_dialect_passes_the_project_through() {
 
 /// A mapping may name a field's values in words of its own (`values`): written from
 /// the canonical value, the first word that names it; a value no word names is
-/// written as missing (the field's default).
+/// written as the field's default.
 #[tokio::test]
 async fn words_are_written_from_canonical_values() {
     let dir = mappings_edited("project-words", |file, text| {

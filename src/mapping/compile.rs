@@ -538,7 +538,7 @@ impl Compiler<'_, '_> {
                     .fallback
                     .as_ref()
                     .and_then(|fb| self.field_index(kind, fb));
-                let ty = self.ty(&t.ty);
+                let declared = self.ty(&t.ty);
                 let default = t.default.as_ref().map(|v| toml_to_json(v.get_ref()));
                 let values = match &t.values {
                     Some(v) => match self.values(v, t, rest.is_some()) {
@@ -546,6 +546,11 @@ impl Compiler<'_, '_> {
                         None => continue,
                     },
                     None => None,
+                };
+                let ty = if values.is_some() {
+                    Ty::Words
+                } else {
+                    declared
                 };
                 let out = FieldOut {
                     field: idx,
@@ -590,10 +595,10 @@ impl Compiler<'_, '_> {
                 if field_keys[idx].is_none() {
                     field_keys[idx] = Some(simple.join("."));
                 }
-                if ty != Ty::Any || t.required {
+                if declared != Ty::Any || t.required {
                     checks.push(FieldCheck {
                         field: idx,
-                        ty,
+                        ty: declared,
                         nullable: t.nullable,
                         required: t.required,
                     });

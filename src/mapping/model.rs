@@ -241,6 +241,9 @@ pub enum Ty {
     String,
     Int,
     Bool,
+    /// A field named by words (`values`): written through `FieldOut::values`,
+    /// off the path of the typed fields.
+    Words,
 }
 
 #[derive(Debug)]
@@ -452,7 +455,7 @@ pub struct FieldOut {
     /// A typed field that is not nullable treats `null` as missing.
     pub nullable: bool,
     /// A field named by words (`values`): (canonical JSON, this dialect's
-    /// JSON) pairs; a value none names is written as missing.
+    /// JSON) pairs; a value none names is written as the default.
     pub values: Option<Box<[(String, String)]>>,
 }
 

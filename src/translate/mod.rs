@@ -231,7 +231,7 @@ fn ty_name(t: Ty) -> &'static str {
         Ty::String => "a string",
         Ty::Int => "an integer",
         Ty::Bool => "a boolean",
-        Ty::Any => "a value",
+        Ty::Any | Ty::Words => "a value",
     }
 }
 

@@ -434,13 +434,13 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
             .as_deref()
             .filter(|v| !(typed_non_null && *v == "null"))
     };
-    let mut val = present(field).or_else(|| fallback.and_then(present));
-    if let Some(words) = values {
-        val = val.and_then(|j| word_for(words, j));
-    }
+    let val = present(field).or_else(|| fallback.and_then(present));
     match val {
         Some(j) => {
-            if !write_typed(out, j, ty) {
+            // A field named by words is never of a type `write_typed` writes.
+            let written =
+                write_typed(out, j, ty) || (ty == Ty::Words && write_word(out, j, values));
+            if !written {
                 out.extend_from_slice(default.as_deref().unwrap_or("null").as_bytes());
             }
             true
@@ -459,14 +459,21 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
     }
 }
 
-/// This dialect's word (JSON) for canonical value `j`, from a field's
-/// (canonical, word) pairs: the first that names it.
+/// Writes this dialect's word for canonical value `j`, the first of a field's
+/// (canonical, word) pairs that names it; false (nothing written) when none does.
 #[inline(never)]
-fn word_for<'w>(words: &'w [(String, String)], j: &str) -> Option<&'w str> {
-    words
+fn write_word(out: &mut Vec<u8>, j: &str, words: &Option<Box<[(String, String)]>>) -> bool {
+    let word = words
         .iter()
-        .find(|(canonical, _)| same_scalar(canonical, j))
-        .map(|(_, word)| word.as_str())
+        .flat_map(|w| w.iter())
+        .find(|(canonical, _)| same_scalar(canonical, j));
+    match word {
+        Some((_, w)) => {
+            out.extend_from_slice(w.as_bytes());
+            true
+        }
+        None => false,
+    }
 }
 
 /// Whether two JSON scalars are the same value: equal text, or equal text
