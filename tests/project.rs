@@ -113,6 +113,25 @@ async fn get_with(gw: &TestGateway, path: &str, header: (&str, &str)) -> Resp {
     call("GET", &format!("{}{path}", gw.url), &[header], "").await
 }
 
+/// A fake `upstream` answering GET `upstream_path` with `answer`, a gateway
+/// between it and `client` (with `config`), and the client's GET of `path` with
+/// its credential `header`.
+async fn ask(
+    (client, upstream, config): (&str, &str, &str),
+    upstream_path: &str,
+    answer: &Value,
+    path: &str,
+    header: (&str, &str),
+) -> (FakeUpstream, TestGateway, Resp) {
+    let fake = FakeUpstream::builder()
+        .route("GET", upstream_path, Reply::json(200, answer))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair(client, upstream, &fake.url(), config).await;
+    let r = get_with(&gw, path, header).await;
+    (fake, gw, r)
+}
+
 fn assert_members(v: &Value, want: &[(&str, Value)]) {
     for (pointer, value) in want {
         assert_eq!(v.pointer(pointer), Some(value), "{pointer} in {v:#}");
@@ -123,17 +142,10 @@ fn assert_members(v: &Value, want: &[(&str, Value)]) {
 
 #[tokio::test]
 async fn github_client_reads_a_gitlab_project_as_a_repository() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/diaspora%2Fdiaspora-project-site",
-            Reply::json(200, &gitlab_project("internal", "group")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
-    let r = get_with(
-        &gw,
+    let (fake, gw, r) = ask(
+        ("github", "gitlab", ""),
+        "/api/v4/projects/diaspora%2Fdiaspora-project-site",
+        &gitlab_project("internal", "group"),
         "/repos/diaspora/diaspora-project-site",
         ("Authorization", "token glpat-secret"),
     )
@@ -193,17 +205,10 @@ async fn github_client_reads_a_gitlab_project_as_a_repository() {
 
 #[tokio::test]
 async fn github_client_reads_public_projects_and_user_namespaces() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/diaspora%2Fdiaspora-project-site",
-            Reply::json(200, &gitlab_project("public", "user")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
-    let r = get_with(
-        &gw,
+    let (_fake, _gw, r) = ask(
+        ("github", "gitlab", ""),
+        "/api/v4/projects/diaspora%2Fdiaspora-project-site",
+        &gitlab_project("public", "user"),
         "/repos/diaspora/diaspora-project-site",
         ("Authorization", "token glpat-secret"),
     )
@@ -224,18 +229,11 @@ async fn github_client_reads_public_projects_and_user_namespaces() {
 /// the names the client used.
 #[tokio::test]
 async fn github_client_names_stay_its_own_through_projects_config() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/group%2Fsub%2Fsite",
-            Reply::json(200, &gitlab_project("private", "group")),
-        )
-        .start()
-        .await;
     let config = "[projects]\n\"acme/site\" = \"group/sub/site\"\n";
-    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), config).await;
-    let r = get_with(
-        &gw,
+    let (fake, gw, r) = ask(
+        ("github", "gitlab", config),
+        "/api/v4/projects/group%2Fsub%2Fsite",
+        &gitlab_project("private", "group"),
         "/repos/acme/site",
         ("Authorization", "token glpat-secret"),
     )
@@ -258,16 +256,14 @@ async fn github_client_names_stay_its_own_through_projects_config() {
 
 #[tokio::test]
 async fn a_visibility_the_mapping_does_not_name_is_a_bad_upstream_answer() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/diaspora%2Fsite",
-            Reply::json(200, &gitlab_project("secret", "group")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
-    let r = get_with(&gw, "/repos/diaspora/site", ("Authorization", "token t")).await;
+    let (_fake, _gw, r) = ask(
+        ("github", "gitlab", ""),
+        "/api/v4/projects/diaspora%2Fsite",
+        &gitlab_project("secret", "group"),
+        "/repos/diaspora/site",
+        ("Authorization", "token t"),
+    )
+    .await;
     assert_eq!(r.status, 502, "{}", r.text());
     assert_eq!(
         r.json()["message"],
@@ -280,16 +276,14 @@ async fn a_visibility_the_mapping_does_not_name_is_a_bad_upstream_answer() {
 async fn a_project_without_its_id_is_a_bad_upstream_answer() {
     let mut p = gitlab_project("public", "user");
     p.as_object_mut().map(|o| o.remove("id"));
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/diaspora%2Fsite",
-            Reply::json(200, &p),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
-    let r = get_with(&gw, "/repos/diaspora/site", ("Authorization", "token t")).await;
+    let (_fake, _gw, r) = ask(
+        ("github", "gitlab", ""),
+        "/api/v4/projects/diaspora%2Fsite",
+        &p,
+        "/repos/diaspora/site",
+        ("Authorization", "token t"),
+    )
+    .await;
     assert_eq!(r.status, 502, "{}", r.text());
     assert_eq!(
         r.json()["message"],
@@ -346,17 +340,10 @@ async fn forges_without_a_project_refuse_before_asking() {
 
 #[tokio::test]
 async fn gitlab_client_reads_a_github_repository_as_a_project() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/repos/octocat/Hello-World",
-            Reply::json(200, &github_repository(true, "internal", "Organization")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
-    let r = get_with(
-        &gw,
+    let (fake, gw, r) = ask(
+        ("gitlab", "github", ""),
+        "/repos/octocat/Hello-World",
+        &github_repository(true, "internal", "Organization"),
         "/api/v4/projects/octocat%2FHello-World",
         ("PRIVATE-TOKEN", "ghp_secret"),
     )
@@ -402,17 +389,10 @@ async fn gitlab_client_reads_a_github_repository_as_a_project() {
 
 #[tokio::test]
 async fn gitlab_client_reads_a_public_user_repository() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/repos/octocat/Hello-World",
-            Reply::json(200, &github_repository(false, "public", "User")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
-    let r = get_with(
-        &gw,
+    let (_fake, _gw, r) = ask(
+        ("gitlab", "github", ""),
+        "/repos/octocat/Hello-World",
+        &github_repository(false, "public", "User"),
         "/api/v4/projects/octocat%2FHello-World",
         ("PRIVATE-TOKEN", "ghp_secret"),
     )
@@ -431,17 +411,10 @@ async fn gitlab_client_reads_a_public_user_repository() {
 
 #[tokio::test]
 async fn gitea_client_reads_a_gitlab_project_as_a_repository() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/api/v4/projects/diaspora%2Fdiaspora-project-site",
-            Reply::json(200, &gitlab_project("private", "group")),
-        )
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("gitea", "gitlab", &fake.url(), "").await;
-    let r = get_with(
-        &gw,
+    let (_fake, gw, r) = ask(
+        ("gitea", "gitlab", ""),
+        "/api/v4/projects/diaspora%2Fdiaspora-project-site",
+        &gitlab_project("private", "group"),
         "/api/v1/repos/diaspora/diaspora-project-site",
         ("Authorization", "token t"),
     )
