@@ -4,9 +4,8 @@
 //! skipped (and checked) without building anything, and the values it does
 //! read are kept as borrowed JSON text.
 
-use super::record::Record;
+use super::record::{same_scalar, Record};
 use super::scan::{Scan, SyntaxError};
-use super::write::same_scalar;
 use crate::mapping::model::{Capture, Dialect, ReadHow, ReadNode, ShapeId, Ty};
 use std::borrow::Cow;
 

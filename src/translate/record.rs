@@ -97,6 +97,16 @@ pub fn json_text(json: &str) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Whether two JSON scalars are the same value. Equal text is equal;
+/// different text can only be equal through escapes, so only then is
+/// anything unescaped.
+pub fn same_scalar(a: &str, b: &str) -> bool {
+    a == b
+        || ((a.contains('\\') || b.contains('\\'))
+            && a.starts_with('"') == b.starts_with('"')
+            && json_text(a) == json_text(b))
+}
+
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     push_json_string(&mut out, s);

@@ -1,7 +1,7 @@
 //! Canonical records → JSON, written straight into one buffer from a shape's
 //! compiled member tree. Values that arrived as JSON text are copied verbatim.
 
-use super::record::{escape_into, json_text, Record};
+use super::record::{escape_into, json_text, same_scalar, Record};
 use super::url::{is_plain_segment, is_plain_segment_bytes, push_segment, segment_pieces};
 use crate::canonical::Kind;
 use crate::mapping::model::{
@@ -474,15 +474,6 @@ fn write_word(out: &mut Vec<u8>, j: &str, words: &Option<Box<[(String, String)]>
         }
         None => false,
     }
-}
-
-/// Whether two JSON scalars are the same value: equal text, or equal text
-/// once a string's escapes are read.
-pub fn same_scalar(a: &str, b: &str) -> bool {
-    a == b
-        || ((a.contains('\\') || b.contains('\\'))
-            && a.starts_with('"') == b.starts_with('"')
-            && json_text(a) == json_text(b))
 }
 
 /// Writes `j` converted to `ty`; false when it cannot be converted. In line
