@@ -558,11 +558,7 @@ impl Compiler<'_, '_> {
                     default,
                     ty,
                     nullable: t.nullable,
-                    values: values.as_ref().map(|p| {
-                        p.iter()
-                            .map(|(word, canonical)| (canonical.clone(), word.clone()))
-                            .collect()
-                    }),
+                    values: values.clone(),
                 };
                 let cap = match rest {
                     Some(q) => match lower_select(&q) {

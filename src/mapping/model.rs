@@ -454,8 +454,9 @@ pub struct FieldOut {
     pub ty: Ty,
     /// A typed field that is not nullable treats `null` as missing.
     pub nullable: bool,
-    /// A field named by words (`values`): (canonical JSON, this dialect's
-    /// JSON) pairs; a value none names is written as the default.
+    /// A field named by words (`values`): (this dialect's JSON, canonical
+    /// JSON) pairs, as `Capture::Values` reads them; a value none names is
+    /// written as the default.
     pub values: Option<Box<[(String, String)]>>,
 }
 

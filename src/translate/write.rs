@@ -460,15 +460,15 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
 }
 
 /// Writes this dialect's word for canonical value `j`, the first of a field's
-/// (canonical, word) pairs that names it; false (nothing written) when none does.
+/// (word, canonical) pairs that names it; false (nothing written) when none does.
 #[inline(never)]
 fn write_word(out: &mut Vec<u8>, j: &str, words: &Option<Box<[(String, String)]>>) -> bool {
     let word = words
         .iter()
         .flat_map(|w| w.iter())
-        .find(|(canonical, _)| same_scalar(canonical, j));
+        .find(|(_, canonical)| same_scalar(canonical, j));
     match word {
-        Some((_, w)) => {
+        Some((w, _)) => {
             out.extend_from_slice(w.as_bytes());
             true
         }
