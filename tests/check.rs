@@ -147,6 +147,7 @@ fixture_tests! {
     about_routes_and_their_answers => "about_route.toml",
     envelope_templates_and_errors_by_message => "envelope_and_by_message.toml",
     values_misused => "values.toml",
+    graphql_endpoint_misdeclared => "graphql.toml",
 }
 
 #[test]

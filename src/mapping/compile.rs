@@ -212,10 +212,7 @@ impl Compiler<'_, '_> {
         let errors = self.errors(&raw.errors, &names);
         let mut unsupported = Vec::new();
         for (op, why) in &raw.unsupported {
-            let Some(o) = Op::parse(op.get_ref()) else {
-                let hint = did_you_mean(op.get_ref(), Op::ALL.iter().map(|o| o.name()))
-                    .unwrap_or_else(|| one_of(Op::ALL.iter().map(|o| o.name())));
-                self.err(op.span(), "unknown operation", Some(hint));
+            let Some(o) = self.op_name(op) else {
                 continue;
             };
             if routes.iter().any(|r| r.op == o) {
@@ -227,6 +224,11 @@ impl Compiler<'_, '_> {
             }
             unsupported.push((o, why.get_ref().clone()));
         }
+
+        let graphql = raw
+            .graphql
+            .as_ref()
+            .and_then(|g| self.graphql(g, &routes, paging.as_ref()));
 
         let shapes: Vec<Shape> = shapes.into_iter().flatten().collect();
         if shapes.len() != raw.shapes.len() {
@@ -248,7 +250,224 @@ impl Compiler<'_, '_> {
             shapes,
             errors: errors?,
             unsupported,
+            graphql,
         })
+    }
+
+    /// `[graphql]`: every name a GraphQL name, every field bound to one of
+    /// this dialect's routes that its arguments (and the project's) address.
+    fn graphql(
+        &mut self,
+        g: &S<raw::GraphqlSection>,
+        routes: &[Route],
+        paging: Option<&Paging>,
+    ) -> Option<Graphql> {
+        let g = g.get_ref();
+        let before = self.d.out.len();
+        let mut paths = Vec::new();
+        for p in &g.paths {
+            if !p.get_ref().starts_with('/') {
+                self.err(p.span(), "a GraphQL path starts with '/'", None);
+            }
+            paths.push(p.get_ref().clone());
+        }
+        if paths.is_empty() {
+            self.err(
+                g.project.span(),
+                "`paths` names no path to serve GraphQL at",
+                None,
+            );
+        }
+        let proj = g.project.get_ref();
+        self.gql_name(&proj.field);
+        self.gql_name(&proj.ty);
+        let pargs = self.gql_args(&proj.args);
+        let pvars: Vec<PathVar> = pargs.iter().map(|(_, v)| *v).collect();
+        let names_project = pvars.contains(&PathVar::Project)
+            || (pvars.contains(&PathVar::Owner) && pvars.contains(&PathVar::Repo));
+        if !names_project || pvars.iter().any(|v| !is_project_var(*v)) {
+            self.err(
+                g.project.span(),
+                "the project's arguments name it: `project`, or `owner` and `repo`",
+                None,
+            );
+        }
+        let types: Vec<&str> = g.types.keys().map(|k| k.get_ref().as_str()).collect();
+        let route_for = |op: Op, vars: &[PathVar]| {
+            routes.iter().position(|r| {
+                r.op == op
+                    && r.method == Method::GET
+                    && !r.found_in_list
+                    && r.path.parts.iter().all(|p| match p {
+                        PathPart::Lit(_) => true,
+                        PathPart::Var(v) | PathPart::CatchAll(v) => {
+                            is_project_var(*v) || vars.contains(v)
+                        }
+                    })
+                    && vars.iter().all(|v| r.path.names(*v))
+            })
+        };
+        let mut fields = Vec::new();
+        for (name, f) in &g.fields {
+            self.gql_name(name);
+            let fr = f.get_ref();
+            let args = self.gql_args(&fr.args);
+            if args.iter().any(|(_, v)| is_project_var(*v)) {
+                self.err(
+                    f.span(),
+                    "the project is named by its own field's arguments",
+                    None,
+                );
+            }
+            let vars: Vec<PathVar> = args.iter().map(|(_, v)| *v).collect();
+            let Some(op) = self.op_name(&fr.op) else {
+                continue;
+            };
+            let Some(route) = route_for(op, &vars) else {
+                self.err(
+                    fr.op.span(),
+                    "no GET route of this operation is addressed by the project and these arguments",
+                    None,
+                );
+                continue;
+            };
+            let record = types.iter().position(|t| *t == fr.ty.get_ref());
+            if record.is_none() {
+                self.err(
+                    fr.ty.span(),
+                    "no such type in [graphql.types]",
+                    did_you_mean(fr.ty.get_ref(), types.iter().copied())
+                        .or_else(|| Some(one_of(types.iter().copied()))),
+                );
+            }
+            if let Some(c) = &fr.connection {
+                self.gql_name(c);
+                if !paging.is_some_and(|p| {
+                    p.style == PagingStyle::Page
+                        && p.page_param.is_some()
+                        && p.per_page_param.is_some()
+                }) {
+                    self.err(
+                        c.span(),
+                        "a connection reads its pages by number: this dialect's [paging] needs style \"page\", page_param and per_page_param",
+                        None,
+                    );
+                }
+                if !op.lists() {
+                    self.err(c.span(), "a connection reads a list operation", None);
+                }
+            }
+            let mut only = Vec::new();
+            for (arg, lit) in &fr.only {
+                self.gql_name(arg);
+                match crate::translate::graphql::parse_value(lit.get_ref()) {
+                    Ok(v) => only.push((arg.get_ref().clone(), v)),
+                    Err(e) => self.err(lit.span(), format!("not a GraphQL value: {e}"), None),
+                }
+            }
+            fields.push(GqlField {
+                name: name.get_ref().clone(),
+                route,
+                args,
+                connection: fr.connection.as_ref().map(|c| c.get_ref().clone()),
+                record: record.unwrap_or(0),
+                only,
+            });
+        }
+        let mut out_types = Vec::new();
+        for (tname, members) in &g.types {
+            self.gql_name(tname);
+            let mut fields = Vec::new();
+            for (fname, spec) in members.get_ref() {
+                self.gql_name(fname);
+                let out = match spec.get_ref() {
+                    raw::StrOr::Str(m) => {
+                        let m = S::new(spec.span(), m.clone());
+                        self.simple_path(&m).map(GqlOut::Member)
+                    }
+                    raw::StrOr::Table(t) => {
+                        let member = self.simple_path(&t.member);
+                        let route = self.op_name(&t.same_as).and_then(|op| {
+                            let r = route_for(op, &[]);
+                            if r.is_none() {
+                                self.err(
+                                    t.same_as.span(),
+                                    "no GET route of this operation is addressed by the project alone",
+                                    None,
+                                );
+                            }
+                            r
+                        });
+                        member
+                            .zip(route)
+                            .map(|(member, route)| GqlOut::SameAs { member, route })
+                    }
+                };
+                if let Some(out) = out {
+                    fields.push((fname.get_ref().clone(), out));
+                }
+            }
+            out_types.push(GqlType {
+                name: tname.get_ref().clone(),
+                fields,
+            });
+        }
+        (self.d.out.len() == before).then(|| Graphql {
+            paths,
+            project: (
+                proj.field.get_ref().clone(),
+                proj.ty.get_ref().clone(),
+                pargs,
+            ),
+            fields,
+            types: out_types,
+        })
+    }
+
+    /// A GraphQL name: `[_A-Za-z][_0-9A-Za-z]*`, not one of the reserved `__…`.
+    fn gql_name(&mut self, n: &S<String>) {
+        let s = n.get_ref();
+        let ok = s.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
+            && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+            && !s.starts_with("__");
+        if !ok {
+            self.err(
+                n.span(),
+                "not a GraphQL name",
+                Some("letters, digits and '_', not first a digit, not first \"__\"".into()),
+            );
+        }
+    }
+
+    /// GraphQL arguments, each bound to a path variable.
+    fn gql_args(
+        &mut self,
+        args: &indexmap::IndexMap<S<String>, S<String>>,
+    ) -> Vec<(String, PathVar)> {
+        let mut out = Vec::new();
+        for (a, v) in args {
+            self.gql_name(a);
+            match PathVar::parse(v.get_ref()) {
+                Some(pv) => out.push((a.get_ref().clone(), pv)),
+                None => self.err(
+                    v.span(),
+                    "unknown path variable",
+                    did_you_mean(v.get_ref(), PathVar::NAMES)
+                        .or_else(|| Some(one_of(PathVar::NAMES))),
+                ),
+            }
+        }
+        out
+    }
+
+    fn op_name(&mut self, op: &S<String>) -> Option<Op> {
+        let o = Op::parse(op.get_ref());
+        if o.is_none() {
+            let hint = did_you_mean(op.get_ref(), Op::ALL.iter().map(|o| o.name()))
+                .unwrap_or_else(|| one_of(Op::ALL.iter().map(|o| o.name())));
+            self.err(op.span(), "unknown operation", Some(hint));
+        }
+        o
     }
 
     fn header_name(&mut self, h: &S<String>) -> Option<HeaderName> {
@@ -465,7 +684,7 @@ impl Compiler<'_, '_> {
             };
             let table;
             let t: &FieldTable = match spec.get_ref() {
-                FieldSpec::Field(f) => {
+                FieldSpec::Str(f) => {
                     table = FieldTable {
                         field: Some(S::new(spec.span(), f.clone())),
                         ..FieldTable::default()
@@ -890,12 +1109,7 @@ impl Compiler<'_, '_> {
         names: &HashMap<String, (ShapeId, Kind)>,
     ) -> Option<Route> {
         let rs = r.get_ref();
-        let op = Op::parse(rs.op.get_ref());
-        if op.is_none() {
-            let hint = did_you_mean(rs.op.get_ref(), Op::ALL.iter().map(|o| o.name()))
-                .unwrap_or_else(|| one_of(Op::ALL.iter().map(|o| o.name())));
-            self.err(rs.op.span(), "unknown operation", Some(hint));
-        }
+        let op = self.op_name(&rs.op);
         let method = match Method::from_bytes(rs.method.get_ref().as_bytes()) {
             Ok(m) if rs.method.get_ref().chars().all(|c| c.is_ascii_uppercase()) => Some(m),
             _ => {
@@ -1339,6 +1553,11 @@ impl Compiler<'_, '_> {
 
 /// Lowers `[?(@.key == literal)]` followed by plain members to a direct walk;
 /// anything else stays a JSONPath query.
+/// A path variable that names (part of) the project.
+fn is_project_var(v: PathVar) -> bool {
+    matches!(v, PathVar::Project | PathVar::Owner | PathVar::Repo)
+}
+
 fn lower_select(q: &JpQuery) -> Option<(String, String, Vec<String>)> {
     use jsonpath_rust::parser::model::{
         Comparable, Comparison, Filter, FilterAtom, Literal, SingularQuery, SingularQuerySegment,

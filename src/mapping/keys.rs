@@ -68,6 +68,25 @@ const ROUTE: Keys = Table(&[
     ("exists_status", Leaf),
     ("answer", Leaf),
 ]);
+const GQL_MEMBER: Keys = Table(&[("member", Leaf), ("same_as", Leaf)]);
+const GRAPHQL: Keys = Table(&[
+    ("paths", Leaf),
+    (
+        "project",
+        Table(&[("field", Leaf), ("type", Leaf), ("args", Any(&Leaf))]),
+    ),
+    (
+        "fields",
+        Any(&Table(&[
+            ("op", Leaf),
+            ("args", Any(&Leaf)),
+            ("type", Leaf),
+            ("connection", Leaf),
+            ("only", Any(&Leaf)),
+        ])),
+    ),
+    ("types", Any(&Any(&GQL_MEMBER))),
+]);
 const SHAPE: Keys = Table(&[("kind", Leaf), ("missing", Leaf), ("fields", Any(&FIELD))]);
 
 /// The keys of a mapping file.
@@ -112,6 +131,7 @@ pub const MAPPING: Keys = Table(&[
     ("route", ArrayOf(&ROUTE)),
     ("shapes", Any(&SHAPE)),
     ("unsupported", Any(&Leaf)),
+    ("graphql", GRAPHQL),
     (
         "errors",
         Table(&[

@@ -34,6 +34,50 @@ pub struct Dialect {
     /// Operations this forge cannot do, and why (`[unsupported]`): a client
     /// of another dialect asking for one is told the reason.
     pub unsupported: Vec<(Op, String)>,
+    /// A GraphQL endpoint that reads through the routes above (`[graphql]`).
+    pub graphql: Option<Graphql>,
+}
+
+/// A GraphQL endpoint: a query's root field names a project, the project's
+/// fields read records through this dialect's own routes, and each record
+/// field is a member of a route's answer.
+#[derive(Debug)]
+pub struct Graphql {
+    pub paths: Vec<String>,
+    /// The root field that names a project, its type, and its arguments as
+    /// path variables.
+    pub project: (String, String, Vec<(String, PathVar)>),
+    pub fields: Vec<GqlField>,
+    pub types: Vec<GqlType>,
+}
+
+#[derive(Debug)]
+pub struct GqlField {
+    pub name: String,
+    /// Index into the dialect's routes.
+    pub route: usize,
+    pub args: Vec<(String, PathVar)>,
+    /// A page of records, as a connection of this type name; else one
+    /// record, `null` where the route answers 404.
+    pub connection: Option<String>,
+    /// Index into `Graphql::types`.
+    pub record: usize,
+    /// Arguments taken only with these values.
+    pub only: Vec<(String, crate::translate::graphql::Value)>,
+}
+
+#[derive(Debug)]
+pub struct GqlType {
+    pub name: String,
+    pub fields: Vec<(String, GqlOut)>,
+}
+
+#[derive(Debug)]
+pub enum GqlOut {
+    /// A member of the route's answer (a path), a scalar.
+    Member(Vec<String>),
+    /// Whether the member equals that of what route `route` answers.
+    SameAs { member: Vec<String>, route: usize },
 }
 
 #[derive(Clone, Debug)]

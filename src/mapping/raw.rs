@@ -27,6 +27,8 @@ pub struct MappingFile {
     /// Operation → why this forge cannot do it.
     #[serde(default)]
     pub unsupported: IndexMap<S<String>, S<String>>,
+    #[serde(default)]
+    pub graphql: Option<S<GraphqlSection>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,11 +178,25 @@ pub struct ShapeSection {
     pub fields: IndexMap<S<String>, S<FieldSpec>>,
 }
 
-/// A field of a shape: either a bare canonical field name, or a table.
+/// A bare string or a table: a shape's field (a canonical field name, or
+/// `{ field = "…", … }`), a GraphQL type's field (a member of the answer, or
+/// `{ member = "…", same_as = "…" }`).
 #[derive(Debug)]
-pub enum FieldSpec {
-    Field(String),
-    Table(Box<FieldTable>),
+pub enum StrOr<T> {
+    Str(String),
+    Table(Box<T>),
+}
+
+/// What a `StrOr` table is, for the message when a value is neither.
+pub trait Described {
+    const EXPECTING: &'static str;
+}
+
+/// A field of a shape.
+pub type FieldSpec = StrOr<FieldTable>;
+
+impl Described for FieldTable {
+    const EXPECTING: &'static str = "a canonical field name or a table like { field = \"…\" }";
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,24 +248,87 @@ pub struct FieldTable {
     pub values: Option<S<IndexMap<String, toml::Value>>>,
 }
 
-impl<'de> Deserialize<'de> for FieldSpec {
+impl<'de, T: Deserialize<'de> + Described> Deserialize<'de> for StrOr<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = FieldSpec;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Described> Visitor<'de> for V<T> {
+            type Value = StrOr<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a canonical field name or a table like { field = \"…\" }")
+                f.write_str(T::EXPECTING)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<FieldSpec, E> {
-                Ok(FieldSpec::Field(v.to_owned()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrOr<T>, E> {
+                Ok(StrOr::Str(v.to_owned()))
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<FieldSpec, A::Error> {
-                FieldTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|t| FieldSpec::Table(Box::new(t)))
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<StrOr<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|t| StrOr::Table(Box::new(t)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
+}
+
+/// `[graphql]`: a GraphQL endpoint whose queries read through this
+/// dialect's own routes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlSection {
+    /// Where it is served (whole paths, API roots not added).
+    pub paths: Vec<S<String>>,
+    /// The query's root field that names a project.
+    pub project: S<GqlProject>,
+    /// The project's fields, each read through a route.
+    #[serde(default)]
+    pub fields: IndexMap<S<String>, S<GqlField>>,
+    /// Record types: each GraphQL field and the member of a route's answer it is.
+    #[serde(default)]
+    pub types: IndexMap<S<String>, S<GqlType>>,
+}
+
+/// A GraphQL record type: each field, and the member of the answer it is.
+pub type GqlType = IndexMap<S<String>, S<StrOr<GqlMember>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GqlProject {
+    pub field: S<String>,
+    #[serde(rename = "type")]
+    pub ty: S<String>,
+    /// GraphQL argument → path variable.
+    pub args: IndexMap<S<String>, S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GqlField {
+    pub op: S<String>,
+    /// GraphQL argument → path variable.
+    #[serde(default)]
+    pub args: IndexMap<S<String>, S<String>>,
+    /// The record type.
+    #[serde(rename = "type")]
+    pub ty: S<String>,
+    /// A page of records, as a connection of this type name.
+    #[serde(default)]
+    pub connection: Option<S<String>>,
+    /// Arguments taken only with this value (a GraphQL literal): what the
+    /// route answers anyway.
+    #[serde(default)]
+    pub only: IndexMap<S<String>, S<String>>,
+}
+
+/// A GraphQL field that is whether a record's `member` equals that of the
+/// record another operation's route answers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GqlMember {
+    pub member: S<String>,
+    pub same_as: S<String>,
+}
+
+impl Described for GqlMember {
+    const EXPECTING: &'static str =
+        "a member of the route's answer or a table like { member = \"…\", same_as = \"…\" }";
 }
 
 #[derive(Debug, Deserialize)]

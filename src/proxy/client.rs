@@ -32,7 +32,43 @@ pub enum Body {
     /// which is given back when the body ends or is dropped.
     Incoming(Upstreamed, Option<OwnedSemaphorePermit>),
     /// A peer's body, refused past a number of bytes.
-    Limited(Limited<Incoming>),
+    Limited(Limited<Inbound>),
+}
+
+/// A request's body as the gateway serves it: a client's, or none, for the
+/// requests the gateway makes of itself (the reads a GraphQL query becomes).
+pub enum Inbound {
+    Peer(Incoming),
+    Empty,
+}
+
+impl http_body::Body for Inbound {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, hyper::Error>>> {
+        match self.get_mut() {
+            Inbound::Peer(b) => Pin::new(b).poll_frame(cx),
+            Inbound::Empty => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Inbound::Peer(b) => b.is_end_stream(),
+            Inbound::Empty => true,
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            Inbound::Peer(b) => b.size_hint(),
+            Inbound::Empty => http_body::SizeHint::with_exact(0),
+        }
+    }
 }
 
 pub fn full(b: impl Into<Bytes>) -> Body {

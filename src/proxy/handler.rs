@@ -1,7 +1,7 @@
 //! One request's life, phase by phase: route → read body → decode → resolve →
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
-use super::client::{self, full, Answer, Body, Upstream, UpstreamOptions};
+use super::client::{self, full, Answer, Body, Inbound, Upstream, UpstreamOptions};
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
@@ -120,14 +120,14 @@ impl Gateway {
     }
 
     /// The base URL of the API a client sees under `root` ("" or "/api/v3", …).
-    fn public_api(&self, root: &str) -> String {
+    pub(super) fn public_api(&self, root: &str) -> String {
         [self.public_base.as_str(), root].concat()
     }
 
     /// The client's X-Request-Id when it is a sane one, else a new id. Kept as
     /// a header value: it goes into the upstream request and the response.
-    fn request_id(&self, req: &Request<hyper::body::Incoming>) -> HeaderValue {
-        if let Some(v) = req.headers().get(&X_REQUEST_ID) {
+    fn request_id(&self, headers: &HeaderMap) -> HeaderValue {
+        if let Some(v) = headers.get(&X_REQUEST_ID) {
             let b = v.as_bytes();
             if !b.is_empty()
                 && b.len() <= 128
@@ -152,7 +152,8 @@ impl Gateway {
     /// Serves one request; never fails, never panics on input.
     pub async fn handle(self: Arc<Self>, req: Request<hyper::body::Incoming>) -> Response<Body> {
         let start = Instant::now();
-        let rid = self.request_id(&req);
+        let rid = self.request_id(req.headers());
+        let req = req.map(Inbound::Peer);
         let method = req.method().clone();
         // For the log line; a copy of the URI shares its bytes (no allocation).
         let uri = req.uri().clone();
@@ -216,9 +217,9 @@ impl Gateway {
         resp
     }
 
-    async fn serve<'s>(
+    pub(super) async fn serve<'s>(
         &'s self,
-        req: Request<hyper::body::Incoming>,
+        req: Request<Inbound>,
         rid: &HeaderValue,
         log: &mut LogLine<'s>,
     ) -> Result<Response<Body>, (GwError, usize)> {
@@ -227,6 +228,21 @@ impl Gateway {
         let raw_uri = req.uri().clone();
         let raw_path = raw_uri.path();
         let raw_query = raw_uri.query().unwrap_or("");
+        // A dialect's GraphQL endpoint, whose fields read through its routes.
+        if req.method() == http::Method::POST {
+            let gql = self.clients.iter().enumerate().find_map(|(i, d)| {
+                d.graphql
+                    .as_ref()
+                    .filter(|g| g.paths.iter().any(|p| p == raw_path))
+                    .map(|g| (i, d, g))
+            });
+            if let Some((ci, d, g)) = gql {
+                log.client = &d.name;
+                log.rid_header = d.request_id_header.as_ref();
+                log.op = "graphql";
+                return Box::pin(self.graphql(req, ci, g, rid, log)).await;
+            }
+        }
         let mut matched: Option<(usize, Matched)> = None;
         let mut first_err = None;
         for (i, d) in self.clients.iter().enumerate() {
@@ -267,7 +283,7 @@ impl Gateway {
     #[allow(clippy::too_many_arguments)]
     async fn translated<'s>(
         &'s self,
-        req: Request<hyper::body::Incoming>,
+        req: Request<Inbound>,
         ci: usize,
         m: Matched<'s>,
         raw_path: &str,
@@ -840,7 +856,7 @@ impl Gateway {
     /// (a response keeps its framing: Content-Length stays Content-Length).
     async fn pass_through(
         &self,
-        req: Request<hyper::body::Incoming>,
+        req: Request<Inbound>,
         m: &Matched<'_>,
         raw_query: &str,
         rid: &HeaderValue,
@@ -926,7 +942,7 @@ impl Gateway {
     /// The upstream request, and what a retry needs to build it again.
     fn pass_through_request(
         &self,
-        req: Request<hyper::body::Incoming>,
+        req: Request<Inbound>,
         m: &Matched<'_>,
         raw_query: &str,
         rid: &HeaderValue,
@@ -1359,15 +1375,15 @@ struct Retry {
 }
 
 #[derive(Default)]
-struct LogLine<'g> {
-    client: &'g str,
-    op: &'static str,
-    upstream_status: u16,
+pub(super) struct LogLine<'g> {
+    pub client: &'g str,
+    pub op: &'static str,
+    pub upstream_status: u16,
     /// The API root the request came in under, for URLs in error bodies.
-    root: &'g str,
+    pub root: &'g str,
     /// Where the client's dialect names a request, besides `X-Request-Id`.
-    rid_header: Option<&'g HeaderName>,
-    error: Option<String>,
+    pub rid_header: Option<&'g HeaderName>,
+    pub error: Option<String>,
 }
 
 /// The releases of one page of the upstream's list `list` (none where the
@@ -1443,7 +1459,7 @@ fn respond(cr: ClientResponse, json: bool) -> Response<Body> {
 }
 
 /// The gateway's own error answer, in dialect `d`.
-fn respond_error(d: &Dialect, err: &GwError, api: &str) -> Response<Body> {
+pub(super) fn respond_error(d: &Dialect, err: &GwError, api: &str) -> Response<Body> {
     let ctx = Ctx {
         api,
         ..Ctx::default()
@@ -1504,7 +1520,7 @@ const HOP_BY_HOP: [HeaderName; 8] = [
 ];
 
 /// Reads the request body, refusing more than `max` bytes.
-async fn read_body(req: Request<hyper::body::Incoming>, max: usize) -> Result<Bytes, GwError> {
+pub(super) async fn read_body(req: Request<Inbound>, max: usize) -> Result<Bytes, GwError> {
     let too_large = || too_large(max);
     if let Some(len) = req
         .headers()

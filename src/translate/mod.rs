@@ -1010,6 +1010,19 @@ pub fn map_headers(
     }
 }
 
+/// The message of an error body in dialect `d`: the first of its
+/// `message_paths` that holds one.
+pub fn error_message(d: &Dialect, text: &str) -> Option<String> {
+    d.errors.message_paths.iter().find_map(|p| {
+        let j = read::find(text, p).ok().flatten()?;
+        match json_text(j) {
+            Some(t) => Some(t.into_owned()),
+            None if j != "null" => Some(j.to_owned()),
+            None => None,
+        }
+    })
+}
+
 /// Turns an upstream error answer into a canonical error.
 pub fn decode_upstream_error(
     u: &Dialect,
@@ -1023,20 +1036,7 @@ pub fn decode_upstream_error(
         ErrorKind::Internal => ErrorKind::UpstreamError,
         k => k,
     };
-    let text = std::str::from_utf8(body).unwrap_or("");
-    let mut detail = None;
-    for p in &u.errors.message_paths {
-        if let Ok(Some(j)) = read::find(text, p) {
-            detail = match json_text(j) {
-                Some(t) => Some(t.into_owned()),
-                None if j != "null" => Some(j.to_owned()),
-                None => None,
-            };
-            if detail.is_some() {
-                break;
-            }
-        }
-    }
+    let detail = error_message(u, std::str::from_utf8(body).unwrap_or(""));
     let kind = match &detail {
         Some(m) if !u.errors.by_message.is_empty() => {
             let m = m.to_lowercase();

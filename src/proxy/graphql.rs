@@ -1,0 +1,1064 @@
+//! A dialect's GraphQL endpoint (`[graphql]` in its mapping). Each field of a
+//! query is read through one of the dialect's own routes, as a GET the
+//! gateway serves itself: whatever the upstream, a field answers what that
+//! route answers, with the client's credentials, the same limits and the
+//! same errors. Only queries are served; writes go through the routes.
+//!
+//! Errors are GraphQL's: a query that asks for what the mapping does not
+//! serve is answered `200` with `errors` and no `data`; a field whose read
+//! failed is `null`, with an error naming its path. A refusal that is not
+//! the query's (credentials, rate limit, the upstream down) is answered as
+//! its route answered it.
+
+use super::client::{full, Body, Inbound};
+use super::handler::{read_body, respond_error, Gateway, LogLine};
+use crate::canonical::ErrorKind;
+use crate::error::GwError;
+use crate::mapping::model::{GqlField, GqlOut, GqlType, Graphql, PathVar, Route};
+use crate::mapping::Dialect;
+use crate::translate::graphql::{self as gql, Field, OpKind, Pos, Value};
+use crate::translate::{encode_path, error_message};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The body of a GraphQL request.
+#[derive(serde::Deserialize)]
+struct Query {
+    query: String,
+    #[serde(default)]
+    variables: Option<serde_json::Map<String, Json>>,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<String>,
+}
+
+/// One entry of a GraphQL answer's `errors`.
+struct GqlError {
+    message: String,
+    at: Option<Pos>,
+    path: Vec<String>,
+    /// GitHub-style error type, e.g. `NOT_FOUND`.
+    ty: Option<&'static str>,
+}
+
+impl GqlError {
+    fn at(f: &Field, message: String) -> GqlError {
+        GqlError {
+            message,
+            at: Some(f.at),
+            path: Vec::new(),
+            ty: None,
+        }
+    }
+
+    fn json(&self) -> String {
+        let mut s = format!("{{\"message\":{}", Json::from(self.message.as_str()));
+        if let Some(t) = self.ty {
+            s.push_str(&format!(",\"type\":\"{t}\""));
+        }
+        if let Some(p) = self.at {
+            s.push_str(&format!(
+                ",\"locations\":[{{\"line\":{},\"column\":{}}}]",
+                p.line, p.column
+            ));
+        }
+        if !self.path.is_empty() {
+            let path: Vec<Json> = self.path.iter().map(|k| Json::from(k.as_str())).collect();
+            s.push_str(&format!(",\"path\":{}", Json::Array(path)));
+        }
+        s.push('}');
+        s
+    }
+}
+
+/// What one read through a route came to.
+enum Read {
+    Found(Json, HeaderMap),
+    /// 404, with the route's message.
+    Missing(String),
+    /// Any other refusal of the query's (400, 422, …), with its message.
+    Failed(String),
+    /// Not the query's to answer (401, 403, 429, 5xx): the route's answer
+    /// becomes the whole response.
+    Refused(Response<Body>),
+}
+
+/// A query's execution: its variables, and the reads it shares between
+/// fields (what a `same_as` route answered, per project).
+struct Run<'g> {
+    d: &'g Dialect,
+    g: &'g Graphql,
+    vars: serde_json::Map<String, Json>,
+    same: HashMap<(usize, String), Option<Json>>,
+    errors: Vec<GqlError>,
+}
+
+type Boxed<'s, T> = Pin<Box<dyn Future<Output = T> + Send + 's>>;
+
+impl Gateway {
+    /// Serves a GraphQL request of client dialect `ci`.
+    pub(super) async fn graphql<'s>(
+        &'s self,
+        req: Request<Inbound>,
+        ci: usize,
+        g: &'s Graphql,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<Response<Body>, (GwError, usize)> {
+        let d = &*self.clients[ci];
+        let headers = req.headers().clone();
+        let body = read_body(req, self.cfg.max_body_bytes)
+            .await
+            .map_err(|e| (e, ci))?;
+        let q: Query = serde_json::from_slice(&body).map_err(|e| {
+            let e = GwError::client(
+                ErrorKind::BadRequest,
+                format!("the body is not a GraphQL request (JSON with a `query` string): {e}"),
+            );
+            (e, ci)
+        })?;
+        let mut run = Run {
+            d,
+            g,
+            vars: serde_json::Map::new(),
+            same: HashMap::new(),
+            errors: Vec::new(),
+        };
+        let ops = match gql::parse(&q.query) {
+            Ok(ops) => ops,
+            Err(e) => {
+                run.errors.push(GqlError {
+                    message: e.message,
+                    at: Some(e.at),
+                    path: Vec::new(),
+                    ty: None,
+                });
+                return Ok(answer(None, &run.errors));
+            }
+        };
+        let Some(op) = run.operation(&ops, q.operation_name.as_deref()) else {
+            return Ok(answer(None, &run.errors));
+        };
+        run.variables(op, q.variables.unwrap_or_default());
+        if run.errors.is_empty() {
+            run.check(op);
+        }
+        if !run.errors.is_empty() {
+            return Ok(answer(None, &run.errors));
+        }
+        let mut data = Vec::with_capacity(op.selection.len());
+        for f in &op.selection {
+            if f.name == "__typename" {
+                data.push((f.key(), Json::from("Query").to_string()));
+                continue;
+            }
+            match self.project(&mut run, f, &headers, rid, log).await {
+                Ok(v) => data.push((f.key(), v)),
+                Err(refused) => return Ok(refused),
+            }
+        }
+        Ok(answer(Some(&object(&data)), &run.errors))
+    }
+
+    /// The project a root field names, and what is asked of it.
+    async fn project<'s>(
+        &'s self,
+        run: &mut Run<'_>,
+        f: &Field,
+        headers: &HeaderMap,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<String, Response<Body>> {
+        let (_, tname, pargs) = &run.g.project;
+        let (mut owner, mut repo, mut whole) = (String::new(), String::new(), String::new());
+        for (arg, var) in pargs {
+            let v = run.string_arg(f, arg).unwrap_or_default();
+            match var {
+                PathVar::Owner => owner = v,
+                PathVar::Repo => repo = v,
+                _ => whole = v,
+            }
+        }
+        let project = if whole.is_empty() {
+            [owner.as_str(), "/", repo.as_str()].concat()
+        } else {
+            whole
+        };
+        let mut out = Vec::with_capacity(f.selection.len());
+        for s in &f.selection {
+            if s.name == "__typename" {
+                out.push((s.key(), Json::from(tname.as_str()).to_string()));
+                continue;
+            }
+            let Some(field) = run.g.fields.iter().find(|x| x.name == s.name) else {
+                continue;
+            };
+            let path = vec![f.key().to_owned(), s.key().to_owned()];
+            let v = match &field.connection {
+                None => self.one(run, field, s, &project, headers, rid, log).await?,
+                Some(c) => {
+                    self.page(run, field, c, s, &project, headers, rid, log)
+                        .await?
+                }
+            };
+            match v {
+                Ok(v) => out.push((s.key(), v)),
+                Err((mut e, whole_project)) => {
+                    e.path = path;
+                    run.errors.push(e);
+                    if whole_project {
+                        // The project itself was not found: null, as GitHub answers.
+                        return Ok("null".into());
+                    }
+                    out.push((s.key(), "null".into()));
+                }
+            }
+        }
+        Ok(object(&out))
+    }
+
+    /// One record, `null` where its route answers 404.
+    #[allow(clippy::too_many_arguments)]
+    async fn one<'s>(
+        &'s self,
+        run: &mut Run<'_>,
+        field: &GqlField,
+        f: &Field,
+        project: &str,
+        headers: &HeaderMap,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<Result<String, (GqlError, bool)>, Response<Body>> {
+        let route = &run.d.routes[field.route];
+        let tag = field
+            .args
+            .iter()
+            .find(|(_, v)| *v == PathVar::Tag)
+            .and_then(|(a, _)| run.string_arg(f, a));
+        let id = field
+            .args
+            .iter()
+            .find(|(_, v)| *v == PathVar::Id)
+            .and_then(|(a, _)| run.string_arg(f, a))
+            .and_then(|s| s.parse::<u64>().ok());
+        let path = match encode_path(run.d, route, project, tag.as_deref(), id, None) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err((GqlError::at(f, e.message), false))),
+        };
+        match self.read(route, path, headers, rid, log).await {
+            Read::Found(rec, _) => Ok(Ok(self
+                .record(
+                    run,
+                    &run.g.types[field.record],
+                    f,
+                    &rec,
+                    project,
+                    headers,
+                    rid,
+                    log,
+                )
+                .await?)),
+            Read::Missing(_) => Ok(Ok("null".into())),
+            Read::Failed(m) => Ok(Err((GqlError::at(f, m), false))),
+            Read::Refused(r) => Err(r),
+        }
+    }
+
+    /// A page of records, as a connection: `first` records after the cursor
+    /// `after`, read as one page of the route's list.
+    #[allow(clippy::too_many_arguments)]
+    async fn page<'s>(
+        &'s self,
+        run: &mut Run<'_>,
+        field: &GqlField,
+        cname: &str,
+        f: &Field,
+        project: &str,
+        headers: &HeaderMap,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<Result<String, (GqlError, bool)>, Response<Body>> {
+        let route = &run.d.routes[field.route];
+        let Some(paging) = run.d.paging.as_ref() else {
+            return Ok(Err((
+                GqlError::at(f, "this list is not paged".into()),
+                false,
+            )));
+        };
+        let first = match run.arg(f, "first") {
+            Some(Value::Int(n)) => n,
+            _ => 0,
+        };
+        let offset = match run.arg(f, "after") {
+            Some(Value::Str(c)) => match c.parse::<u64>() {
+                Ok(n) => n + 1,
+                Err(_) => {
+                    let m = format!("`after`: {c:?} is not a cursor this endpoint gave");
+                    return Ok(Err((GqlError::at(f, m), false)));
+                }
+            },
+            _ => 0,
+        };
+        let first = first.max(1) as u64;
+        if offset % first != 0 {
+            let m = format!(
+                "`after` points past {offset} records, which is not a whole number of pages of \
+                 {first}: ask with the `first` its cursor was given under"
+            );
+            return Ok(Err((GqlError::at(f, m), false)));
+        }
+        let page = offset / first + 1;
+        let mut path = match encode_path(run.d, route, project, None, None, None) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err((GqlError::at(f, e.message), false))),
+        };
+        if let (Some(pp), Some(p)) = (&paging.per_page_param, &paging.page_param) {
+            path.push_str(&format!("?{pp}={first}&{p}={page}"));
+        }
+        let (list, uheaders) = match self.read(route, path, headers, rid, log).await {
+            Read::Found(j, h) => (j, h),
+            Read::Missing(m) => {
+                let mut e = GqlError::at(f, m);
+                e.ty = Some("NOT_FOUND");
+                return Ok(Err((e, true)));
+            }
+            Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),
+            Read::Refused(r) => return Err(r),
+        };
+        let mut items = &list;
+        for k in route.list.iter().flatten() {
+            items = items.get(k).unwrap_or(&Json::Null);
+        }
+        let empty = Vec::new();
+        let items = items.as_array().unwrap_or(&empty);
+        let next = has_next(run.d, &uheaders);
+        let rtype = &run.g.types[field.record];
+        let cursor = |i: usize| Json::from((offset + i as u64).to_string()).to_string();
+        let mut out = Vec::with_capacity(f.selection.len());
+        for s in &f.selection {
+            let v = match s.name.as_str() {
+                "__typename" => Json::from(cname).to_string(),
+                "nodes" => {
+                    let mut nodes = Vec::with_capacity(items.len());
+                    for it in items {
+                        nodes.push(
+                            self.record(run, rtype, s, it, project, headers, rid, log)
+                                .await?,
+                        );
+                    }
+                    format!("[{}]", nodes.join(","))
+                }
+                "edges" => {
+                    let mut edges = Vec::with_capacity(items.len());
+                    for (i, it) in items.iter().enumerate() {
+                        let mut e = Vec::new();
+                        for es in &s.selection {
+                            let v = match es.name.as_str() {
+                                "cursor" => cursor(i),
+                                "node" => {
+                                    self.record(run, rtype, es, it, project, headers, rid, log)
+                                        .await?
+                                }
+                                _ => Json::from(edge_name(cname)).to_string(),
+                            };
+                            e.push((es.key(), v));
+                        }
+                        edges.push(object(&e));
+                    }
+                    format!("[{}]", edges.join(","))
+                }
+                _ => {
+                    let mut pi = Vec::new();
+                    for ps in &s.selection {
+                        let v = match ps.name.as_str() {
+                            "hasNextPage" => next.to_string(),
+                            "hasPreviousPage" => (page > 1).to_string(),
+                            "startCursor" if !items.is_empty() => cursor(0),
+                            "endCursor" if !items.is_empty() => cursor(items.len() - 1),
+                            "startCursor" | "endCursor" => "null".into(),
+                            _ => Json::from("PageInfo").to_string(),
+                        };
+                        pi.push((ps.key(), v));
+                    }
+                    object(&pi)
+                }
+            };
+            out.push((s.key(), v));
+        }
+        Ok(Ok(object(&out)))
+    }
+
+    /// The fields `f` selects of record `rec`, of type `t`.
+    #[allow(clippy::too_many_arguments)]
+    async fn record<'s>(
+        &'s self,
+        run: &mut Run<'_>,
+        t: &GqlType,
+        f: &Field,
+        rec: &Json,
+        project: &str,
+        headers: &HeaderMap,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Result<String, Response<Body>> {
+        {
+            let mut out = Vec::with_capacity(f.selection.len());
+            for s in &f.selection {
+                let Some((_, how)) = t.fields.iter().find(|(n, _)| *n == s.name) else {
+                    out.push((s.key(), Json::from(t.name.as_str()).to_string()));
+                    continue;
+                };
+                let v = match how {
+                    GqlOut::Member(p) => scalar(at(rec, p)),
+                    GqlOut::SameAs { member, route } => {
+                        let key = (*route, project.to_owned());
+                        if !run.same.contains_key(&key) {
+                            let r = &run.d.routes[*route];
+                            let found = match encode_path(run.d, r, project, None, None, None) {
+                                Ok(path) => match self.read(r, path, headers, rid, log).await {
+                                    Read::Found(j, _) => Some(j),
+                                    Read::Missing(_) => None,
+                                    Read::Failed(m) => {
+                                        let mut e = GqlError::at(s, m);
+                                        e.path = vec![s.key().to_owned()];
+                                        run.errors.push(e);
+                                        None
+                                    }
+                                    Read::Refused(r) => return Err(r),
+                                },
+                                Err(_) => None,
+                            };
+                            run.same.insert(key.clone(), found);
+                        }
+                        let other = run.same.get(&key).and_then(|o| o.as_ref());
+                        let mine = at(rec, member);
+                        (!mine.is_null() && other.is_some_and(|o| at(o, member) == mine))
+                            .to_string()
+                    }
+                };
+                out.push((s.key(), v));
+            }
+            Ok(object(&out))
+        }
+    }
+
+    /// A GET through `route` of this dialect, served by the gateway itself.
+    async fn read<'s>(
+        &'s self,
+        route: &Route,
+        path: String,
+        headers: &HeaderMap,
+        rid: &HeaderValue,
+        log: &mut LogLine<'s>,
+    ) -> Read {
+        let mut req = Request::new(Inbound::Empty);
+        *req.method_mut() = http::Method::GET;
+        match path.parse() {
+            Ok(u) => *req.uri_mut() = u,
+            Err(_) => return Read::Failed(format!("cannot ask for {path}")),
+        }
+        let h = req.headers_mut();
+        for (k, v) in headers {
+            if !matches!(
+                k.as_str(),
+                "content-length"
+                    | "content-type"
+                    | "transfer-encoding"
+                    | "content-encoding"
+                    | "expect"
+            ) {
+                h.append(k.clone(), v.clone());
+            }
+        }
+        let resp = self.internal(req, rid.clone()).await;
+        let status = resp.status();
+        log.upstream_status = status.as_u16();
+        tracing::debug!(request_id = ?rid, path = %path, status = status.as_u16(), op = route.op.name(), "graphql read");
+        if matches!(status.as_u16(), 401 | 403 | 429) || status.is_server_error() {
+            return Read::Refused(resp);
+        }
+        let (parts, body) = resp.into_parts();
+        let limit = self.cfg.max_response_bytes;
+        let bytes = match tokio::time::timeout(
+            self.cfg.upstream_timeout,
+            Limited::new(body, limit).collect(),
+        )
+        .await
+        {
+            Ok(Ok(c)) => c.to_bytes(),
+            Ok(Err(e)) => return Read::Failed(format!("reading {path}: {e}")),
+            Err(_) => return Read::Failed(format!("reading {path}: timed out")),
+        };
+        let text = std::str::from_utf8(&bytes).unwrap_or("");
+        if status.is_success() {
+            return match serde_json::from_str(text) {
+                Ok(j) => Read::Found(j, parts.headers),
+                Err(e) => Read::Failed(format!("{path} answered no JSON: {e}")),
+            };
+        }
+        let d = self.client_of(route);
+        let m = error_message(d, text).unwrap_or_else(|| status.to_string());
+        if status == StatusCode::NOT_FOUND {
+            Read::Missing(m)
+        } else {
+            Read::Failed(m)
+        }
+    }
+
+    /// The client dialect a route belongs to.
+    fn client_of(&self, route: &Route) -> &Dialect {
+        self.clients
+            .iter()
+            .find(|d| d.routes.iter().any(|r| std::ptr::eq(r, route)))
+            .map_or(&*self.clients[0], |d| d)
+    }
+
+    /// Serves a request of the gateway's own, its failure in the dialect
+    /// of the route it matched. Boxed: it serves through `serve`, which
+    /// serves GraphQL requests through this.
+    fn internal(&self, req: Request<Inbound>, rid: HeaderValue) -> Boxed<'_, Response<Body>> {
+        Box::pin(async move {
+            let mut log = LogLine::default();
+            match self.serve(req, &rid, &mut log).await {
+                Ok(r) => r,
+                Err((err, ci)) => {
+                    let d = &self.clients[ci.min(self.clients.len() - 1)];
+                    respond_error(d, &err, &self.public_api(log.root))
+                }
+            }
+        })
+    }
+}
+
+impl Run<'_> {
+    /// The operation to run: the one named, or the only one.
+    fn operation<'o>(
+        &mut self,
+        ops: &'o [gql::Operation],
+        name: Option<&str>,
+    ) -> Option<&'o gql::Operation> {
+        let op = match name.filter(|n| !n.is_empty()) {
+            Some(n) => ops
+                .iter()
+                .find(|o| o.name.as_deref() == Some(n))
+                .or_else(|| {
+                    self.fail(None, format!("the document has no operation named `{n}`"));
+                    None
+                })?,
+            None if ops.len() == 1 => &ops[0],
+            None => {
+                self.fail(
+                    None,
+                    "the document holds several operations: name one in `operationName`".into(),
+                );
+                return None;
+            }
+        };
+        if op.kind != OpKind::Query {
+            let kind = if op.kind == OpKind::Mutation {
+                "mutation"
+            } else {
+                "subscription"
+            };
+            self.fail(
+                Some(op.at),
+                format!("this endpoint serves queries only, not a {kind}: writes go through the REST routes"),
+            );
+            return None;
+        }
+        Some(op)
+    }
+
+    /// The operation's variables: given, else their default; a required
+    /// one missing, or given `null`, is an error.
+    fn variables(&mut self, op: &gql::Operation, mut given: serde_json::Map<String, Json>) {
+        for v in &op.vars {
+            let value = match given.remove(&v.name) {
+                Some(j) => j,
+                None => match &v.default {
+                    Some(d) => to_json(d),
+                    None => Json::Null,
+                },
+            };
+            if v.required && value.is_null() {
+                self.fail(
+                    Some(v.at),
+                    format!(
+                        "Variable ${} of type {} was not given a value",
+                        v.name, v.ty
+                    ),
+                );
+            }
+            self.vars.insert(v.name.clone(), value);
+        }
+    }
+
+    fn fail(&mut self, at: Option<Pos>, message: String) {
+        self.errors.push(GqlError {
+            message,
+            at,
+            path: Vec::new(),
+            ty: None,
+        });
+    }
+
+    /// Argument `name` of `f`, its variables replaced.
+    fn arg(&self, f: &Field, name: &str) -> Option<Value> {
+        let (_, v) = f.args.iter().find(|(n, _)| n == name)?;
+        Some(self.resolve(v))
+    }
+
+    fn resolve(&self, v: &Value) -> Value {
+        match v {
+            Value::Var(n) => self.vars.get(n).map_or(Value::Null, gql::from_json),
+            Value::List(l) => Value::List(l.iter().map(|x| self.resolve(x)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), self.resolve(x)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn string_arg(&self, f: &Field, name: &str) -> Option<String> {
+        match self.arg(f, name)? {
+            Value::Str(s) => Some(s),
+            Value::Int(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Checks the operation against the schema, before anything is read:
+    /// every field served, every argument known, of its type and given.
+    fn check(&mut self, op: &gql::Operation) {
+        let g = self.g;
+        let mut keys = Keys::default();
+        for f in &op.selection {
+            self.unique(&mut keys, f);
+            if f.name == "__typename" {
+                self.leaf(f, "Query");
+                continue;
+            }
+            let (pfield, tname, pargs) = &g.project;
+            if f.name != *pfield {
+                self.undefined(f, "Query");
+                continue;
+            }
+            let names: Vec<&str> = pargs.iter().map(|(a, _)| a.as_str()).collect();
+            self.args(f, &names, &names, &[]);
+            for (a, _) in pargs {
+                self.string(f, a);
+            }
+            let mut keys = Keys::default();
+            self.selects(f, tname);
+            for s in &f.selection {
+                self.unique(&mut keys, s);
+                if s.name == "__typename" {
+                    self.leaf(s, tname);
+                    continue;
+                }
+                let Some(field) = g.fields.iter().find(|x| x.name == s.name) else {
+                    self.undefined(s, tname);
+                    continue;
+                };
+                self.field(field, s);
+            }
+        }
+    }
+
+    /// A project's field: its arguments, then what it selects.
+    fn field(&mut self, field: &GqlField, s: &Field) {
+        let g = self.g;
+        let rtype = &g.types[field.record];
+        let own: Vec<&str> = field.args.iter().map(|(a, _)| a.as_str()).collect();
+        let only: Vec<&str> = field.only.iter().map(|(a, _)| a.as_str()).collect();
+        for (a, want) in &field.only {
+            if let Some(v) = self.arg(s, a) {
+                if !v.same(want) {
+                    self.fail(
+                        Some(s.at),
+                        format!(
+                            "Field '{}' is served with `{a}` as the mapping names it only ({})",
+                            s.name,
+                            literal(want)
+                        ),
+                    );
+                }
+            }
+        }
+        for (a, _) in &field.args {
+            self.string(s, a);
+        }
+        let Some(cname) = &field.connection else {
+            self.args(s, &own, &own, &only);
+            self.selects(s, &rtype.name);
+            self.record(rtype, s);
+            return;
+        };
+        let mut all = own.clone();
+        all.extend(["first", "after"]);
+        let mut required = own.clone();
+        required.push("first");
+        for back in ["last", "before"] {
+            if s.args.iter().any(|(n, _)| n == back) {
+                self.fail(
+                    Some(s.at),
+                    format!("`{back}` is not served: this endpoint pages forward, with `first` and `after`"),
+                );
+            }
+        }
+        self.args(s, &all, &required, &only);
+        let max = self
+            .d
+            .paging
+            .as_ref()
+            .and_then(|p| p.max_per_page)
+            .unwrap_or(100);
+        match self.arg(s, "first") {
+            Some(Value::Int(n)) if n >= 1 && n as u64 <= max => {}
+            Some(Value::Null) | None => {}
+            Some(v) => self.fail(
+                Some(s.at),
+                format!(
+                    "`first` on the `{}` connection is a number from 1 to {max}, not {}",
+                    s.name,
+                    literal(&v)
+                ),
+            ),
+        }
+        match self.arg(s, "after") {
+            Some(Value::Str(_) | Value::Null) | None => {}
+            Some(v) => self.fail(
+                Some(s.at),
+                format!("`after` is a cursor (a string), not {}", literal(&v)),
+            ),
+        }
+        self.selects(s, cname);
+        let mut keys = Keys::default();
+        for c in &s.selection {
+            self.unique(&mut keys, c);
+            match c.name.as_str() {
+                "__typename" => self.leaf(c, cname),
+                "nodes" => {
+                    self.selects(c, &rtype.name);
+                    self.record(rtype, c);
+                }
+                "edges" => {
+                    let edge = edge_name(cname);
+                    self.selects(c, &edge);
+                    let mut keys = Keys::default();
+                    for e in &c.selection {
+                        self.unique(&mut keys, e);
+                        match e.name.as_str() {
+                            "cursor" | "__typename" => self.leaf(e, &edge),
+                            "node" => {
+                                self.selects(e, &rtype.name);
+                                self.record(rtype, e);
+                            }
+                            _ => self.undefined(e, &edge),
+                        }
+                    }
+                }
+                "pageInfo" => {
+                    self.selects(c, "PageInfo");
+                    let mut keys = Keys::default();
+                    for p in &c.selection {
+                        self.unique(&mut keys, p);
+                        match p.name.as_str() {
+                            "hasNextPage" | "hasPreviousPage" | "startCursor" | "endCursor"
+                            | "__typename" => self.leaf(p, "PageInfo"),
+                            _ => self.undefined(p, "PageInfo"),
+                        }
+                    }
+                }
+                _ => self.undefined(c, cname),
+            }
+        }
+    }
+
+    /// The fields a record selects: each one of its type's, a scalar.
+    fn record(&mut self, t: &GqlType, f: &Field) {
+        let mut keys = Keys::default();
+        for s in &f.selection {
+            self.unique(&mut keys, s);
+            if s.name != "__typename" && !t.fields.iter().any(|(n, _)| *n == s.name) {
+                self.undefined(s, &t.name);
+            } else {
+                self.leaf(s, &t.name);
+            }
+        }
+    }
+
+    /// Arguments of `f`: each among `known`, every one of `required` given.
+    fn args(&mut self, f: &Field, known: &[&str], required: &[&str], only: &[&str]) {
+        for (n, v) in &f.args {
+            if !known.contains(&n.as_str()) && !only.contains(&n.as_str()) {
+                self.fail(
+                    Some(f.at),
+                    format!("Field '{}' doesn't accept argument '{n}'", f.name),
+                );
+            }
+            if let Some(var) = undeclared(v, &self.vars) {
+                self.fail(
+                    Some(f.at),
+                    format!("Variable ${var} is used by '{}' but not declared", f.name),
+                );
+            }
+        }
+        for r in required {
+            if matches!(self.arg(f, r), None | Some(Value::Null)) {
+                self.fail(
+                    Some(f.at),
+                    format!("Field '{}' is missing required argument '{r}'", f.name),
+                );
+            }
+        }
+    }
+
+    /// Argument `a` of `f`, where given, is a string.
+    fn string(&mut self, f: &Field, a: &str) {
+        if let Some(v) = self.arg(f, a) {
+            if !matches!(v, Value::Str(_) | Value::Null) {
+                self.fail(
+                    Some(f.at),
+                    format!(
+                        "Argument '{a}' on Field '{}' is a String, not {}",
+                        f.name,
+                        literal(&v)
+                    ),
+                );
+            }
+        }
+    }
+
+    /// An object-typed field selects subfields.
+    fn selects(&mut self, f: &Field, tname: &str) {
+        if f.selection.is_empty() {
+            self.fail(
+                Some(f.at),
+                format!(
+                    "Field '{}' of type '{tname}' must have a selection of subfields",
+                    f.name
+                ),
+            );
+        }
+    }
+
+    /// A scalar field selects nothing.
+    fn leaf(&mut self, f: &Field, on: &str) {
+        if !f.selection.is_empty() {
+            self.fail(
+                Some(f.at),
+                format!(
+                    "Selections can't be made on scalars (field '{}' on type '{on}')",
+                    f.name
+                ),
+            );
+        }
+    }
+
+    fn undefined(&mut self, f: &Field, on: &str) {
+        self.fail(
+            Some(f.at),
+            format!(
+                "Field '{}' doesn't exist on type '{on}' (not served by this endpoint)",
+                f.name
+            ),
+        );
+    }
+
+    /// Two fields of one selection answer under one key only where they are
+    /// the same field.
+    fn unique<'f>(&mut self, keys: &mut Keys<'f>, f: &'f Field) {
+        if let Some(prev) = keys.0.iter().find(|p| p.key() == f.key()) {
+            if prev.name != f.name || prev.args != f.args {
+                self.fail(
+                    Some(f.at),
+                    format!(
+                        "Field '{}' conflicts with another field answered as '{}'",
+                        f.name,
+                        f.key()
+                    ),
+                );
+            }
+        }
+        keys.0.push(f);
+    }
+}
+
+/// The fields met so far in one selection.
+#[derive(Default)]
+struct Keys<'f>(Vec<&'f Field>);
+
+/// The first variable in `v` that the operation does not declare.
+fn undeclared<'v>(v: &'v Value, vars: &serde_json::Map<String, Json>) -> Option<&'v str> {
+    match v {
+        Value::Var(n) if !vars.contains_key(n) => Some(n),
+        Value::List(l) => l.iter().find_map(|x| undeclared(x, vars)),
+        Value::Object(o) => o.iter().find_map(|(_, x)| undeclared(x, vars)),
+        _ => None,
+    }
+}
+
+/// A value as GraphQL writes it, for messages.
+fn literal(v: &Value) -> String {
+    match v {
+        Value::Var(n) => format!("${n}"),
+        Value::Enum(n) => n.clone(),
+        Value::List(l) => format!("[{}]", l.iter().map(literal).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => {
+            let m: Vec<String> = o
+                .iter()
+                .map(|(k, x)| format!("{k}: {}", literal(x)))
+                .collect();
+            format!("{{{}}}", m.join(", "))
+        }
+        other => to_json(other).to_string(),
+    }
+}
+
+/// The name of a connection's edge type: `ReleaseConnection` → `ReleaseEdge`.
+fn edge_name(connection: &str) -> String {
+    format!(
+        "{}Edge",
+        connection.strip_suffix("Connection").unwrap_or(connection)
+    )
+}
+
+/// Whether a list answer has a next page: a `Link` with `rel="next"`, or
+/// the dialect's next-page header with a value.
+fn has_next(d: &Dialect, h: &HeaderMap) -> bool {
+    let link = h
+        .get_all(http::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',').any(|l| {
+                l.split(';').skip(1).any(|p| {
+                    let p = p.trim();
+                    p == "rel=\"next\"" || p == "rel=next"
+                })
+            })
+        });
+    link || d
+        .paging
+        .as_ref()
+        .and_then(|p| p.next_header.as_ref())
+        .and_then(|n| h.get(n))
+        .is_some_and(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace))
+}
+
+/// The value at a member path.
+fn at<'j>(j: &'j Json, path: &[String]) -> &'j Json {
+    path.iter()
+        .try_fold(j, |j, k| j.get(k))
+        .unwrap_or(&Json::Null)
+}
+
+/// A member's value as a GraphQL scalar: objects and arrays are not.
+fn scalar(j: &Json) -> String {
+    match j {
+        Json::Array(_) | Json::Object(_) => "null".into(),
+        j => j.to_string(),
+    }
+}
+
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Var(_) | Value::Null => Json::Null,
+        Value::Int(n) => Json::from(*n),
+        Value::Float(f) => Json::from(*f),
+        Value::Str(s) | Value::Enum(s) => Json::from(s.as_str()),
+        Value::Bool(b) => Json::from(*b),
+        Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
+        Value::Object(o) => Json::Object(o.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+    }
+}
+
+/// A JSON object from (key, JSON text) pairs, in order.
+fn object(members: &[(&str, String)]) -> String {
+    let mut s = String::from("{");
+    for (i, (k, v)) in members.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&Json::from(*k).to_string());
+        s.push(':');
+        s.push_str(v);
+    }
+    s.push('}');
+    s
+}
+
+/// A GraphQL answer: `200`, with `data` (absent where the query was not
+/// run) and `errors` where there are any.
+fn answer(data: Option<&str>, errors: &[GqlError]) -> Response<Body> {
+    let mut s = String::from("{");
+    if let Some(d) = data {
+        s.push_str("\"data\":");
+        s.push_str(d);
+    }
+    if !errors.is_empty() {
+        if data.is_some() {
+            s.push(',');
+        }
+        let e: Vec<String> = errors.iter().map(GqlError::json).collect();
+        s.push_str("\"errors\":[");
+        s.push_str(&e.join(","));
+        s.push(']');
+    }
+    s.push('}');
+    let mut r = Response::new(full(s));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_are_named_after_their_connection() {
+        assert_eq!(edge_name("ReleaseConnection"), "ReleaseEdge");
+        assert_eq!(edge_name("Releases"), "ReleasesEdge");
+    }
+
+    #[test]
+    fn a_next_page_is_a_link_to_it() {
+        let d = crate::mapping::compile::compile_source(
+            "github.toml",
+            include_str!("../../mappings/github.toml"),
+        )
+        .expect("the shipped mapping compiles");
+        let mut h = HeaderMap::new();
+        assert!(!has_next(&d, &h));
+        h.insert(
+            http::header::LINK,
+            HeaderValue::from_static(
+                "<https://x/r?page=1>; rel=\"prev\", <https://x/r?page=3>; rel=\"next\"",
+            ),
+        );
+        assert!(has_next(&d, &h));
+        h.insert(
+            http::header::LINK,
+            HeaderValue::from_static("<https://x/r?page=1>; rel=\"first\""),
+        );
+        assert!(!has_next(&d, &h));
+    }
+
+    #[test]
+    fn scalars_are_copied_and_objects_are_not_scalars() {
+        let j: Json = serde_json::json!({"a": {"b": "x\"y"}, "n": 3, "o": {"p": 1}});
+        assert_eq!(scalar(at(&j, &["a".into(), "b".into()])), "\"x\\\"y\"");
+        assert_eq!(scalar(at(&j, &["n".into()])), "3");
+        assert_eq!(scalar(at(&j, &["o".into()])), "null");
+        assert_eq!(scalar(at(&j, &["missing".into(), "x".into()])), "null");
+    }
+}

@@ -1,0 +1,391 @@
+//! GitHub's GraphQL endpoint (`[graphql]` of `mappings/github.toml`), as the GitHub
+//! CLI uses it: `gh release list` lists through it, and `view`, `download`, `upload`,
+//! `edit` and `delete` look the release up through it. The two queries below are
+//! the literal documents gh 2.23 sends. Every field is read through the GitHub
+//! routes, here in front of a fake GitLab answering the seed's releases.
+
+mod support;
+use serde_json::{json, Value};
+use support::fake::{calls, closed_port_url, FakeUpstream, Reply};
+use support::fixtures::{gitlab_list, gitlab_release};
+use support::gateway::{call, Resp, TestGateway};
+
+const LIST: &str = "query RepositoryReleaseList($endCursor:String$name:String!$owner:String!$perPage:Int!){repository(owner: $owner, name: $name){releases(first: $perPage, orderBy: {field: CREATED_AT, direction: DESC}, after: $endCursor){nodes{name,tagName,isDraft,isLatest,isPrerelease,createdAt,publishedAt},pageInfo{hasNextPage,endCursor}}}}";
+const BY_TAG: &str = "query RepositoryReleaseByTag($name:String!$owner:String!$tagName:String!){repository(owner: $owner, name: $name){release(tagName: $tagName){databaseId,isDraft}}}";
+
+const PROJECT: &str = "/api/v4/projects/group%2Fproject";
+
+async fn graphql(gw: &TestGateway, path: &str, body: &Value) -> Resp {
+    call(
+        "POST",
+        &format!("{}{path}", gw.url),
+        &[
+            ("Authorization", "bearer glpat-secret"),
+            ("Content-Type", "application/json; charset=utf-8"),
+        ],
+        &body.to_string(),
+    )
+    .await
+}
+
+/// A query and its variables, as gh sends them.
+fn query(q: &str, variables: Value) -> Value {
+    json!({ "query": q, "variables": variables })
+}
+
+fn list_vars(per_page: u64, after: Option<&str>) -> Value {
+    json!({ "endCursor": after, "name": "project", "owner": "group", "perPage": per_page })
+}
+
+/// A fake GitLab with the seed's list (v0.2, v0.1; v0.2 the latest) and both of its
+/// releases by tag.
+async fn gitlab() -> FakeUpstream {
+    FakeUpstream::builder()
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            Reply::json(200, &gitlab_list()),
+        )
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases/permalink/latest"),
+            Reply::json(200, &gitlab_release("v0.2")),
+        )
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases/v0.1"),
+            Reply::json(200, &gitlab_release("v0.1")),
+        )
+        .start()
+        .await
+}
+
+fn errors_of(v: &Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|e| e["message"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn gh_release_list_reads_the_list_and_the_latest_through_the_rest_routes() {
+    let fake = gitlab().await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert!(r.header("x-github-request-id").is_some());
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"releases": {
+            "nodes": [
+                {"name": "Awesome app v0.2 beta", "tagName": "v0.2", "isDraft": false, "isLatest": true,
+                 "isPrerelease": false, "createdAt": "2019-01-03T01:56:19.539Z", "publishedAt": "2019-01-03T01:56:19.539Z"},
+                {"name": "Awesome app v0.1 alpha", "tagName": "v0.1", "isDraft": false, "isLatest": false,
+                 "isPrerelease": false, "createdAt": "2019-01-03T01:55:18.203Z", "publishedAt": "2019-01-03T01:55:18.203Z"}
+            ],
+            "pageInfo": {"hasNextPage": false, "endCursor": "1"}
+        }}}})
+    );
+    // The members come in the order the query names them.
+    assert!(
+        r.text()
+            .starts_with(r#"{"data":{"repository":{"releases":{"nodes":[{"name":"#),
+        "{}",
+        r.text()
+    );
+    let seen = fake.requests();
+    assert_eq!(
+        calls(&seen),
+        [
+            (
+                "GET",
+                "/api/v4/projects/group%2Fproject/releases?page=1&per_page=30"
+            ),
+            (
+                "GET",
+                "/api/v4/projects/group%2Fproject/releases/permalink/latest"
+            ),
+        ]
+    );
+    for s in &seen {
+        assert_eq!(s.header_all("private-token"), ["glpat-secret"]);
+        assert_eq!(s.header("authorization"), None);
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_the_cursor_and_the_upstream_s_next_page() {
+    let one = |tag: &str| json!([gitlab_release(tag)]);
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            vec![
+                Reply::json(200, &one("v0.2")).with_header("X-Next-Page", "2"),
+                Reply::json(200, &one("v0.1")).with_header("X-Next-Page", ""),
+            ],
+        )
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases/permalink/latest"),
+            Reply::json(200, &gitlab_release("v0.2")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let q = "query($c: String) { repository(owner: \"group\", name: \"project\") { releases(first: 1, after: $c) { edges { cursor node { tagName isLatest } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }";
+    let r = graphql(&gw, "/graphql", &query(q, json!({}))).await;
+    let page = &r.json()["data"]["repository"]["releases"];
+    assert_eq!(
+        page["edges"],
+        json!([{"cursor": "0", "node": {"tagName": "v0.2", "isLatest": true}}]),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        page["pageInfo"],
+        json!({"hasNextPage": true, "hasPreviousPage": false, "startCursor": "0", "endCursor": "0"})
+    );
+    let r = graphql(&gw, "/graphql", &query(q, json!({"c": "0"}))).await;
+    let page = &r.json()["data"]["repository"]["releases"];
+    assert_eq!(
+        page["edges"],
+        json!([{"cursor": "1", "node": {"tagName": "v0.1", "isLatest": false}}]),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        page["pageInfo"],
+        json!({"hasNextPage": false, "hasPreviousPage": true, "startCursor": "1", "endCursor": "1"})
+    );
+    let lists: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|s| s.path().ends_with("/releases"))
+        .map(|s| s.query().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(lists, ["page=1&per_page=1", "page=2&per_page=1"]);
+}
+
+#[tokio::test]
+async fn a_release_by_tag_has_the_rest_id_and_a_missing_one_is_null() {
+    let fake = gitlab().await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let vars = |tag: &str| json!({"name": "project", "owner": "group", "tagName": tag});
+    let r = graphql(&gw, "/api/graphql", &query(BY_TAG, vars("v0.1"))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let rest = call(
+        "GET",
+        &format!("{}/repos/group/project/releases/tags/v0.1", gw.url),
+        &[("Authorization", "token glpat-secret")],
+        "",
+    )
+    .await
+    .json();
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"release": {"databaseId": rest["id"], "isDraft": false}}}})
+    );
+    // No such tag: null, as GitHub answers, and gh then asks REST.
+    let r = graphql(&gw, "/api/graphql", &query(BY_TAG, vars("v9"))).await;
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"release": null}}}),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_project_is_null_with_a_not_found_error() {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::json(
+            404,
+            &json!({"message": "404 Project Not Found"}),
+        ))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["data"], json!({"repository": null}), "{v}");
+    assert_eq!(v["errors"][0]["type"], "NOT_FOUND");
+    assert_eq!(v["errors"][0]["path"], json!(["repository", "releases"]));
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[tokio::test]
+async fn what_the_endpoint_does_not_serve_is_refused_before_anything_is_read() {
+    let fake = gitlab().await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let cases: &[(&str, Value, &str)] = &[
+        (
+            "{ repository(owner: \"group\", name: \"project\") { releases(first: 1) { totalCount } } }",
+            json!({}),
+            "Field 'totalCount' doesn't exist on type 'ReleaseConnection' (not served by this endpoint)",
+        ),
+        (
+            "{ repository(owner: \"group\", name: \"project\") { issues(first: 1) { nodes { title } } } }",
+            json!({}),
+            "Field 'issues' doesn't exist on type 'Repository' (not served by this endpoint)",
+        ),
+        (
+            "{ viewer { login } }",
+            json!({}),
+            "Field 'viewer' doesn't exist on type 'Query' (not served by this endpoint)",
+        ),
+        (
+            "{ repository(owner: \"group\", name: \"project\") { releases(first: 1, orderBy: {field: NAME, direction: DESC}) { nodes { name } } } }",
+            json!({}),
+            "Field 'releases' is served with `orderBy` as the mapping names it only ({field: CREATED_AT, direction: DESC})",
+        ),
+        (
+            "{ repository(owner: \"group\", name: \"project\") { releases(last: 1) { nodes { name } } } }",
+            json!({}),
+            "`last` is not served: this endpoint pages forward, with `first` and `after`",
+        ),
+        (
+            "{ repository(owner: \"group\", name: \"project\") { releases(first: 101) { nodes { name } } } }",
+            json!({}),
+            "`first` on the `releases` connection is a number from 1 to 100",
+        ),
+        (
+            "{ repository(owner: \"group\") { release(tagName: \"v0.1\") { name } } }",
+            json!({}),
+            "Field 'repository' is missing required argument 'name'",
+        ),
+        (LIST, json!({"name": "project", "owner": "group"}), "Variable $perPage of type Int! was not given a value"),
+        (
+            LIST,
+            json!({"name": "project", "owner": "group", "perPage": "30"}),
+            "`first` on the `releases` connection is a number from 1 to 100, not \"30\"",
+        ),
+        (
+            "{ repository(owner: $o, name: \"project\") { release(tagName: \"v0.1\") { name } } }",
+            json!({}),
+            "Variable $o is used by 'repository' but not declared",
+        ),
+        (
+            "{ repository(owner: \"group\", name: \"project\") { release(tagName: \"v0.1\") { name { x } } } }",
+            json!({}),
+            "Selections can't be made on scalars (field 'name' on type 'Release')",
+        ),
+        (
+            "mutation { createRelease(input: {}) { release { name } } }",
+            json!({}),
+            "this endpoint serves queries only, not a mutation: writes go through the REST routes",
+        ),
+        ("{ repository(owner: \"group\"", json!({}), ""),
+    ];
+    for (q, vars, want) in cases {
+        let r = graphql(&gw, "/api/graphql", &query(q, vars.clone())).await;
+        assert_eq!(r.status, 200, "{q}: {}", r.text());
+        let v = r.json();
+        assert_eq!(v.get("data"), None, "{q}: {v}");
+        let errors = errors_of(&v);
+        assert!(
+            errors.iter().any(|e| e.starts_with(want)),
+            "{q}: {errors:?}"
+        );
+        assert!(v["errors"][0]["locations"][0]["line"].is_u64(), "{q}: {v}");
+    }
+    assert_eq!(fake.request_count(), 0, "{:?}", calls(&fake.requests()));
+}
+
+#[tokio::test]
+async fn a_refusal_of_the_credentials_is_the_routes_own_answer() {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::json(401, &json!({"message": "401 Unauthorized"})))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(r.json()["message"], "Bad credentials");
+    // The upstream down: the route's 502, in GitHub's shape.
+    let gw = TestGateway::start(&closed_port_url()).await;
+    let r = graphql(
+        &gw,
+        "/api/graphql",
+        &query(
+            BY_TAG,
+            json!({"name": "project", "owner": "group", "tagName": "v1"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert!(
+        r.json()["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_no_graphql_request_is_a_400_in_github_s_shape() {
+    let fake = gitlab().await;
+    let gw = TestGateway::start(&fake.url()).await;
+    for body in ["{", "{\"variables\":{}}", "[]"] {
+        let r = call(
+            "POST",
+            &format!("{}/graphql", gw.url),
+            &[("Content-Type", "application/json")],
+            body,
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text());
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("GraphQL request")),
+            "{}",
+            r.text()
+        );
+    }
+    // GraphQL is POST only: a GET is no route.
+    let r = call("GET", &format!("{}/graphql", gw.url), &[], "").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test]
+async fn operations_are_chosen_by_name_and_typenames_answered() {
+    let fake = gitlab().await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let doc = "query A { __typename } query B { r: repository(owner: \"group\", name: \"project\") { __typename release(tagName: \"v0.1\") { __typename tag: tagName } } }";
+    let r = graphql(
+        &gw,
+        "/graphql",
+        &json!({"query": doc, "operationName": "B"}),
+    )
+    .await;
+    assert_eq!(
+        r.json(),
+        json!({"data": {"r": {"__typename": "Repository", "release": {"__typename": "Release", "tag": "v0.1"}}}}),
+        "{}",
+        r.text()
+    );
+    let r = graphql(&gw, "/graphql", &json!({"query": doc})).await;
+    assert_eq!(
+        errors_of(&r.json()),
+        ["the document holds several operations: name one in `operationName`"]
+    );
+}
+
+#[tokio::test]
+async fn a_dialect_without_graphql_has_no_such_endpoint() {
+    let fake = gitlab().await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(fake.request_count(), 0);
+}
