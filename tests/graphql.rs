@@ -8,7 +8,7 @@ mod support;
 use serde_json::{json, Value};
 use support::fake::{calls, closed_port_url, FakeUpstream, Reply};
 use support::fixtures::{gitlab_list, gitlab_release};
-use support::gateway::{call, Resp, TestGateway};
+use support::gateway::{call, mappings_edited, Resp, TestGateway};
 
 const LIST: &str = "query RepositoryReleaseList($endCursor:String$name:String!$owner:String!$perPage:Int!){repository(owner: $owner, name: $name){releases(first: $perPage, orderBy: {field: CREATED_AT, direction: DESC}, after: $endCursor){nodes{name,tagName,isDraft,isLatest,isPrerelease,createdAt,publishedAt},pageInfo{hasNextPage,endCursor}}}}";
 const BY_TAG: &str = "query RepositoryReleaseByTag($name:String!$owner:String!$tagName:String!){repository(owner: $owner, name: $name){release(tagName: $tagName){databaseId,isDraft}}}";
@@ -388,4 +388,60 @@ async fn a_dialect_without_graphql_has_no_such_endpoint() {
     let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
     assert_eq!(r.status, 404, "{}", r.text());
     assert_eq!(fake.request_count(), 0);
+}
+
+#[tokio::test]
+async fn an_upstream_with_smaller_pages_is_read_page_after_page_and_nothing_is_skipped() {
+    // GitLab serving at most 2 per page; the client asks for 3 at a time.
+    let dir = mappings_edited("graphql_small_pages", |name, text| {
+        if name == "gitlab.toml" {
+            *text = text.replace("max_per_page = 100", "max_per_page = 2");
+        }
+    });
+    let tags = ["v5", "v4", "v3", "v2", "v1"];
+    let page = |from: usize, next: &str| {
+        let list: Vec<Value> = tags[from..(from + 2).min(5)]
+            .iter()
+            .map(|t| gitlab_release(t))
+            .collect();
+        Reply::json(200, &json!(list)).with_header("X-Next-Page", next)
+    };
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            vec![page(0, "2"), page(2, "3"), page(2, "3"), page(4, "")],
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair_in(dir.path(), "github", "gitlab", &fake.url(), "").await;
+    let q = "query($c: String) { repository(owner: \"group\", name: \"project\") { releases(first: 3, after: $c) { nodes { tagName } pageInfo { hasNextPage endCursor } } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..3 {
+        let r = graphql(&gw, "/graphql", &query(q, json!({ "c": after }))).await;
+        let page = r.json()["data"]["repository"]["releases"].clone();
+        for n in page["nodes"].as_array().expect("nodes") {
+            seen.push(n["tagName"].as_str().unwrap_or("").to_owned());
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+    }
+    assert_eq!(seen, tags);
+    let asked: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|s| s.query().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "page=1&per_page=2",
+            "page=2&per_page=2",
+            "page=2&per_page=2",
+            "page=3&per_page=2"
+        ]
+    );
 }

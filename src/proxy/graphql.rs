@@ -17,7 +17,7 @@ use crate::error::GwError;
 use crate::mapping::model::{GqlField, GqlOut, GqlType, Graphql, PathVar, Route};
 use crate::mapping::Dialect;
 use crate::translate::graphql::{self as gql, Field, OpKind, Pos, Value};
-use crate::translate::{encode_path, error_message};
+use crate::translate::{encode_path, error_message, plan};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use serde_json::Value as Json;
@@ -303,38 +303,60 @@ impl Gateway {
             _ => 0,
         };
         let first = first.max(1) as u64;
-        if offset % first != 0 {
-            let m = format!(
-                "`after` points past {offset} records, which is not a whole number of pages of \
-                 {first}: ask with the `first` its cursor was given under"
-            );
-            return Ok(Err((GqlError::at(f, m), false)));
-        }
-        let page = offset / first + 1;
-        let mut path = match encode_path(run.d, route, project, None, None, None) {
+        let (Some(pp), Some(pn)) = (&paging.per_page_param, &paging.page_param) else {
+            return Ok(Err((
+                GqlError::at(f, "this list is not paged by number".into()),
+                false,
+            )));
+        };
+        let base = match encode_path(run.d, route, project, None, None, None) {
             Ok(p) => p,
             Err(e) => return Ok(Err((GqlError::at(f, e.message), false))),
         };
-        if let (Some(pp), Some(p)) = (&paging.per_page_param, &paging.page_param) {
-            path.push_str(&format!("?{pp}={first}&{p}={page}"));
-        }
-        let (list, uheaders) = match self.read(route, path, headers, rid, log).await {
-            Read::Found(j, h) => (j, h),
-            Read::Missing(m) => {
-                let mut e = GqlError::at(f, m);
-                e.ty = Some("NOT_FOUND");
-                return Ok(Err((e, true)));
+        // The pages the route serves may be smaller than `first` (the
+        // upstream's largest page is smaller): the records from `offset` on
+        // are read from as many of them as it takes.
+        let size = plan::page_request(run.d, &self.upstream, route.op, &format!("{pp}={first}"))
+            .ok()
+            .and_then(|p| p.per_page)
+            .unwrap_or(first)
+            .clamp(1, first);
+        let (mut page, mut skip) = (offset / size + 1, (offset % size) as usize);
+        let mut items: Vec<Json> = Vec::new();
+        let next = loop {
+            let path = format!("{base}?{pp}={size}&{pn}={page}");
+            let (mut list, uheaders) = match self.read(route, path, headers, rid, log).await {
+                Read::Found(j, h) => (j, h),
+                Read::Missing(m) => {
+                    let mut e = GqlError::at(f, m);
+                    e.ty = Some("NOT_FOUND");
+                    return Ok(Err((e, true)));
+                }
+                Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),
+                Read::Refused(r) => return Err(r),
+            };
+            let pointer: String = route
+                .list
+                .iter()
+                .flatten()
+                .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+                .collect();
+            let got = match list.pointer_mut(&pointer).map(Json::take) {
+                Some(Json::Array(a)) => a,
+                _ => Vec::new(),
+            };
+            let n = got.len();
+            let want = first as usize - items.len();
+            items.extend(got.into_iter().skip(skip).take(want));
+            let left_in_page = n > skip + want;
+            let further = has_next(run.d, &uheaders);
+            if items.len() as u64 >= first || !further || n == 0 {
+                break left_in_page || further;
             }
-            Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),
-            Read::Refused(r) => return Err(r),
+            page += 1;
+            skip = 0;
         };
-        let mut items = &list;
-        for k in route.list.iter().flatten() {
-            items = items.get(k).unwrap_or(&Json::Null);
-        }
-        let empty = Vec::new();
-        let items = items.as_array().unwrap_or(&empty);
-        let next = has_next(run.d, &uheaders);
+        let items = &items;
         let rtype = &run.g.types[field.record];
         let cursor = |i: usize| Json::from((offset + i as u64).to_string()).to_string();
         let mut out = Vec::with_capacity(f.selection.len());
