@@ -91,6 +91,11 @@ enum Read {
 struct Run<'g> {
     d: &'g Dialect,
     g: &'g Graphql,
+    /// The GraphQL request's headers (its credentials), sent with each read.
+    headers: HeaderMap,
+    rid: HeaderValue,
+    /// What the last read's route answered, for the log.
+    upstream_status: u16,
     vars: serde_json::Map<String, Json>,
     same: HashMap<(usize, String), Option<Json>>,
     errors: Vec<GqlError>,
@@ -123,6 +128,9 @@ impl Gateway {
         let mut run = Run {
             d,
             g,
+            headers,
+            rid: rid.clone(),
+            upstream_status: 0,
             vars: serde_json::Map::new(),
             same: HashMap::new(),
             errors: Vec::new(),
@@ -155,7 +163,9 @@ impl Gateway {
                 data.push((f.key(), Json::from("Query").to_string()));
                 continue;
             }
-            match self.project(&mut run, f, &headers, rid, log).await {
+            let v = self.project(&mut run, f).await;
+            log.upstream_status = run.upstream_status;
+            match v {
                 Ok(v) => data.push((f.key(), v)),
                 Err(refused) => return Ok(refused),
             }
@@ -164,14 +174,7 @@ impl Gateway {
     }
 
     /// The project a root field names, and what is asked of it.
-    async fn project<'s>(
-        &'s self,
-        run: &mut Run<'_>,
-        f: &Field,
-        headers: &HeaderMap,
-        rid: &HeaderValue,
-        log: &mut LogLine<'s>,
-    ) -> Result<String, Response<Body>> {
+    async fn project(&self, run: &mut Run<'_>, f: &Field) -> Result<String, Response<Body>> {
         let (_, tname, pargs) = &run.g.project;
         let (mut owner, mut repo, mut whole) = (String::new(), String::new(), String::new());
         for (arg, var) in pargs {
@@ -198,11 +201,8 @@ impl Gateway {
             };
             let path = vec![f.key().to_owned(), s.key().to_owned()];
             let v = match &field.connection {
-                None => self.one(run, field, s, &project, headers, rid, log).await?,
-                Some(c) => {
-                    self.page(run, field, c, s, &project, headers, rid, log)
-                        .await?
-                }
+                None => self.one(run, field, s, &project).await?,
+                Some(c) => self.page(run, field, c, s, &project).await?,
             };
             match v {
                 Ok(v) => out.push((s.key(), v)),
@@ -221,16 +221,12 @@ impl Gateway {
     }
 
     /// One record, `null` where its route answers 404.
-    #[allow(clippy::too_many_arguments)]
-    async fn one<'s>(
-        &'s self,
+    async fn one(
+        &self,
         run: &mut Run<'_>,
         field: &GqlField,
         f: &Field,
         project: &str,
-        headers: &HeaderMap,
-        rid: &HeaderValue,
-        log: &mut LogLine<'s>,
     ) -> Result<Result<String, (GqlError, bool)>, Response<Body>> {
         let route = &run.d.routes[field.route];
         let tag = field
@@ -248,18 +244,9 @@ impl Gateway {
             Ok(p) => p,
             Err(e) => return Ok(Err((GqlError::at(f, e.message), false))),
         };
-        match self.read(route, path, headers, rid, log).await {
+        match self.read(run, route, path).await {
             Read::Found(rec, _) => Ok(Ok(self
-                .record(
-                    run,
-                    &run.g.types[field.record],
-                    f,
-                    &rec,
-                    project,
-                    headers,
-                    rid,
-                    log,
-                )
+                .record(run, &run.g.types[field.record], f, &rec, project)
                 .await?)),
             Read::Missing(_) => Ok(Ok("null".into())),
             Read::Failed(m) => Ok(Err((GqlError::at(f, m), false))),
@@ -269,17 +256,13 @@ impl Gateway {
 
     /// A page of records, as a connection: `first` records after the cursor
     /// `after`, read as one page of the route's list.
-    #[allow(clippy::too_many_arguments)]
-    async fn page<'s>(
-        &'s self,
+    async fn page(
+        &self,
         run: &mut Run<'_>,
         field: &GqlField,
         cname: &str,
         f: &Field,
         project: &str,
-        headers: &HeaderMap,
-        rid: &HeaderValue,
-        log: &mut LogLine<'s>,
     ) -> Result<Result<String, (GqlError, bool)>, Response<Body>> {
         let route = &run.d.routes[field.route];
         let Some(paging) = run.d.paging.as_ref() else {
@@ -325,7 +308,7 @@ impl Gateway {
         let mut items: Vec<Json> = Vec::new();
         let next = loop {
             let path = format!("{base}?{pp}={size}&{pn}={page}");
-            let (mut list, uheaders) = match self.read(route, path, headers, rid, log).await {
+            let (mut list, uheaders) = match self.read(run, route, path).await {
                 Read::Found(j, h) => (j, h),
                 Read::Missing(m) => {
                     let mut e = GqlError::at(f, m);
@@ -366,10 +349,7 @@ impl Gateway {
                 "nodes" => {
                     let mut nodes = Vec::with_capacity(items.len());
                     for it in items {
-                        nodes.push(
-                            self.record(run, rtype, s, it, project, headers, rid, log)
-                                .await?,
-                        );
+                        nodes.push(self.record(run, rtype, s, it, project).await?);
                     }
                     format!("[{}]", nodes.join(","))
                 }
@@ -380,10 +360,7 @@ impl Gateway {
                         for es in &s.selection {
                             let v = match es.name.as_str() {
                                 "cursor" => cursor(i),
-                                "node" => {
-                                    self.record(run, rtype, es, it, project, headers, rid, log)
-                                        .await?
-                                }
+                                "node" => self.record(run, rtype, es, it, project).await?,
                                 _ => Json::from(edge_name(cname)).to_string(),
                             };
                             e.push((es.key(), v));
@@ -414,17 +391,13 @@ impl Gateway {
     }
 
     /// The fields `f` selects of record `rec`, of type `t`.
-    #[allow(clippy::too_many_arguments)]
-    async fn record<'s>(
-        &'s self,
+    async fn record(
+        &self,
         run: &mut Run<'_>,
         t: &GqlType,
         f: &Field,
         rec: &Json,
         project: &str,
-        headers: &HeaderMap,
-        rid: &HeaderValue,
-        log: &mut LogLine<'s>,
     ) -> Result<String, Response<Body>> {
         {
             let mut out = Vec::with_capacity(f.selection.len());
@@ -440,7 +413,7 @@ impl Gateway {
                         if !run.same.contains_key(&key) {
                             let r = &run.d.routes[*route];
                             let found = match encode_path(run.d, r, project, None, None, None) {
-                                Ok(path) => match self.read(r, path, headers, rid, log).await {
+                                Ok(path) => match self.read(run, r, path).await {
                                     Read::Found(j, _) => Some(j),
                                     Read::Missing(_) => None,
                                     Read::Failed(m) => {
@@ -468,14 +441,7 @@ impl Gateway {
     }
 
     /// A GET through `route` of this dialect, served by the gateway itself.
-    async fn read<'s>(
-        &'s self,
-        route: &Route,
-        path: String,
-        headers: &HeaderMap,
-        rid: &HeaderValue,
-        log: &mut LogLine<'s>,
-    ) -> Read {
+    async fn read(&self, run: &mut Run<'_>, route: &Route, path: String) -> Read {
         let mut req = Request::new(Inbound::Empty);
         *req.method_mut() = http::Method::GET;
         match path.parse() {
@@ -483,7 +449,7 @@ impl Gateway {
             Err(_) => return Read::Failed(format!("cannot ask for {path}")),
         }
         let h = req.headers_mut();
-        for (k, v) in headers {
+        for (k, v) in &run.headers {
             if !matches!(
                 k.as_str(),
                 "content-length"
@@ -495,10 +461,10 @@ impl Gateway {
                 h.append(k.clone(), v.clone());
             }
         }
-        let resp = self.internal(req, rid.clone()).await;
+        let resp = self.internal(req, run.rid.clone()).await;
         let status = resp.status();
-        log.upstream_status = status.as_u16();
-        tracing::debug!(request_id = ?rid, path = %path, status = status.as_u16(), op = route.op.name(), "graphql read");
+        run.upstream_status = status.as_u16();
+        tracing::debug!(request_id = ?run.rid, path = %path, status = status.as_u16(), op = route.op.name(), "graphql read");
         if matches!(status.as_u16(), 401 | 403 | 429) || status.is_server_error() {
             return Read::Refused(resp);
         }
