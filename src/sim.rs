@@ -278,6 +278,11 @@ impl Sim {
             let st = self.lock();
             if st.projects.contains_key(&p.project) {
                 p.project.clone()
+            } else if let Some(k) = p.project.parse::<u64>().ok().and_then(|id| {
+                // A project addressed by its (synthetic) numeric id.
+                st.projects.keys().find(|k| synthetic_id(k, "") == id)
+            }) {
+                k.clone()
             } else {
                 st.projects
                     .keys()

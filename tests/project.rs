@@ -387,6 +387,54 @@ async fn gitlab_client_reads_a_github_repository_as_a_project() {
     assert_eq!(seen.path_and_query, "/repos/octocat/Hello-World");
 }
 
+/// python-gitlab's default: `projects.get` reads the project, and its releases are
+/// then asked by the project's numeric id. In front of a forge that addresses
+/// projects by path, that id is the one the gateway gave when the project was read.
+#[tokio::test]
+async fn gitlab_client_addresses_a_project_read_by_path_by_its_id() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World",
+            Reply::json(200, &github_repository(false, "public", "User")),
+        )
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World/releases",
+            Reply::json(200, &json!([])),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let token = ("PRIVATE-TOKEN", "ghp_secret");
+    // Before the project was read, its id names nothing the gateway knows.
+    let r = get_with(&gw, "/api/v4/projects/1296269/releases", token).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(
+        r.text().contains("read the project by its path first"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(fake.request_count(), 0);
+    let r = get_with(&gw, "/api/v4/projects/octocat%2FHello-World", token).await;
+    assert_eq!(r.json()["id"], json!(1296269));
+    let r = get_with(&gw, "/api/v4/projects/1296269/releases", token).await;
+    assert_eq!((r.status, r.json()), (200, json!([])), "{}", r.text());
+    assert_eq!(
+        calls(&fake.requests()),
+        [
+            ("GET", "/repos/octocat/Hello-World"),
+            (
+                "GET",
+                "/repos/octocat/Hello-World/releases?page=1&per_page=20"
+            ),
+        ]
+    );
+    // Another id is still nothing.
+    let r = get_with(&gw, "/api/v4/projects/1296270/releases", token).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+}
+
 #[tokio::test]
 async fn gitlab_client_reads_a_public_user_repository() {
     let (_fake, _gw, r) = ask(

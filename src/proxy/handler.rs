@@ -34,6 +34,11 @@ pub struct Gateway {
     /// Asset id → tag of the release it was last seen in, so that an asset
     /// addressed by its id alone is read from its release without a walk.
     pub asset_tags: IdCache,
+    /// A project's numeric id, as a client was given it reading the project
+    /// → the path it read it by, so that the client may address it by that
+    /// id (python-gitlab does, after reading a project) where the upstream
+    /// addresses projects by path.
+    pub project_paths: IdCache,
     pub public_base: String,
     /// The upstream's API address (base URL and its first API root), which
     /// pass-through rewrites to the gateway's in `Link` and `Location`.
@@ -101,6 +106,7 @@ impl Gateway {
             upstream_api,
             ids: IdCache::new(cfg.id_cache_entries),
             asset_tags: IdCache::new(cfg.id_cache_entries),
+            project_paths: IdCache::new(cfg.id_cache_entries),
             translations: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent_translations)),
             public_base: cfg.public_base(),
             cfg,
@@ -274,9 +280,27 @@ impl Gateway {
                 .await
                 .map_err(|e| (e, ci));
         }
+        let mut m = m;
+        if let Some(path) = self.project_by_id(&m.params.project) {
+            let (owner, repo) = translate::split_project(&path);
+            (m.params.owner, m.params.repo) = (owner.to_owned(), repo.to_owned());
+            m.params.project = path;
+        }
         // Boxed: the translating path's state is large, and every request's
         // future would otherwise carry (and move) it.
         Box::pin(self.translated(req, ci, m, raw_path, raw_query, rid, log)).await
+    }
+
+    /// The path of a project a client addresses by the numeric id it was
+    /// given for it (not one the config maps).
+    fn project_by_id(&self, project: &str) -> Option<String> {
+        if project.is_empty()
+            || !project.bytes().all(|b| b.is_ascii_digit())
+            || self.cfg.upstream_project(project) != project
+        {
+            return None;
+        }
+        self.project_paths.get("", project.parse().ok()?)
     }
 
     /// Different dialects: decode, resolve, encode, forward, translate back.
@@ -508,6 +532,9 @@ impl Gateway {
             }
         };
         self.remember(&uproject, &cr.seen);
+        if let Some(pid) = cr.seen.project {
+            self.project_paths.insert("", pid, &m.params.project);
+        }
         if m.route.op == Op::Delete {
             if let Some(id) = id.or(m.params.id) {
                 self.ids.remove(&uproject, id);

@@ -457,7 +457,7 @@ fn no_owner_repo(u: &Dialect, project: &str) -> GwError {
     GwError::client(
         ErrorKind::NotFound,
         format!(
-            "the project `{project}` is not an owner/repo path, which the upstream ({}) addresses projects by; map it to one in the gateway's [projects]",
+            "the project `{project}` is not an owner/repo path, which the upstream ({}) addresses projects by; map it to one in the gateway's [projects], or read the project by its path first (the gateway then knows its id)",
             u.title
         ),
     )
@@ -550,6 +550,8 @@ pub struct Seen<'b> {
     /// (asset id, tag of the release that holds it) of every asset of those
     /// releases.
     pub assets: Vec<(u64, Cow<'b, str>)>,
+    /// The numeric id of a project the answer was.
+    pub project: Option<u64>,
 }
 
 /// What the releases of one upstream answer hold of an asset.
@@ -952,6 +954,9 @@ fn identify<'b>(a: &ResponseArgs, up: &Ctx, rec: &mut Record<'b>, seen: &mut See
                 rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
             }
         }
+    }
+    if rec.kind == Kind::Project {
+        seen.project = rec.text("id").and_then(|t| t.parse::<u64>().ok());
     }
     if rec.kind != Kind::Release {
         return;
