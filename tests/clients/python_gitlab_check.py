@@ -40,6 +40,10 @@ full = gl.projects.get("demo/hello")
 check("projects.get: paths", (full.path_with_namespace, full.path, full.namespace["full_path"]), ("demo/hello", "hello", "demo"))
 check("projects.get: default branch, visibility", (full.default_branch, full.visibility), ("main", "public"))
 check("projects.get: an integer id", isinstance(full.id, int), True)
+# ... and then asks for its releases by that id (/projects/{id}/releases),
+# which the gateway knows from the read in front of a forge that has no ids.
+check("releases of the project read, by its id", seen(full.releases.list(get_all=True)), SEED)
+check("one of them, by its id", full.releases.get("v1.1.0").tag_name, "v1.1.0")
 
 # per_page=1: python-gitlab walks the list through the paging headers.
 pages = project.releases.list(iterator=True, per_page=1)
