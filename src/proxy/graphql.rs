@@ -1020,11 +1020,23 @@ mod tests {
 
     #[test]
     fn a_next_page_is_a_link_to_it() {
-        let d = crate::mapping::compile::compile_source(
-            "github.toml",
-            include_str!("../../mappings/github.toml"),
-        )
-        .expect("the shipped mapping compiles");
+        let src = r#"
+[dialect]
+name = "d"
+roots = [""]
+[paging]
+style = "page"
+page_param = "page"
+per_page_param = "per_page"
+next_header = "X-Next-Page"
+[errors]
+shape = "error"
+[shapes.error]
+kind = "error"
+[shapes.error.fields]
+message = "message"
+"#;
+        let d = crate::mapping::compile::compile_source("d.toml", src).expect("compiles");
         let mut h = HeaderMap::new();
         assert!(!has_next(&d, &h));
         h.insert(
@@ -1039,6 +1051,10 @@ mod tests {
             HeaderValue::from_static("<https://x/r?page=1>; rel=\"first\""),
         );
         assert!(!has_next(&d, &h));
+        h.insert("x-next-page", HeaderValue::from_static(""));
+        assert!(!has_next(&d, &h));
+        h.insert("x-next-page", HeaderValue::from_static("3"));
+        assert!(has_next(&d, &h));
     }
 
     #[test]
