@@ -421,6 +421,7 @@ impl Compiler<'_, '_> {
             ),
             fields,
             types: out_types,
+            not_found_type: g.not_found_type.as_ref().map(|t| t.get_ref().clone()),
         })
     }
 

@@ -85,6 +85,7 @@ const GRAPHQL: Keys = Table(&[
             ("only", Any(&Leaf)),
         ])),
     ),
+    ("not_found_type", Leaf),
     ("types", Any(&Any(&GQL_MEMBER))),
 ]);
 const SHAPE: Keys = Table(&[("kind", Leaf), ("missing", Leaf), ("fields", Any(&FIELD))]);

@@ -49,6 +49,8 @@ pub struct Graphql {
     pub project: (String, String, Vec<(String, PathVar)>),
     pub fields: Vec<GqlField>,
     pub types: Vec<GqlType>,
+    /// The `type` of the error that says a project was not found.
+    pub not_found_type: Option<String>,
 }
 
 #[derive(Debug)]

@@ -280,6 +280,9 @@ pub struct GraphqlSection {
     /// The project's fields, each read through a route.
     #[serde(default)]
     pub fields: IndexMap<S<String>, S<GqlField>>,
+    /// The `type` of the error that says a project was not found.
+    #[serde(default)]
+    pub not_found_type: Option<S<String>>,
     /// Record types: each GraphQL field and the member of a route's answer it is.
     #[serde(default)]
     pub types: IndexMap<S<String>, S<GqlType>>,

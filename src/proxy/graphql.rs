@@ -40,8 +40,8 @@ struct GqlError {
     message: String,
     at: Option<Pos>,
     path: Vec<String>,
-    /// GitHub-style error type, e.g. `NOT_FOUND`.
-    ty: Option<&'static str>,
+    /// The error's type, where the mapping names one (`not_found_type`).
+    ty: Option<String>,
 }
 
 impl GqlError {
@@ -56,8 +56,8 @@ impl GqlError {
 
     fn json(&self) -> String {
         let mut s = format!("{{\"message\":{}", Json::from(self.message.as_str()));
-        if let Some(t) = self.ty {
-            s.push_str(&format!(",\"type\":\"{t}\""));
+        if let Some(t) = &self.ty {
+            s.push_str(&format!(",\"type\":{}", Json::from(t.as_str())));
         }
         if let Some(p) = self.at {
             s.push_str(&format!(
@@ -210,7 +210,7 @@ impl Gateway {
                     e.path = path;
                     run.errors.push(e);
                     if whole_project {
-                        // The project itself was not found: null, as GitHub answers.
+                        // The project itself was not found: null, with the error.
                         return Ok("null".into());
                     }
                     out.push((s.key(), "null".into()));
@@ -312,7 +312,7 @@ impl Gateway {
                 Read::Found(j, h) => (j, h),
                 Read::Missing(m) => {
                     let mut e = GqlError::at(f, m);
-                    e.ty = Some("NOT_FOUND");
+                    e.ty.clone_from(&run.g.not_found_type);
                     return Ok(Err((e, true)));
                 }
                 Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),

@@ -36,7 +36,7 @@ pub struct Gateway {
     pub asset_tags: IdCache,
     /// A project's numeric id, as a client was given it reading the project
     /// → the path it read it by, so that the client may address it by that
-    /// id (python-gitlab does, after reading a project) where the upstream
+    /// id (as clients do after reading a project) where the upstream
     /// addresses projects by path.
     pub project_paths: IdCache,
     pub public_base: String,
