@@ -17,7 +17,7 @@ use crate::error::GwError;
 use crate::mapping::model::{GqlField, GqlOut, GqlType, Graphql, PathVar, Route};
 use crate::mapping::Dialect;
 use crate::translate::graphql::{self as gql, Field, OpKind, Pos, Value};
-use crate::translate::{encode_path, error_message, plan};
+use crate::translate::{encode_path, error_message, paging, plan};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use serde_json::Value as Json;
@@ -76,14 +76,16 @@ impl GqlError {
 
 /// What one read through a route came to.
 enum Read {
-    Found(Json, HeaderMap),
+    /// The answer, and whether its list has a next page (by the dialect's
+    /// own paging headers or body token).
+    Found(Json, bool),
     /// 404, with the route's message.
     Missing(String),
     /// Any other refusal of the query's (400, 422, …), with its message.
     Failed(String),
     /// Not the query's to answer (401, 403, 429, 5xx): the route's answer
     /// becomes the whole response.
-    Refused(Response<Body>),
+    Refused(Box<Response<Body>>),
 }
 
 /// A query's execution: its variables, and the reads it shares between
@@ -229,17 +231,13 @@ impl Gateway {
         project: &str,
     ) -> Result<Result<String, (GqlError, bool)>, Response<Body>> {
         let route = &run.d.routes[field.route];
-        let tag = field
-            .args
-            .iter()
-            .find(|(_, v)| *v == PathVar::Tag)
-            .and_then(|(a, _)| run.string_arg(f, a));
-        let id = field
-            .args
-            .iter()
-            .find(|(_, v)| *v == PathVar::Id)
-            .and_then(|(a, _)| run.string_arg(f, a))
-            .and_then(|s| s.parse::<u64>().ok());
+        // The argument bound to path variable `var`, as given.
+        let given = |var| {
+            let (a, _) = field.args.iter().find(|(_, v)| *v == var)?;
+            run.string_arg(f, a)
+        };
+        let tag = given(PathVar::Tag);
+        let id = given(PathVar::Id).and_then(|s| s.parse::<u64>().ok());
         let path = match encode_path(run.d, route, project, tag.as_deref(), id, None) {
             Ok(p) => p,
             Err(e) => return Ok(Err((GqlError::at(f, e.message), false))),
@@ -250,7 +248,7 @@ impl Gateway {
                 .await?)),
             Read::Missing(_) => Ok(Ok("null".into())),
             Read::Failed(m) => Ok(Err((GqlError::at(f, m), false))),
-            Read::Refused(r) => Err(r),
+            Read::Refused(r) => Err(*r),
         }
     }
 
@@ -308,15 +306,15 @@ impl Gateway {
         let mut items: Vec<Json> = Vec::new();
         let next = loop {
             let path = format!("{base}?{pp}={size}&{pn}={page}");
-            let (mut list, uheaders) = match self.read(run, route, path).await {
-                Read::Found(j, h) => (j, h),
+            let (mut list, further) = match self.read(run, route, path).await {
+                Read::Found(j, next) => (j, next),
                 Read::Missing(m) => {
                     let mut e = GqlError::at(f, m);
                     e.ty.clone_from(&run.g.not_found_type);
                     return Ok(Err((e, true)));
                 }
                 Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),
-                Read::Refused(r) => return Err(r),
+                Read::Refused(r) => return Err(*r),
             };
             let pointer: String = route
                 .list
@@ -332,7 +330,6 @@ impl Gateway {
             let want = first as usize - items.len();
             items.extend(got.into_iter().skip(skip).take(want));
             let left_in_page = n > skip + want;
-            let further = has_next(run.d, &uheaders);
             if items.len() as u64 >= first || !further || n == 0 {
                 break left_in_page || further;
             }
@@ -422,7 +419,7 @@ impl Gateway {
                                         run.errors.push(e);
                                         None
                                     }
-                                    Read::Refused(r) => return Err(r),
+                                    Read::Refused(r) => return Err(*r),
                                 },
                                 Err(_) => None,
                             };
@@ -466,7 +463,7 @@ impl Gateway {
         run.upstream_status = status.as_u16();
         tracing::debug!(request_id = ?run.rid, path = %path, status = status.as_u16(), op = route.op.name(), "graphql read");
         if matches!(status.as_u16(), 401 | 403 | 429) || status.is_server_error() {
-            return Read::Refused(resp);
+            return Read::Refused(Box::new(resp));
         }
         let (parts, body) = resp.into_parts();
         let limit = self.cfg.max_response_bytes;
@@ -483,25 +480,21 @@ impl Gateway {
         let text = std::str::from_utf8(&bytes).unwrap_or("");
         if status.is_success() {
             return match serde_json::from_str(text) {
-                Ok(j) => Read::Found(j, parts.headers),
+                Ok(j) => Read::Found(
+                    j,
+                    paging::decode_info(run.d, &parts.headers, text)
+                        .next
+                        .is_some(),
+                ),
                 Err(e) => Read::Failed(format!("{path} answered no JSON: {e}")),
             };
         }
-        let d = self.client_of(route);
-        let m = error_message(d, text).unwrap_or_else(|| status.to_string());
+        let m = error_message(run.d, text).unwrap_or_else(|| status.to_string());
         if status == StatusCode::NOT_FOUND {
             Read::Missing(m)
         } else {
             Read::Failed(m)
         }
-    }
-
-    /// The client dialect a route belongs to.
-    fn client_of(&self, route: &Route) -> &Dialect {
-        self.clients
-            .iter()
-            .find(|d| d.routes.iter().any(|r| std::ptr::eq(r, route)))
-            .map_or(&*self.clients[0], |d| d)
     }
 
     /// Serves a request of the gateway's own, its failure in the dialect
@@ -917,29 +910,6 @@ fn edge_name(connection: &str) -> String {
     )
 }
 
-/// Whether a list answer has a next page: a `Link` with `rel="next"`, or
-/// the dialect's next-page header with a value.
-fn has_next(d: &Dialect, h: &HeaderMap) -> bool {
-    let link = h
-        .get_all(http::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| {
-            v.split(',').any(|l| {
-                l.split(';').skip(1).any(|p| {
-                    let p = p.trim();
-                    p == "rel=\"next\"" || p == "rel=next"
-                })
-            })
-        });
-    link || d
-        .paging
-        .as_ref()
-        .and_then(|p| p.next_header.as_ref())
-        .and_then(|n| h.get(n))
-        .is_some_and(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace))
-}
-
 /// The value at a member path.
 fn at<'j>(j: &'j Json, path: &[String]) -> &'j Json {
     path.iter()
@@ -1016,45 +986,6 @@ mod tests {
     fn edges_are_named_after_their_connection() {
         assert_eq!(edge_name("ReleaseConnection"), "ReleaseEdge");
         assert_eq!(edge_name("Releases"), "ReleasesEdge");
-    }
-
-    #[test]
-    fn a_next_page_is_a_link_to_it() {
-        let src = r#"
-[dialect]
-name = "d"
-roots = [""]
-[paging]
-style = "page"
-page_param = "page"
-per_page_param = "per_page"
-next_header = "X-Next-Page"
-[errors]
-shape = "error"
-[shapes.error]
-kind = "error"
-[shapes.error.fields]
-message = "message"
-"#;
-        let d = crate::mapping::compile::compile_source("d.toml", src).expect("compiles");
-        let mut h = HeaderMap::new();
-        assert!(!has_next(&d, &h));
-        h.insert(
-            http::header::LINK,
-            HeaderValue::from_static(
-                "<https://x/r?page=1>; rel=\"prev\", <https://x/r?page=3>; rel=\"next\"",
-            ),
-        );
-        assert!(has_next(&d, &h));
-        h.insert(
-            http::header::LINK,
-            HeaderValue::from_static("<https://x/r?page=1>; rel=\"first\""),
-        );
-        assert!(!has_next(&d, &h));
-        h.insert("x-next-page", HeaderValue::from_static(""));
-        assert!(!has_next(&d, &h));
-        h.insert("x-next-page", HeaderValue::from_static("3"));
-        assert!(has_next(&d, &h));
     }
 
     #[test]
