@@ -30,10 +30,13 @@ pub enum Op {
     /// One project (a repository): its name, default branch and visibility,
     /// which clients read before they address its releases.
     Project,
+    /// One git tag of a project, by its name: whether it exists, and the
+    /// commit it names (`release create --verify-tag` asks it first).
+    Tag,
 }
 
 impl Op {
-    pub const ALL: [Op; 12] = [
+    pub const ALL: [Op; 13] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -46,6 +49,7 @@ impl Op {
         Op::Upload,
         Op::About,
         Op::Project,
+        Op::Tag,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Op {
             Op::Upload => "upload",
             Op::About => "about",
             Op::Project => "project",
+            Op::Tag => "tag",
         }
     }
 
@@ -73,7 +78,14 @@ impl Op {
     pub fn idempotent(self) -> bool {
         matches!(
             self,
-            Op::List | Op::Get | Op::Latest | Op::Assets | Op::Asset | Op::About | Op::Project
+            Op::List
+                | Op::Get
+                | Op::Latest
+                | Op::Assets
+                | Op::Asset
+                | Op::About
+                | Op::Project
+                | Op::Tag
         )
     }
 
@@ -100,6 +112,7 @@ impl Op {
         match self {
             Op::Assets | Op::Asset | Op::DeleteAsset | Op::Upload => Kind::Asset,
             Op::Project => Kind::Project,
+            Op::Tag => Kind::Tag,
             _ => Kind::Release,
         }
     }
@@ -118,10 +131,17 @@ pub enum Kind {
     Asset,
     Error,
     Project,
+    Tag,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Release, Kind::Asset, Kind::Error, Kind::Project];
+    pub const ALL: [Kind; 5] = [
+        Kind::Release,
+        Kind::Asset,
+        Kind::Error,
+        Kind::Project,
+        Kind::Tag,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -129,6 +149,7 @@ impl Kind {
             Kind::Asset => "asset",
             Kind::Error => "error",
             Kind::Project => "project",
+            Kind::Tag => "tag",
         }
     }
 
@@ -142,6 +163,7 @@ impl Kind {
             Kind::Asset => ASSET_FIELDS,
             Kind::Error => ERROR_FIELDS,
             Kind::Project => PROJECT_FIELDS,
+            Kind::Tag => TAG_FIELDS,
         }
     }
 
@@ -149,7 +171,7 @@ impl Kind {
     pub fn lists(self) -> &'static [(&'static str, Kind)] {
         match self {
             Kind::Release => &[("assets", Kind::Asset)],
-            Kind::Asset | Kind::Error | Kind::Project => &[],
+            Kind::Asset | Kind::Error | Kind::Project | Kind::Tag => &[],
         }
     }
 
@@ -230,6 +252,10 @@ pub const PROJECT_FIELDS: &[&str] = &[
     "owner.avatar_url",
     "owner.html_url",
 ];
+
+/// Tag fields: `tag` is the tag's name, `sha` the commit it names, `message`
+/// an annotated tag's message (`null` for a lightweight one).
+pub const TAG_FIELDS: &[&str] = &["tag", "sha", "message"];
 
 /// Error fields: `message` is what a person reads (the client dialect's own
 /// wording where its mapping gives one), `detail` the specific cause; `field`,

@@ -41,6 +41,9 @@ pub struct Sim {
 struct State {
     /// Project path → releases, oldest first.
     projects: HashMap<String, Vec<Record<'static>>>,
+    /// Project path → its tags and the commits they name: a release's tag
+    /// is made with it, and stays when the release is deleted.
+    tags: HashMap<String, Vec<(String, String)>>,
     next_id: u64,
 }
 
@@ -174,10 +177,12 @@ impl Sim {
         if r.json("published_at").is_none() {
             r.set_str("published_at", &now);
         }
-        r.set_str(
-            "commit_sha",
-            &format!("{:016x}{:024x}", synthetic_id("commit", &tag), 0),
-        );
+        let sha = format!("{:016x}{:024x}", synthetic_id("commit", &tag), 0);
+        r.set_str("commit_sha", &sha);
+        let tags = st.tags.entry(project.to_owned()).or_default();
+        if !tags.iter().any(|(t, _)| *t == tag) {
+            tags.push((tag.clone(), sha));
+        }
         r.set_json("author.id", "1".into());
         r.set_str("author.login", "demo");
         r.set_str("author.name", "Demo User");
@@ -357,6 +362,22 @@ impl Sim {
                 r.set_json("owner.id", synthetic_id(owner, "").to_string());
                 r.set_str("owner.kind", "user");
                 r.set_str("owner.html_url", &format!("{}/{owner}", self.base));
+                Ok(one(&r, route.status))
+            }
+            // The simulated forge's tags are those its releases were made
+            // with, deleted or not.
+            Op::Tag => {
+                let st = self.lock();
+                let tag = p.tag.as_deref().unwrap_or_default();
+                let (_, sha) = st
+                    .tags
+                    .get(project)
+                    .and_then(|tags| tags.iter().find(|(t, _)| t == tag))
+                    .ok_or_else(|| GwError::client(ErrorKind::NotFound, "404 Tag Not Found"))?;
+                let mut r = Record::new(Kind::Tag);
+                r.set_str("tag", tag);
+                r.set_str("sha", sha);
+                r.set_json("message", "null".into());
                 Ok(one(&r, route.status))
             }
             Op::List => {

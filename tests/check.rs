@@ -148,6 +148,7 @@ fixture_tests! {
     envelope_templates_and_errors_by_message => "envelope_and_by_message.toml",
     values_misused => "values.toml",
     graphql_endpoint_misdeclared => "graphql.toml",
+    prefix_misused => "prefix.toml",
 }
 
 #[test]

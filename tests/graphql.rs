@@ -13,6 +13,9 @@ use support::gateway::{call, mappings_edited, Resp, TestGateway};
 const LIST: &str = "query RepositoryReleaseList($endCursor:String$name:String!$owner:String!$perPage:Int!){repository(owner: $owner, name: $name){releases(first: $perPage, orderBy: {field: CREATED_AT, direction: DESC}, after: $endCursor){nodes{name,tagName,isDraft,isLatest,isPrerelease,createdAt,publishedAt},pageInfo{hasNextPage,endCursor}}}}";
 const BY_TAG: &str = "query RepositoryReleaseByTag($name:String!$owner:String!$tagName:String!){repository(owner: $owner, name: $name){release(tagName: $tagName){databaseId,isDraft}}}";
 
+/// What `gh release create --verify-tag` asks first (gh 2.23, as it sends it).
+const FIND_REF: &str = "query RepositoryFindRef($name:String!$owner:String!$tagName:String!){repository(owner: $owner, name: $name){ref(qualifiedName: $tagName){id}}}";
+
 const PROJECT: &str = "/api/v4/projects/group%2Fproject";
 
 async fn graphql(gw: &TestGateway, path: &str, body: &Value) -> Resp {
@@ -202,6 +205,71 @@ async fn a_release_by_tag_has_the_rest_id_and_a_missing_one_is_null() {
         "{}",
         r.text()
     );
+}
+
+/// `ref(qualifiedName:)` reads the tag after `refs/tags/` through the tag route:
+/// its id where the tag exists, `null` where it does not. Another kind of
+/// reference is refused before anything is read.
+#[tokio::test]
+async fn a_tag_reference_is_read_through_the_tag_route() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            &format!("{PROJECT}/repository/tags/release%2F2.0"),
+            Reply::json(
+                200,
+                &json!({"name": "release/2.0", "message": null, "target": "60a8ff03",
+                        "commit": {"id": "60a8ff033665e1207714d6670fcd7b65304ec02f"},
+                        "release": null, "protected": false}),
+            ),
+        )
+        .fallback(Reply::json(404, &json!({"message": "404 Tag Not Found"})))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let vars = |name: &str| json!({"name": "project", "owner": "group", "tagName": name});
+    let r = graphql(
+        &gw,
+        "/api/graphql",
+        &query(FIND_REF, vars("refs/tags/release/2.0")),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"ref": {"id": "REF_60a8ff033665e1207714d6670fcd7b65304ec02f"}}}})
+    );
+    let r = graphql(&gw, "/api/graphql", &query(FIND_REF, vars("refs/tags/v9"))).await;
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"ref": null}}}),
+        "{}",
+        r.text()
+    );
+    let seen = fake.requests();
+    assert_eq!(
+        calls(&seen),
+        [
+            (
+                "GET",
+                "/api/v4/projects/group%2Fproject/repository/tags/release%2F2.0"
+            ),
+            ("GET", "/api/v4/projects/group%2Fproject/repository/tags/v9"),
+        ]
+    );
+    assert_eq!(seen[0].header_all("private-token"), ["glpat-secret"]);
+    let r = graphql(
+        &gw,
+        "/api/graphql",
+        &query(FIND_REF, vars("refs/heads/main")),
+    )
+    .await;
+    assert_eq!(
+        errors_of(&r.json()),
+        ["Field 'ref' is served with `qualifiedName` starting \"refs/tags/\" only"]
+    );
+    assert_eq!(r.json().get("data"), None);
+    assert_eq!(fake.request_count(), 2);
 }
 
 #[tokio::test]

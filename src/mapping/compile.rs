@@ -59,6 +59,32 @@ impl Compiler<'_, '_> {
         self.d.error(span, msg, hint);
     }
 
+    /// A field's `prefix`: plain text a string member starts with.
+    fn prefix(&mut self, p: &S<String>, t: &FieldTable, query: bool) -> Option<String> {
+        let text = p.get_ref();
+        let problem = if query {
+            Some("`prefix` applies to a plain key, not to a JSONPath")
+        } else if t.ty.is_some() {
+            Some("a field with `prefix` takes no `type`: its JSON values are strings")
+        } else if text.is_empty() {
+            Some("`prefix` is empty")
+        } else if text
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control())
+        {
+            Some("a `prefix` is plain text: no quote, backslash or control character")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => {
+                self.err(p.span(), problem, None);
+                None
+            }
+            None => Some(text.clone()),
+        }
+    }
+
     /// A field's `values`: (this dialect's JSON, canonical JSON) pairs, in
     /// the file's order. The dialect's words are strings (TOML keys); the
     /// canonical values are scalars, and the field's type is theirs.
@@ -365,6 +391,20 @@ impl Compiler<'_, '_> {
                     Err(e) => self.err(lit.span(), format!("not a GraphQL value: {e}"), None),
                 }
             }
+            let mut prefix = Vec::new();
+            for (arg, text) in &fr.prefix {
+                if !args.iter().any(|(a, _)| a == arg.get_ref()) {
+                    let names = args.iter().map(|(a, _)| a.as_str());
+                    self.err(
+                        arg.span(),
+                        "`prefix` names an argument of `args`",
+                        did_you_mean(arg.get_ref(), names.clone()).or_else(|| Some(one_of(names))),
+                    );
+                } else if text.get_ref().is_empty() {
+                    self.err(text.span(), "`prefix` is empty", None);
+                }
+                prefix.push((arg.get_ref().clone(), text.get_ref().clone()));
+            }
             fields.push(GqlField {
                 name: name.get_ref().clone(),
                 route,
@@ -372,6 +412,7 @@ impl Compiler<'_, '_> {
                 connection: fr.connection.as_ref().map(|c| c.get_ref().clone()),
                 record: record.unwrap_or(0),
                 only,
+                prefix,
             });
         }
         let mut out_types = Vec::new();
@@ -739,6 +780,14 @@ impl Compiler<'_, '_> {
                 );
                 continue;
             }
+            if let (Some(p), None) = (&t.prefix, &t.field) {
+                self.err(
+                    p.span(),
+                    "`prefix` applies to `field` entries only",
+                    Some("a template or value is written as it is".into()),
+                );
+                continue;
+            }
             if t.in_array && t.template.is_none() {
                 self.err(
                     spec.span(),
@@ -760,15 +809,27 @@ impl Compiler<'_, '_> {
                     .and_then(|fb| self.field_index(kind, fb));
                 let declared = self.ty(&t.ty);
                 let default = t.default.as_ref().map(|v| toml_to_json(v.get_ref()));
-                let values = match &t.values {
-                    Some(v) => match self.values(v, t, rest.is_some()) {
-                        Some(pairs) => Some(pairs),
+                let spelling = match (&t.values, &t.prefix) {
+                    (Some(v), None) => match self.values(v, t, rest.is_some()) {
+                        Some(pairs) => Some(Box::new(Spelling::Words(pairs))),
                         None => continue,
                     },
-                    None => None,
+                    (None, Some(p)) => match self.prefix(p, t, rest.is_some()) {
+                        Some(p) => Some(Box::new(Spelling::Prefix(p))),
+                        None => continue,
+                    },
+                    (Some(_), Some(p)) => {
+                        self.err(
+                            p.span(),
+                            "a field takes `values` or `prefix`, not both",
+                            None,
+                        );
+                        continue;
+                    }
+                    (None, None) => None,
                 };
-                let ty = if values.is_some() {
-                    Ty::Words
+                let ty = if spelling.is_some() {
+                    Ty::Spelled
                 } else {
                     declared
                 };
@@ -778,7 +839,7 @@ impl Compiler<'_, '_> {
                     default,
                     ty,
                     nullable: t.nullable,
-                    values: values.clone(),
+                    spelling: spelling.clone(),
                 };
                 let cap = match rest {
                     Some(q) => match lower_select(&q) {
@@ -802,8 +863,11 @@ impl Compiler<'_, '_> {
                             field: idx,
                         },
                     },
-                    None => match values {
-                        Some(values) => Capture::Values { field: idx, values },
+                    None => match spelling {
+                        Some(spelling) => Capture::Spelled {
+                            field: idx,
+                            spelling,
+                        },
                         None => Capture::Field(idx),
                     },
                 };
@@ -1801,7 +1865,7 @@ mod tests {
             default: None,
             ty: Ty::Any,
             nullable: false,
-            values: None,
+            spelling: None,
         };
         let el = |open: &str| Element {
             open: open.to_owned(),

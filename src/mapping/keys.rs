@@ -41,6 +41,7 @@ const FIELD: Keys = Table(&[
     ("count", Leaf),
     ("write", Leaf),
     ("values", Any(&Leaf)),
+    ("prefix", Leaf),
 ]);
 const REFUSE: Keys = Table(&[
     ("field", Leaf),
@@ -83,6 +84,7 @@ const GRAPHQL: Keys = Table(&[
             ("type", Leaf),
             ("connection", Leaf),
             ("only", Any(&Leaf)),
+            ("prefix", Any(&Leaf)),
         ])),
     ),
     ("not_found_type", Leaf),

@@ -66,6 +66,9 @@ pub struct GqlField {
     pub record: usize,
     /// Arguments taken only with these values.
     pub only: Vec<(String, crate::translate::graphql::Value)>,
+    /// Arguments (of `args`) taken only as strings with this beginning,
+    /// which their path variable goes without.
+    pub prefix: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -287,9 +290,9 @@ pub enum Ty {
     String,
     Int,
     Bool,
-    /// A field named by words (`values`): written through `FieldOut::values`,
-    /// off the path of the typed fields.
-    Words,
+    /// A field spelled otherwise (`values`, `prefix`): written through
+    /// `FieldOut::spelling`, off the path of the typed fields.
+    Spelled,
 }
 
 #[derive(Debug)]
@@ -475,12 +478,23 @@ pub enum Capture {
         list: usize,
         shape: ShapeId,
     },
-    /// A field named by words: (this dialect's JSON, canonical JSON) pairs.
-    /// A value none of them names is an error; `null` leaves the field missing.
-    Values {
+    /// A field this dialect spells otherwise than canonically (`values`,
+    /// `prefix`). A value the spelling does not fit is an error; `null`
+    /// leaves the field missing.
+    Spelled {
         field: usize,
-        values: Box<[(String, String)]>,
+        spelling: Box<Spelling>,
     },
+}
+
+/// How a dialect spells a field's canonical values, where not as they are.
+#[derive(Clone, Debug)]
+pub enum Spelling {
+    /// In words (`values`): (this dialect's JSON, canonical JSON) pairs.
+    Words(Box<[(String, String)]>),
+    /// A string with a fixed beginning (`prefix`), plain text (no quote,
+    /// backslash or control character): the canonical value is the rest.
+    Prefix(String),
 }
 
 #[derive(Debug)]
@@ -500,10 +514,10 @@ pub struct FieldOut {
     pub ty: Ty,
     /// A typed field that is not nullable treats `null` as missing.
     pub nullable: bool,
-    /// A field named by words (`values`): (this dialect's JSON, canonical
-    /// JSON) pairs, as `Capture::Values` reads them; a value none names is
+    /// A field this dialect spells otherwise (`values`, `prefix`), as
+    /// `Capture::Spelled` reads it; a value the spelling cannot write is
     /// written as the default.
-    pub values: Option<Box<[(String, String)]>>,
+    pub spelling: Option<Box<Spelling>>,
 }
 
 #[derive(Debug)]

@@ -246,6 +246,10 @@ pub struct FieldTable {
     /// strings (the keys) and the canonical value it stands for.
     #[serde(default)]
     pub values: Option<S<IndexMap<String, toml::Value>>>,
+    /// The text this dialect's string starts with, before the canonical value
+    /// (`refs/tags/` before a tag's name).
+    #[serde(default)]
+    pub prefix: Option<S<String>>,
 }
 
 impl<'de, T: Deserialize<'de> + Described> Deserialize<'de> for StrOr<T> {
@@ -318,6 +322,10 @@ pub struct GqlField {
     /// route answers anyway.
     #[serde(default)]
     pub only: IndexMap<S<String>, S<String>>,
+    /// Arguments (among `args`) whose string starts with this text, which
+    /// the path variable goes without (`refs/tags/` before a tag's name).
+    #[serde(default)]
+    pub prefix: IndexMap<S<String>, S<String>>,
 }
 
 /// A GraphQL field that is whether a record's `member` equals that of the

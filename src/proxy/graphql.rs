@@ -231,10 +231,15 @@ impl Gateway {
         project: &str,
     ) -> Result<Result<String, (GqlError, bool)>, Response<Body>> {
         let route = &run.d.routes[field.route];
-        // The argument bound to path variable `var`, as given.
+        // The argument bound to path variable `var`, as given, without the
+        // prefix it is taken with (checked before anything is read).
         let given = |var| {
             let (a, _) = field.args.iter().find(|(_, v)| *v == var)?;
-            run.string_arg(f, a)
+            let v = run.string_arg(f, a)?;
+            match field.prefix.iter().find(|(p, _)| p == a) {
+                Some((_, prefix)) => v.strip_prefix(prefix.as_str()).map(str::to_owned),
+                None => Some(v),
+            }
         };
         let tag = given(PathVar::Tag);
         let id = given(PathVar::Id).and_then(|s| s.parse::<u64>().ok());
@@ -673,6 +678,20 @@ impl Run<'_> {
         }
         for (a, _) in &field.args {
             self.string(s, a);
+        }
+        for (a, prefix) in &field.prefix {
+            if let Some(Value::Str(v)) = self.arg(s, a) {
+                if !v.starts_with(prefix.as_str()) {
+                    self.fail(
+                        Some(s.at),
+                        format!(
+                            "Field '{}' is served with `{a}` starting {} only",
+                            s.name,
+                            Json::from(prefix.as_str())
+                        ),
+                    );
+                }
+            }
         }
         let Some(cname) = &field.connection else {
             self.args(s, &own, &own, &only);

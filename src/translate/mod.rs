@@ -193,6 +193,10 @@ pub fn decode_body<'a>(
         ReadError::Value { at, known, .. } => {
             GwError::client(ErrorKind::Invalid, format!("`{at}` must be one of {known}"))
         }
+        ReadError::Prefix { at, prefix, .. } => GwError::client(
+            ErrorKind::Invalid,
+            format!("`{at}` must be a string starting \"{prefix}\""),
+        ),
     })?;
     // The shape's own checks first, then the fields this route requires.
     let problem = check_types(d, shape, &rec, false).err().or_else(|| {
@@ -232,7 +236,7 @@ fn ty_name(t: Ty) -> &'static str {
         Ty::String => "a string",
         Ty::Int => "an integer",
         Ty::Bool => "a boolean",
-        Ty::Any | Ty::Words => "a value",
+        Ty::Any | Ty::Spelled => "a value",
     }
 }
 
@@ -926,6 +930,9 @@ fn read_error_text(e: &ReadError) -> String {
         ReadError::Shape { expected, at } => format!("JSON without {expected} at {at}"),
         ReadError::Value { at, value, known } => {
             format!("`{at}` = {value}, which its mapping does not name (it names {known})")
+        }
+        ReadError::Prefix { at, value, prefix } => {
+            format!("`{at}` = {value}, which does not start \"{prefix}\" as its mapping says")
         }
     }
 }

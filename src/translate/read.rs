@@ -6,7 +6,7 @@
 
 use super::record::{same_scalar, Record};
 use super::scan::{Scan, SyntaxError};
-use crate::mapping::model::{Capture, Dialect, ReadHow, ReadNode, ShapeId, Ty};
+use crate::mapping::model::{Capture, Dialect, ReadHow, ReadNode, ShapeId, Spelling, Ty};
 use std::borrow::Cow;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,13 @@ pub enum ReadError {
         at: String,
         value: String,
         known: String,
+    },
+    /// A member that is not a string with the prefix its mapping names.
+    #[error("`{at}` is {value}, not a string starting \"{prefix}\"")]
+    Prefix {
+        at: String,
+        value: String,
+        prefix: String,
     },
 }
 
@@ -286,10 +293,33 @@ fn apply<'a>(
     for cap in &node.captures {
         match cap {
             Capture::Field(i) => rec.vals[*i] = Some(Cow::Borrowed(json)),
-            Capture::Values { field, values } => {
+            Capture::Spelled { field, spelling } => {
                 if json == "null" {
                     continue;
                 }
+                let values = match &**spelling {
+                    Spelling::Words(values) => values,
+                    Spelling::Prefix(prefix) => {
+                        // Plain text: it is the string's first characters as they
+                        // are, escapes apart.
+                        let rest = json
+                            .strip_prefix('"')
+                            .and_then(|j| j.strip_prefix(prefix.as_str()));
+                        match rest {
+                            Some(rest) => {
+                                rec.vals[*field] = Some(Cow::Owned(["\"", rest].concat()))
+                            }
+                            None => {
+                                return Err(ReadError::Prefix {
+                                    at: node.key.clone(),
+                                    value: json.to_owned(),
+                                    prefix: prefix.clone(),
+                                })
+                            }
+                        }
+                        continue;
+                    }
+                };
                 match values.iter().find(|(word, _)| same_scalar(word, json)) {
                     Some((_, canonical)) => rec.vals[*field] = Some(Cow::Owned(canonical.clone())),
                     None => {

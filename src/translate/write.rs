@@ -5,8 +5,8 @@ use super::record::{escape_into, json_text, same_scalar, Record};
 use super::url::{is_plain_segment, is_plain_segment_bytes, push_segment, segment_pieces};
 use crate::canonical::Kind;
 use crate::mapping::model::{
-    CountOf, Dialect, Element, EnvelopeValue, FieldOut, ShapeId, TPart, TVar, Template, Ty,
-    WMember, WStep, WValue,
+    CountOf, Dialect, Element, EnvelopeValue, FieldOut, ShapeId, Spelling, TPart, TVar, Template,
+    Ty, WMember, WStep, WValue,
 };
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
@@ -426,7 +426,7 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
         ref default,
         ty,
         nullable,
-        ref values,
+        ref spelling,
     } = *f;
     let typed_non_null = ty != Ty::Any && !nullable;
     let present = |i: usize| {
@@ -437,9 +437,9 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
     let val = present(field).or_else(|| fallback.and_then(present));
     match val {
         Some(j) => {
-            // A field named by words is never of a type `write_typed` writes.
+            // A spelled field is never of a type `write_typed` writes.
             let written =
-                write_typed(out, j, ty) || (ty == Ty::Words && write_word(out, j, values));
+                write_typed(out, j, ty) || (ty == Ty::Spelled && write_spelled(out, j, spelling));
             if !written {
                 out.extend_from_slice(default.as_deref().unwrap_or("null").as_bytes());
             }
@@ -459,19 +459,34 @@ fn write_field(out: &mut Vec<u8>, rec: &Record, f: &FieldOut, omit: bool) -> boo
     }
 }
 
-/// Writes this dialect's word for canonical value `j`, the first of a field's
-/// (word, canonical) pairs that names it; false (nothing written) when none does.
+/// Writes canonical value `j` as this dialect spells it: the first of a
+/// field's words that names it, or a string after its prefix; false (nothing
+/// written) when the spelling cannot write it.
 #[inline(never)]
-fn write_word(out: &mut Vec<u8>, j: &str, words: &Option<Box<[(String, String)]>>) -> bool {
-    let word = words
-        .iter()
-        .flat_map(|w| w.iter())
-        .find(|(_, canonical)| same_scalar(canonical, j));
-    match word {
-        Some((w, _)) => {
-            out.extend_from_slice(w.as_bytes());
-            true
+fn write_spelled(out: &mut Vec<u8>, j: &str, spelling: &Option<Box<Spelling>>) -> bool {
+    match spelling.as_deref() {
+        Some(Spelling::Words(words)) => {
+            match words
+                .iter()
+                .find(|(_, canonical)| same_scalar(canonical, j))
+            {
+                Some((w, _)) => {
+                    out.extend_from_slice(w.as_bytes());
+                    true
+                }
+                None => false,
+            }
         }
+        // The prefix is plain text: it goes inside the string as it is.
+        Some(Spelling::Prefix(prefix)) => match j.strip_prefix('"') {
+            Some(rest) => {
+                out.push(b'"');
+                out.extend_from_slice(prefix.as_bytes());
+                out.extend_from_slice(rest.as_bytes());
+                true
+            }
+            None => false,
+        },
         None => false,
     }
 }

@@ -1,7 +1,7 @@
 """GitHub CLI (gh) against forgebridge's demo served over TLS in GitHub
 Enterprise's layout (/api/v3): `gh api` for every release route, with its
-paging, and `gh release create`, `list`, `view`, `edit` and `delete` (the last
-four through the gateway's GraphQL endpoint too). Checked against the demo's seed.
+paging, and `gh release create` (with `--verify-tag` too), `list`, `view`,
+`edit` and `delete` (through the gateway's GraphQL endpoint too). Checked against the demo's seed.
 
     python gh_check.py HOST:PORT
 
@@ -89,6 +89,22 @@ gone = gh("api", "repos/demo/hello/releases/tags/v3.0.0", ok=False)
 check("deleted release", (gone.returncode, "Not Found (HTTP 404)" in gone.stderr), (1, True))
 missing = gh("release", "view", "v3.0.0", "-R", REPO, ok=False)
 check("gh release view of a deleted release", (missing.returncode, "release not found" in missing.stderr), (1, True))
+
+# `--verify-tag` asks whether the tag exists (through GraphQL, the gateway
+# reading the tag's git reference) before it creates anything. The deleted
+# release's tag is still there; a tag never made is not, and gh stops.
+ref = api("repos/demo/hello/git/ref/tags/v3.0.0")
+check("the tag outlives its release", (ref["ref"], len(ref["object"]["sha"])), ("refs/tags/v3.0.0", 40))
+gh("release", "create", "v3.0.0", "-R", REPO, "--verify-tag", "--title", "Three again", "--notes", "Again.")
+check("gh release create --verify-tag, the tag there", viewed("v3.0.0")["title"], "Three again")
+gh("release", "delete", "v3.0.0", "-y", "-R", REPO)
+refused = gh("release", "create", "v9.9.9", "-R", REPO, "--verify-tag", "--notes", "x", ok=False)
+check(
+    "gh release create --verify-tag, no such tag",
+    (refused.returncode, "tag v9.9.9 doesn't exist in the repo" in refused.stderr),
+    (1, True),
+)
+check("nothing made", gh("api", "repos/demo/hello/releases/tags/v9.9.9", ok=False).returncode, 1)
 
 check("the list at the end, two per page", listed("repos/demo/hello/releases?per_page=2"), SEED)
 
