@@ -40,6 +40,10 @@ check("get_repo: default branch, visibility", (eager.default_branch, eager.priva
 check("get_repo: url", eager.url, f"{BASE}/repos/demo/hello")
 check("get_repo: its releases", [r.tag_name for r in eager.get_releases()], [t for t, *_ in SEED])
 
+# A tag's git reference, by its name.
+ref = eager.get_git_ref("tags/release/2.0")
+check("get_git_ref: ref, object", (ref.ref, ref.object.type, len(ref.object.sha)), ("refs/tags/release/2.0", "commit", 40))
+
 releases = list(repo.get_releases())
 check("the release list, one per page", seen(releases), SEED)
 check("the list's totalCount (from the last page's Link)", repo.get_releases().totalCount, 3)

@@ -45,6 +45,15 @@ check("projects.get: an integer id", isinstance(full.id, int), True)
 check("releases of the project read, by its id", seen(full.releases.list(get_all=True)), SEED)
 check("one of them, by its id", full.releases.get("v1.1.0").tag_name, "v1.1.0")
 
+# A tag, by its name (sent as release%2F2.0); one that does not exist is a 404.
+tag = project.tags.get("release/2.0")
+check("tags.get: name, commit", (tag.name, len(tag.commit["id"]), tag.target == tag.commit["id"]), ("release/2.0", 40, True))
+try:
+    project.tags.get("v9.9.9")
+    check("tags.get of a tag that does not exist", "found", "GitlabGetError 404")
+except gitlab.exceptions.GitlabGetError as e:
+    check("tags.get of a tag that does not exist", e.response_code, 404)
+
 # per_page=1: python-gitlab walks the list through the paging headers.
 pages = project.releases.list(iterator=True, per_page=1)
 releases = list(pages)
