@@ -4,8 +4,10 @@
 
 use crate::canonical::{synthetic_id, ErrorKind, Kind, Op};
 use crate::error::{encode_error, GwError};
-use crate::mapping::model::Route;
+use crate::mapping::model::{Graphql, Route};
 use crate::mapping::Dialect;
+use crate::proxy::client::{full, Body, Inbound};
+use crate::proxy::graphql::{answer_query, Limits, Reader};
 use crate::translate::paging::{self, PageInfo, PageReq};
 use crate::translate::record::{json_string, Record};
 use crate::translate::write::{write_list, write_record, Ctx};
@@ -14,7 +16,9 @@ use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 
@@ -144,7 +148,11 @@ impl Sim {
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req| {
                         let sim = sim.clone();
-                        async move { Ok::<_, std::convert::Infallible>(sim.handle(req).await) }
+                        async move {
+                            Ok::<_, std::convert::Infallible>(
+                                sim.handle(req.map(Inbound::Peer)).await,
+                            )
+                        }
                     });
                     let _ = builder
                         .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
@@ -215,10 +223,17 @@ impl Sim {
         r
     }
 
-    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(&self, req: Request<Inbound>) -> Response<Full<Bytes>> {
         let d = self.dialect.clone();
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or("").to_owned();
+        // The dialect's GraphQL endpoint, read through its routes as the
+        // gateway reads it in front of any forge.
+        if req.method() == http::Method::POST {
+            if let Some(g) = d.graphql.as_ref().filter(|g| g.paths.contains(&path)) {
+                return self.graphql(&d, g, req).await;
+            }
+        }
         let m = match translate::match_route(&d, req.method(), &path) {
             Ok(m) => m,
             Err(e) => return self.error(&e),
@@ -254,6 +269,37 @@ impl Sim {
         };
         match self.serve(&d, &req) {
             Ok(r) => r,
+            Err(e) => self.error(&e),
+        }
+    }
+
+    async fn graphql(
+        &self,
+        d: &Dialect,
+        g: &Graphql,
+        req: Request<Inbound>,
+    ) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let body = match Limited::new(body, 10 << 20).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                return self.error(&GwError::client(
+                    ErrorKind::PayloadTooLarge,
+                    "request body too large",
+                ))
+            }
+        };
+        let limits = Limits {
+            max_response_bytes: 64 << 20,
+            timeout: std::time::Duration::from_secs(30),
+        };
+        let rid = HeaderValue::from_static("sim");
+        match answer_query((self, d), limits, (d, g), parts.headers, &rid, &body).await {
+            Ok((resp, _)) => {
+                let (p, b) = resp.into_parts();
+                let bytes = b.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                Response::from_parts(p, Full::new(bytes))
+            }
             Err(e) => self.error(&e),
         }
     }
@@ -615,6 +661,21 @@ impl Sim {
     fn error(&self, e: &GwError) -> Response<Full<Bytes>> {
         let (status, body) = encode_error(&self.dialect, None, e, &Ctx::default());
         json_response(status, body, true)
+    }
+}
+
+/// The simulated forge reads a GraphQL query's fields through its own routes.
+impl Reader for Sim {
+    fn get(
+        &self,
+        req: Request<Inbound>,
+        _rid: HeaderValue,
+    ) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + '_>> {
+        Box::pin(async move {
+            let (p, b) = self.handle(req).await.into_parts();
+            let bytes = b.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+            Response::from_parts(p, full(bytes))
+        })
     }
 }
 

@@ -188,3 +188,59 @@ async fn served_as_github_an_asset_file_is_a_redirect() {
     let listed = get(&format!("{base}/{}/assets", v11["id"])).await.json();
     assert_eq!(listed.as_array().map(Vec::len), Some(3));
 }
+
+/// Served as GitHub, the simulated forge answers GitHub's GraphQL queries (those
+/// gh sends, passed on to it by a gateway between two GitHub sides) through its own
+/// routes; its tags are its releases', and stay when a release is deleted.
+#[tokio::test]
+async fn served_as_github_it_answers_graphql_through_its_routes() {
+    let maps = support::gateway::mappings();
+    let d = maps.get("github").expect("github dialect").clone();
+    let (addr, _task) = Sim::start(d, 0, sim::DEMO_PROJECT, &sim::demo_seed())
+        .await
+        .expect("sim starts");
+    let ask = |q: &str| {
+        let body = json!({ "query": q }).to_string();
+        let url = format!("http://{addr}/graphql");
+        async move { call("POST", &url, &[("Content-Type", "application/json")], &body).await }
+    };
+    let r = ask("{ repository(owner: \"demo\", name: \"hello\") { releases(first: 2) { nodes { tagName isLatest } pageInfo { hasNextPage endCursor } } } }").await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"releases": {
+            "nodes": [{"tagName": "release/2.0", "isLatest": true}, {"tagName": "v1.1.0", "isLatest": false}],
+            "pageInfo": {"hasNextPage": true, "endCursor": "1"}
+        }}}})
+    );
+    let ref_of = |tag: &str| {
+        format!("{{ repository(owner: \"demo\", name: \"hello\") {{ ref(qualifiedName: \"refs/tags/{tag}\") {{ id }} }} }}")
+    };
+    let found = ask(&ref_of("v1.1.0")).await.json();
+    assert!(
+        found["data"]["repository"]["ref"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("REF_") && id.len() == 44),
+        "{found}"
+    );
+    let v11 = get(&format!(
+        "http://{addr}/repos/demo/hello/releases/tags/v1.1.0"
+    ))
+    .await
+    .json();
+    let gone = call(
+        "DELETE",
+        &format!("http://{addr}/repos/demo/hello/releases/{}", v11["id"]),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(gone.status, 204);
+    assert_eq!(ask(&ref_of("v1.1.0")).await.json(), found);
+    assert_eq!(
+        ask(&ref_of("v9")).await.json(),
+        json!({"data": {"repository": {"ref": null}}})
+    );
+    let bad = call("POST", &format!("http://{addr}/graphql"), &[], "{").await;
+    assert_eq!(bad.status, 400);
+}

@@ -105,6 +105,29 @@ struct Run<'g> {
 
 type Boxed<'s, T> = Pin<Box<dyn Future<Output = T> + Send + 's>>;
 
+/// What serves the GETs a query's fields are read through, in the
+/// dialect's own routes: the gateway (in front of any upstream), or a
+/// simulated forge of the dialect.
+pub trait Reader: Sync {
+    /// Serves a GET of the dialect's routes; a failure is its answer too.
+    fn get(&self, req: Request<Inbound>, rid: HeaderValue) -> Boxed<'_, Response<Body>>;
+}
+
+/// How much of a read's answer is taken, and for how long it is waited for.
+#[derive(Clone, Copy)]
+pub struct Limits {
+    pub max_response_bytes: usize,
+    pub timeout: std::time::Duration,
+}
+
+/// A query's reads, through `reader`, whose routes are answered by an
+/// upstream of dialect `upstream` (whose pages may be smaller).
+struct Exec<'r> {
+    reader: &'r dyn Reader,
+    upstream: &'r Dialect,
+    limits: Limits,
+}
+
 impl Gateway {
     /// Serves a GraphQL request of client dialect `ci`.
     pub(super) async fn graphql<'s>(
@@ -120,23 +143,65 @@ impl Gateway {
         let body = read_body(req, self.cfg.max_body_bytes)
             .await
             .map_err(|e| (e, ci))?;
-        let q: Query = serde_json::from_slice(&body).map_err(|e| {
-            let e = GwError::client(
-                ErrorKind::BadRequest,
-                format!("the body is not a GraphQL request (JSON with a `query` string): {e}"),
-            );
-            (e, ci)
-        })?;
-        let mut run = Run {
-            d,
-            g,
-            headers,
-            rid: rid.clone(),
-            upstream_status: 0,
-            vars: serde_json::Map::new(),
-            same: HashMap::new(),
-            errors: Vec::new(),
+        let limits = Limits {
+            max_response_bytes: self.cfg.max_response_bytes,
+            timeout: self.cfg.upstream_timeout,
         };
+        let (resp, upstream_status) =
+            answer_query((self, &self.upstream), limits, (d, g), headers, rid, &body)
+                .await
+                .map_err(|e| (e, ci))?;
+        log.upstream_status = upstream_status;
+        Ok(resp)
+    }
+}
+
+impl Reader for Gateway {
+    fn get(&self, req: Request<Inbound>, rid: HeaderValue) -> Boxed<'_, Response<Body>> {
+        self.internal(req, rid)
+    }
+}
+
+/// Answers GraphQL request `body` of dialect `d` (whose `[graphql]` is
+/// `g`), reading each field through `reader` in front of an upstream of
+/// dialect `upstream`; with the status of the last read's answer (for the
+/// log). A body that is no GraphQL request is the error.
+pub async fn answer_query(
+    (reader, upstream): (&dyn Reader, &Dialect),
+    limits: Limits,
+    (d, g): (&Dialect, &Graphql),
+    headers: HeaderMap,
+    rid: &HeaderValue,
+    body: &[u8],
+) -> Result<(Response<Body>, u16), GwError> {
+    let q: Query = serde_json::from_slice(body).map_err(|e| {
+        GwError::client(
+            ErrorKind::BadRequest,
+            format!("the body is not a GraphQL request (JSON with a `query` string): {e}"),
+        )
+    })?;
+    let mut run = Run {
+        d,
+        g,
+        headers,
+        rid: rid.clone(),
+        upstream_status: 0,
+        vars: serde_json::Map::new(),
+        same: HashMap::new(),
+        errors: Vec::new(),
+    };
+    let exec = Exec {
+        reader,
+        upstream,
+        limits,
+    };
+    let resp = exec.query(&mut run, q).await;
+    Ok((resp, run.upstream_status))
+}
+
+impl Exec<'_> {
+    /// Runs the query's operation: checked whole, then its fields read.
+    async fn query(&self, run: &mut Run<'_>, q: Query) -> Response<Body> {
         let ops = match gql::parse(&q.query) {
             Ok(ops) => ops,
             Err(e) => {
@@ -146,18 +211,18 @@ impl Gateway {
                     path: Vec::new(),
                     ty: None,
                 });
-                return Ok(answer(None, &run.errors));
+                return answer(None, &run.errors);
             }
         };
         let Some(op) = run.operation(&ops, q.operation_name.as_deref()) else {
-            return Ok(answer(None, &run.errors));
+            return answer(None, &run.errors);
         };
         run.variables(op, q.variables.unwrap_or_default());
         if run.errors.is_empty() {
             run.check(op);
         }
         if !run.errors.is_empty() {
-            return Ok(answer(None, &run.errors));
+            return answer(None, &run.errors);
         }
         let mut data = Vec::with_capacity(op.selection.len());
         for f in &op.selection {
@@ -165,14 +230,13 @@ impl Gateway {
                 data.push((f.key(), Json::from("Query").to_string()));
                 continue;
             }
-            let v = self.project(&mut run, f).await;
-            log.upstream_status = run.upstream_status;
+            let v = self.project(run, f).await;
             match v {
                 Ok(v) => data.push((f.key(), v)),
-                Err(refused) => return Ok(refused),
+                Err(refused) => return refused,
             }
         }
-        Ok(answer(Some(&object(&data)), &run.errors))
+        answer(Some(&object(&data)), &run.errors)
     }
 
     /// The project a root field names, and what is asked of it.
@@ -302,7 +366,7 @@ impl Gateway {
         // The pages the route serves may be smaller than `first` (the
         // upstream's largest page is smaller): the records from `offset` on
         // are read from as many of them as it takes.
-        let size = plan::page_request(run.d, &self.upstream, route.op, &format!("{pp}={first}"))
+        let size = plan::page_request(run.d, self.upstream, route.op, &format!("{pp}={first}"))
             .ok()
             .and_then(|p| p.per_page)
             .unwrap_or(first)
@@ -463,7 +527,7 @@ impl Gateway {
                 h.append(k.clone(), v.clone());
             }
         }
-        let resp = self.internal(req, run.rid.clone()).await;
+        let resp = self.reader.get(req, run.rid.clone()).await;
         let status = resp.status();
         run.upstream_status = status.as_u16();
         tracing::debug!(request_id = ?run.rid, path = %path, status = status.as_u16(), op = route.op.name(), "graphql read");
@@ -471,17 +535,15 @@ impl Gateway {
             return Read::Refused(Box::new(resp));
         }
         let (parts, body) = resp.into_parts();
-        let limit = self.cfg.max_response_bytes;
-        let bytes = match tokio::time::timeout(
-            self.cfg.upstream_timeout,
-            Limited::new(body, limit).collect(),
-        )
-        .await
-        {
-            Ok(Ok(c)) => c.to_bytes(),
-            Ok(Err(e)) => return Read::Failed(format!("reading {path}: {e}")),
-            Err(_) => return Read::Failed(format!("reading {path}: timed out")),
-        };
+        let limit = self.limits.max_response_bytes;
+        let bytes =
+            match tokio::time::timeout(self.limits.timeout, Limited::new(body, limit).collect())
+                .await
+            {
+                Ok(Ok(c)) => c.to_bytes(),
+                Ok(Err(e)) => return Read::Failed(format!("reading {path}: {e}")),
+                Err(_) => return Read::Failed(format!("reading {path}: timed out")),
+            };
         let text = std::str::from_utf8(&bytes).unwrap_or("");
         if status.is_success() {
             return match serde_json::from_str(text) {
@@ -501,7 +563,9 @@ impl Gateway {
             Read::Failed(m)
         }
     }
+}
 
+impl Gateway {
     /// Serves a request of the gateway's own, its failure in the dialect
     /// of the route it matched. Boxed: it serves through `serve`, which
     /// serves GraphQL requests through this.

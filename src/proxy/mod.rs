@@ -1,7 +1,7 @@
 //! I/O: the listener, the request lifecycle and the pooled upstream client.
 
 pub mod client;
-mod graphql;
+pub mod graphql;
 pub mod h1;
 pub mod handler;
 pub mod server;
