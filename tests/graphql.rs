@@ -513,3 +513,100 @@ async fn an_upstream_with_smaller_pages_is_read_page_after_page_and_nothing_is_s
         ]
     );
 }
+
+/// Between two GitHub sides a query is not read through the routes: it goes to the
+/// upstream's own endpoint, whatever it asks (here what the gateway's own endpoint
+/// does not serve), its body and credential as the client sent them, and the
+/// answer comes back as the upstream gave it. The endpoint stands in place of the
+/// API root the upstream's URL ends with: GitHub Enterprise's `/api/v3`, or
+/// api.github.com's root.
+#[tokio::test]
+async fn between_two_github_sides_the_upstream_endpoint_answers_any_query() {
+    let q = query(
+        "{ repository(owner: \"octocat\", name: \"Hello-World\") { releases(first: 1) { totalCount nodes { author { login } } } } }",
+        json!({}),
+    );
+    let answer = r#"{"data":{"repository":{"releases":{"totalCount":7,"nodes":[{"author":{"login":"octocat"}}]}}}}"#;
+    for (base, endpoint) in [
+        ("/api/v3", "/api/graphql"),
+        ("", "/graphql"),
+        ("/ghe/api/v3", "/ghe/api/graphql"),
+    ] {
+        let fake = FakeUpstream::builder()
+            .route(
+                "POST",
+                endpoint,
+                Reply::raw(200, "application/json; charset=utf-8", answer),
+            )
+            .start()
+            .await;
+        let gw =
+            TestGateway::start_pair("github", "github", &format!("{}{base}", fake.url()), "").await;
+        // The client's own layout does not matter: either of its paths.
+        for path in ["/api/graphql", "/graphql"] {
+            let r = graphql(&gw, path, &q).await;
+            assert_eq!(r.status, 200, "{base} {path}: {}", r.text());
+            assert_eq!(r.text(), answer, "{base} {path}");
+            assert_eq!(
+                r.header("content-type"),
+                Some("application/json; charset=utf-8")
+            );
+        }
+        let seen = fake.requests();
+        assert_eq!(
+            calls(&seen),
+            [("POST", endpoint), ("POST", endpoint)],
+            "{base}"
+        );
+        for s in &seen {
+            assert_eq!(s.body, q.to_string().as_bytes(), "{base}");
+            assert_eq!(s.header_all("authorization"), ["bearer glpat-secret"]);
+            assert_eq!(
+                s.header("content-type"),
+                Some("application/json; charset=utf-8")
+            );
+        }
+    }
+}
+
+/// What the upstream's endpoint answers, errors included, is the client's; an
+/// upstream that cannot be reached is a 502 in GitHub's shape, the query sent once.
+#[tokio::test]
+async fn between_two_github_sides_the_upstream_endpoint_s_errors_are_the_client_s() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "POST",
+            "/api/graphql",
+            Reply::json(401, &json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/graphql"})),
+        )
+        .start()
+        .await;
+    let gw =
+        TestGateway::start_pair("github", "github", &format!("{}/api/v3", fake.url()), "").await;
+    let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(r.json()["message"], "Bad credentials");
+    assert_eq!(fake.request_count(), 1);
+
+    let gw = TestGateway::start_pair("github", "github", &closed_port_url(), "").await;
+    let r = graphql(&gw, "/api/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("GitHub")),
+        "{}",
+        r.text()
+    );
+
+    // A query may write (a mutation): one the upstream read and dropped without an
+    // answer is not sent again.
+    let fake = FakeUpstream::builder()
+        .route("POST", "/graphql", Reply::Hangup)
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "github", &fake.url(), "").await;
+    let r = graphql(&gw, "/graphql", &query(LIST, list_vars(30, None))).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(fake.request_count(), 1);
+}

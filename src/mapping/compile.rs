@@ -254,7 +254,7 @@ impl Compiler<'_, '_> {
         let graphql = raw
             .graphql
             .as_ref()
-            .and_then(|g| self.graphql(g, &routes, paging.as_ref()));
+            .and_then(|g| self.graphql(g, &routes, &roots, paging.as_ref()));
 
         let shapes: Vec<Shape> = shapes.into_iter().flatten().collect();
         if shapes.len() != raw.shapes.len() {
@@ -286,6 +286,7 @@ impl Compiler<'_, '_> {
         &mut self,
         g: &S<raw::GraphqlSection>,
         routes: &[Route],
+        roots: &[String],
         paging: Option<&Paging>,
     ) -> Option<Graphql> {
         let g = g.get_ref();
@@ -453,7 +454,29 @@ impl Compiler<'_, '_> {
                 fields,
             });
         }
+        let mut upstream = Vec::new();
+        for (root, path) in &g.upstream {
+            if !roots.contains(root.get_ref()) {
+                self.err(
+                    root.span(),
+                    "not one of this dialect's API roots",
+                    Some(format!(
+                        "one of: {}",
+                        roots
+                            .iter()
+                            .map(|r| format!("\"{r}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+            if !path.get_ref().starts_with('/') {
+                self.err(path.span(), "a GraphQL path starts with '/'", None);
+            }
+            upstream.push((root.get_ref().clone(), path.get_ref().clone()));
+        }
         (self.d.out.len() == before).then(|| Graphql {
+            upstream,
             paths,
             project: (
                 proj.field.get_ref().clone(),

@@ -89,6 +89,7 @@ const GRAPHQL: Keys = Table(&[
     ),
     ("not_found_type", Leaf),
     ("types", Any(&Any(&GQL_MEMBER))),
+    ("upstream", Any(&Leaf)),
 ]);
 const SHAPE: Keys = Table(&[("kind", Leaf), ("missing", Leaf), ("fields", Any(&FIELD))]);
 

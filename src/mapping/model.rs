@@ -51,6 +51,11 @@ pub struct Graphql {
     pub types: Vec<GqlType>,
     /// The `type` of the error that says a project was not found.
     pub not_found_type: Option<String>,
+    /// (API root, GraphQL path): where an upstream of this dialect serves
+    /// GraphQL, the path in place of the root its URL ends with. Between two
+    /// sides of the dialect queries are passed on there; without any, they
+    /// are read through the routes as for any upstream.
+    pub upstream: Vec<(String, String)>,
 }
 
 #[derive(Debug)]

@@ -290,6 +290,11 @@ pub struct GraphqlSection {
     /// Record types: each GraphQL field and the member of a route's answer it is.
     #[serde(default)]
     pub types: IndexMap<S<String>, S<GqlType>>,
+    /// Between two sides of the dialect, queries are passed on to the
+    /// upstream's own endpoint: API root → the GraphQL path that stands in
+    /// its place (the first root the upstream's URL ends with).
+    #[serde(default)]
+    pub upstream: IndexMap<S<String>, S<String>>,
 }
 
 /// A GraphQL record type: each field, and the member of the answer it is.

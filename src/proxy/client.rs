@@ -738,21 +738,31 @@ impl Upstream {
     /// The upstream URI for `path_and_query` (which starts with '/'): the
     /// base's scheme and authority, the base's path, then `path_and_query`.
     pub fn uri(&self, path_and_query: String) -> Result<Uri, GwError> {
-        let bad = |e: &dyn std::fmt::Display| {
-            GwError::gateway(
-                ErrorKind::Internal,
-                format!("cannot build the upstream request: {e}"),
-            )
-        };
-        let (Some(scheme), Some(authority)) = (&self.scheme, &self.authority) else {
+        let (Some(_), Some(_)) = (&self.scheme, &self.authority) else {
             let uri = format!("{}{path_and_query}", self.base);
-            return uri.parse().map_err(|e| bad(&e));
+            return uri.parse().map_err(|e| bad_uri(&e));
         };
         let pq = if self.base_path.is_empty() {
             path_and_query
         } else {
             format!("{}{path_and_query}", self.base_path)
         };
+        self.uri_on_host(pq)
+    }
+
+    /// The path of the base URL ("" or "/prefix").
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// The upstream URI for `path_and_query` (which starts with '/') on the
+    /// base's host, in place of the base's path.
+    pub fn uri_on_host(&self, path_and_query: String) -> Result<Uri, GwError> {
+        let bad = bad_uri;
+        let (Some(scheme), Some(authority)) = (&self.scheme, &self.authority) else {
+            return Err(bad(&"the upstream's URL names no host"));
+        };
+        let pq = path_and_query;
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(scheme.clone());
         parts.authority = Some(authority.clone());
@@ -827,6 +837,13 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+fn bad_uri(e: &dyn std::fmt::Display) -> GwError {
+    GwError::gateway(
+        ErrorKind::Internal,
+        format!("cannot build the upstream request: {e}"),
+    )
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! One request's life, phase by phase: route → read body → decode → resolve →
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
-use super::client::{self, full, Answer, Body, Inbound, Upstream, UpstreamOptions};
+use super::client::{self, full, Answer, Body, Inbound, Upstream, UpstreamOptions, Upstreamed};
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
 use crate::identity::IdCache;
-use crate::mapping::model::Route;
+use crate::mapping::model::{Graphql, Route};
 use crate::mapping::{Dialect, Mappings};
 use crate::translate::paging::{self, PageReq};
 use crate::translate::plan::{self, too_large, Addressing};
@@ -59,6 +59,9 @@ pub enum SetupError {
     #[error("upstream.ca_file: {0}")]
     UpstreamCa(String),
 }
+
+/// How a request is built again for a retry (none is, for a write).
+type Rebuild = fn() -> Result<Request<Body>, GwError>;
 
 impl Gateway {
     pub fn new(cfg: Config, maps: &Mappings) -> Result<Gateway, SetupError> {
@@ -246,6 +249,13 @@ impl Gateway {
                 log.client = &d.name;
                 log.rid_header = d.request_id_header.as_ref();
                 log.op = "graphql";
+                // Between two sides of the dialect, the upstream's own
+                // endpoint answers the query, whatever it asks.
+                if d.name == self.upstream.name && !g.upstream.is_empty() {
+                    return Box::pin(self.forward_graphql(req, g, rid, log))
+                        .await
+                        .map_err(|e| (e, ci));
+                }
                 return Box::pin(self.graphql(req, ci, g, rid, log)).await;
             }
         }
@@ -903,7 +913,8 @@ impl Gateway {
             None
         };
         let idempotent = m.route.op.idempotent();
-        let (retry, first) = self.pass_through_request(req, m, raw_query, rid, idempotent)?;
+        let uri = self.pass_through_uri(m, raw_query)?;
+        let (retry, first) = self.pass_through_request(req, uri, rid, idempotent)?;
         // The retry (bodiless requests only) is built again rather than copied
         // up front: most requests never need it.
         let again = retry.map(|retry| {
@@ -934,11 +945,79 @@ impl Gateway {
             self.http
                 .note_answer_length(http_body::Body::size_hint(resp.body()).exact());
         }
+        self.pass_back(resp, m.root, head, true, permit, deadline)
+            .await
+    }
+
+    /// A query passed on to the upstream's own GraphQL endpoint, between two
+    /// sides of one dialect: the path that stands in place of the API root
+    /// the upstream's URL ends with. Its body streams there and the answer
+    /// back, untouched; a query may write, so it is never sent twice.
+    async fn forward_graphql(
+        &self,
+        req: Request<Inbound>,
+        g: &Graphql,
+        rid: &HeaderValue,
+        log: &mut LogLine<'_>,
+    ) -> Result<Response<Body>, GwError> {
+        let deadline = self.http.deadline();
+        let base = self.http.base_path();
+        let (root, path) = g
+            .upstream
+            .iter()
+            .find(|(root, _)| base.ends_with(root.as_str()))
+            .ok_or_else(|| {
+                GwError::gateway(
+                    ErrorKind::NotFound,
+                    format!(
+                        "the upstream's URL ends with none of the API roots beside which its mapping names a GraphQL endpoint ({})",
+                        g.upstream
+                            .iter()
+                            .map(|(r, _)| format!("\"{r}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+        let mut pq = [&base[..base.len() - root.len()], path.as_str()].concat();
+        if let Some(q) = req.uri().query() {
+            pq.push('?');
+            pq.push_str(q);
+        }
+        let uri = self.http.uri_on_host(pq)?;
+        let (_, first) = self.pass_through_request(req, uri, rid, false)?;
+        let resp = self
+            .http
+            .head_or_again(first, None::<Rebuild>, deadline, false)
+            .await
+            .map_err(|e| match e.kind {
+                ErrorKind::PayloadTooLarge => too_large(self.cfg.max_body_bytes),
+                _ => e,
+            })?;
+        log.upstream_status = resp.status().as_u16();
+        self.pass_back(resp, root, false, false, None, deadline)
+            .await
+    }
+
+    /// An upstream answer passed back to a client of the same dialect: its
+    /// hop-by-hop headers dropped and URLs in `Link` and `Location` the
+    /// gateway's; where `rewrite` and the dialect's answers name its API, a
+    /// JSON body's URLs too.
+    async fn pass_back(
+        &self,
+        resp: Response<Upstreamed>,
+        root: &str,
+        head: bool,
+        rewrite: bool,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+        deadline: Instant,
+    ) -> Result<Response<Body>, GwError> {
         let (mut uparts, ubody) = resp.into_parts();
-        self.strip_response_headers(&mut uparts.headers, m.root);
+        self.strip_response_headers(&mut uparts.headers, root);
         // A forge whose answers name its API: those URLs name the gateway's
         // (so the body is read whole, as a translated one is).
         if self.upstream.urls_in_bodies
+            && rewrite
             && !head
             && !matches!(uparts.status.as_u16(), 204 | 304)
             && is_json(&uparts.headers)
@@ -948,7 +1027,7 @@ impl Gateway {
                 .http
                 .read_whole(ubody, &self.translations, deadline)
                 .await?;
-            let to = self.public_api(m.root);
+            let to = self.public_api(root);
             let body = match translate::url::rebase(&body, &self.upstream_api, &to) {
                 Some(moved) => Bytes::from(moved),
                 None => body,
@@ -970,12 +1049,10 @@ impl Gateway {
     fn pass_through_request(
         &self,
         req: Request<Inbound>,
-        m: &Matched<'_>,
-        raw_query: &str,
+        uri: Uri,
         rid: &HeaderValue,
         retryable: bool,
     ) -> Result<(Option<Retry>, Request<Body>), GwError> {
-        let uri = self.pass_through_uri(m, raw_query)?;
         let (parts, body) = req.into_parts();
         let declared = parts
             .headers
