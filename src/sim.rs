@@ -292,6 +292,7 @@ impl Sim {
         let limits = Limits {
             max_response_bytes: 64 << 20,
             timeout: std::time::Duration::from_secs(30),
+            max_pages: 100,
         };
         let rid = HeaderValue::from_static("sim");
         match answer_query((self, d), limits, (d, g), parts.headers, &rid, &body).await {

@@ -314,7 +314,7 @@ async fn what_the_endpoint_does_not_serve_is_refused_before_anything_is_read() {
         (
             "{ repository(owner: \"group\", name: \"project\") { releases(first: 1, orderBy: {field: NAME, direction: DESC}) { nodes { name } } } }",
             json!({}),
-            "Field 'releases' is served with `orderBy` as the mapping names it only ({field: CREATED_AT, direction: DESC})",
+            "Field 'releases' is served with `orderBy` as the mapping names it only ({field: CREATED_AT, direction: DESC} or {field: CREATED_AT, direction: ASC})",
         ),
         (
             "{ repository(owner: \"group\", name: \"project\") { releases(last: 1) { nodes { name } } } }",
@@ -512,6 +512,118 @@ async fn an_upstream_with_smaller_pages_is_read_page_after_page_and_nothing_is_s
             "page=3&per_page=2"
         ]
     );
+}
+
+/// What current gh sends for `gh release list` (the order a variable: `--order asc`
+/// gives ASC).
+const LIST_ORDERED: &str = "query RepositoryReleaseList($direction:OrderDirection!$endCursor:String$name:String!$owner:String!$perPage:Int!){repository(owner: $owner, name: $name){releases(first: $perPage, orderBy: {field: CREATED_AT, direction: $direction}, after: $endCursor){nodes{name,tagName,isDraft,isLatest,isPrerelease,createdAt,publishedAt},pageInfo{hasNextPage,endCursor}}}}";
+
+/// Oldest first (`orderBy` ASC, the mapping's `reversed`): the list is read whole, in
+/// the largest pages the upstream serves, and paged from its end; newest first is
+/// the route's own order, as before.
+#[tokio::test]
+async fn oldest_first_reads_the_list_whole_and_pages_it_from_the_end() {
+    let dir = mappings_edited("graphql_reversed", |name, text| {
+        if name == "gitlab.toml" {
+            *text = text.replace("max_per_page = 100", "max_per_page = 2");
+        }
+    });
+    let tags = ["v5", "v4", "v3", "v2", "v1"];
+    let page = |from: usize, next: &str| {
+        let list: Vec<Value> = tags[from..(from + 2).min(5)]
+            .iter()
+            .map(|t| gitlab_release(t))
+            .collect();
+        Reply::json(200, &json!(list)).with_header("X-Next-Page", next)
+    };
+    let whole = [page(0, "2"), page(2, "3"), page(4, "")];
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            whole.iter().cycle().take(9).cloned().collect(),
+        )
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases/permalink/latest"),
+            Reply::json(200, &gitlab_release("v5")),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair_in(dir.path(), "github", "gitlab", &fake.url(), "").await;
+    let vars = |after: &Value| json!({"direction": "ASC", "endCursor": after, "name": "project", "owner": "group", "perPage": 2});
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let r = graphql(&gw, "/graphql", &query(LIST_ORDERED, vars(&after))).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let page = r.json()["data"]["repository"]["releases"].clone();
+        for n in page["nodes"].as_array().expect("nodes") {
+            seen.push((
+                n["tagName"].as_str().unwrap_or("").to_owned(),
+                n["isLatest"].clone(),
+            ));
+        }
+        pages += 1;
+        after = page["pageInfo"]["endCursor"].clone();
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    let want: Vec<(String, Value)> = tags
+        .iter()
+        .rev()
+        .map(|t| (t.to_string(), json!(*t == "v5")))
+        .collect();
+    assert_eq!(seen, want);
+    let lists: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|s| s.path() == format!("{PROJECT}/releases"))
+        .map(|s| s.query().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        lists,
+        [
+            "page=1&per_page=2",
+            "page=2&per_page=2",
+            "page=3&per_page=2"
+        ]
+        .repeat(3)
+    );
+}
+
+/// A list longer than `max_id_scan_pages` is not reversed in part: the field is null
+/// with an error saying so.
+#[tokio::test]
+async fn oldest_first_of_a_list_longer_than_the_page_limit_is_an_error() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            Reply::json(200, &json!([gitlab_release("v0.2")])).with_header("X-Next-Page", "2"),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair(
+        "github",
+        "gitlab",
+        &fake.url(),
+        "[limits]\nmax_id_scan_pages = 3\n",
+    )
+    .await;
+    let vars = json!({"direction": "ASC", "endCursor": null, "name": "project", "owner": "group", "perPage": 30});
+    let r = graphql(&gw, "/graphql", &query(LIST_ORDERED, vars)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["data"], json!({"repository": {"releases": null}}), "{v}");
+    assert_eq!(
+        errors_of(&v),
+        ["the list is read whole to be reversed, and it is longer than 3 pages of 100"]
+    );
+    assert_eq!(fake.request_count(), 3);
 }
 
 /// Between two GitHub sides a query is not read through the routes: it goes to the

@@ -392,6 +392,21 @@ impl Compiler<'_, '_> {
                     Err(e) => self.err(lit.span(), format!("not a GraphQL value: {e}"), None),
                 }
             }
+            let mut reversed = Vec::new();
+            for (arg, lit) in &fr.reversed {
+                self.gql_name(arg);
+                if fr.connection.is_none() {
+                    self.err(
+                        arg.span(),
+                        "only a connection's list is read reversed",
+                        None,
+                    );
+                }
+                match crate::translate::graphql::parse_value(lit.get_ref()) {
+                    Ok(v) => reversed.push((arg.get_ref().clone(), v)),
+                    Err(e) => self.err(lit.span(), format!("not a GraphQL value: {e}"), None),
+                }
+            }
             let mut prefix = Vec::new();
             for (arg, text) in &fr.prefix {
                 if !args.iter().any(|(a, _)| a == arg.get_ref()) {
@@ -414,6 +429,7 @@ impl Compiler<'_, '_> {
                 record: record.unwrap_or(0),
                 only,
                 prefix,
+                reversed,
             });
         }
         let mut out_types = Vec::new();

@@ -85,6 +85,7 @@ const GRAPHQL: Keys = Table(&[
             ("connection", Leaf),
             ("only", Any(&Leaf)),
             ("prefix", Any(&Leaf)),
+            ("reversed", Any(&Leaf)),
         ])),
     ),
     ("not_found_type", Leaf),

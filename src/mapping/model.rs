@@ -74,6 +74,9 @@ pub struct GqlField {
     /// Arguments (of `args`) taken only as strings with this beginning,
     /// which their path variable goes without.
     pub prefix: Vec<(String, String)>,
+    /// Arguments with these values ask for a connection's list in the
+    /// reverse of the route's order (read whole, then reversed).
+    pub reversed: Vec<(String, crate::translate::graphql::Value)>,
 }
 
 #[derive(Debug)]

@@ -331,6 +331,10 @@ pub struct GqlField {
     /// the path variable goes without (`refs/tags/` before a tag's name).
     #[serde(default)]
     pub prefix: IndexMap<S<String>, S<String>>,
+    /// Arguments with this value (a GraphQL literal) ask for the list in
+    /// the reverse of the route's order (oldest first, say).
+    #[serde(default)]
+    pub reversed: IndexMap<S<String>, S<String>>,
 }
 
 /// A GraphQL field that is whether a record's `member` equals that of the

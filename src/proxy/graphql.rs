@@ -118,6 +118,8 @@ pub trait Reader: Sync {
 pub struct Limits {
     pub max_response_bytes: usize,
     pub timeout: std::time::Duration,
+    /// The most pages of a list read whole (to reverse it).
+    pub max_pages: u64,
 }
 
 /// A query's reads, through `reader`, whose routes are answered by an
@@ -146,6 +148,7 @@ impl Gateway {
         let limits = Limits {
             max_response_bytes: self.cfg.max_response_bytes,
             timeout: self.cfg.upstream_timeout,
+            max_pages: self.cfg.max_id_scan_pages,
         };
         let (resp, upstream_status) =
             answer_query((self, &self.upstream), limits, (d, g), headers, rid, &body)
@@ -321,6 +324,41 @@ impl Exec<'_> {
         }
     }
 
+    /// Page `page` of the route's list (`size` records a page, asked with
+    /// the paging parameters of `at`): its records, and whether a next page
+    /// follows.
+    async fn list_page(
+        &self,
+        run: &mut Run<'_>,
+        route: &Route,
+        (base, pp, pn): (&str, &str, &str),
+        (size, page): (u64, u64),
+        f: &Field,
+    ) -> Result<Result<(Vec<Json>, bool), (GqlError, bool)>, Response<Body>> {
+        let path = format!("{base}?{pp}={size}&{pn}={page}");
+        let (mut list, further) = match self.read(run, route, path).await {
+            Read::Found(j, next) => (j, next),
+            Read::Missing(m) => {
+                let mut e = GqlError::at(f, m);
+                e.ty.clone_from(&run.g.not_found_type);
+                return Ok(Err((e, true)));
+            }
+            Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),
+            Read::Refused(r) => return Err(*r),
+        };
+        let pointer: String = route
+            .list
+            .iter()
+            .flatten()
+            .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
+            .collect();
+        let got = match list.pointer_mut(&pointer).map(Json::take) {
+            Some(Json::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        Ok(Ok((got, further)))
+    }
+
     /// A page of records, as a connection: `first` records after the cursor
     /// `after`, read as one page of the route's list.
     async fn page(
@@ -363,47 +401,70 @@ impl Exec<'_> {
             Ok(p) => p,
             Err(e) => return Ok(Err((GqlError::at(f, e.message), false))),
         };
-        // The pages the route serves may be smaller than `first` (the
-        // upstream's largest page is smaller): the records from `offset` on
-        // are read from as many of them as it takes.
-        let size = plan::page_request(run.d, self.upstream, route.op, &format!("{pp}={first}"))
-            .ok()
-            .and_then(|p| p.per_page)
-            .unwrap_or(first)
-            .clamp(1, first);
-        let (mut page, mut skip) = (offset / size + 1, (offset % size) as usize);
-        let mut items: Vec<Json> = Vec::new();
-        let next = loop {
-            let path = format!("{base}?{pp}={size}&{pn}={page}");
-            let (mut list, further) = match self.read(run, route, path).await {
-                Read::Found(j, next) => (j, next),
-                Read::Missing(m) => {
-                    let mut e = GqlError::at(f, m);
-                    e.ty.clone_from(&run.g.not_found_type);
-                    return Ok(Err((e, true)));
+        let reversed = field
+            .reversed
+            .iter()
+            .any(|(a, x)| run.arg(f, a).is_some_and(|v| v.same(x)));
+        let at = (base.as_str(), pp.as_str(), pn.as_str());
+        let (items, next) = if reversed {
+            // The whole list in the largest pages the upstream serves, then
+            // the page from its end.
+            let most = paging.max_per_page.unwrap_or(100);
+            let size = plan::page_request(run.d, self.upstream, route.op, &format!("{pp}={most}"))
+                .ok()
+                .and_then(|p| p.per_page)
+                .unwrap_or(most)
+                .max(1);
+            let mut all = Vec::new();
+            for page in 1.. {
+                let (got, further) = match self.list_page(run, route, at, (size, page), f).await? {
+                    Ok(read) => read,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let n = got.len();
+                all.extend(got);
+                if !further || n == 0 {
+                    break;
                 }
-                Read::Failed(m) => return Ok(Err((GqlError::at(f, m), false))),
-                Read::Refused(r) => return Err(*r),
-            };
-            let pointer: String = route
-                .list
-                .iter()
-                .flatten()
-                .map(|k| format!("/{}", k.replace('~', "~0").replace('/', "~1")))
-                .collect();
-            let got = match list.pointer_mut(&pointer).map(Json::take) {
-                Some(Json::Array(a)) => a,
-                _ => Vec::new(),
-            };
-            let n = got.len();
-            let want = first as usize - items.len();
-            items.extend(got.into_iter().skip(skip).take(want));
-            let left_in_page = n > skip + want;
-            if items.len() as u64 >= first || !further || n == 0 {
-                break left_in_page || further;
+                if page >= self.limits.max_pages {
+                    let m = format!(
+                        "the list is read whole to be reversed, and it is longer than {page} pages of {size}"
+                    );
+                    return Ok(Err((GqlError::at(f, m), false)));
+                }
             }
-            page += 1;
-            skip = 0;
+            all.reverse();
+            let start = (offset as usize).min(all.len());
+            let end = start.saturating_add(first as usize).min(all.len());
+            let next = end < all.len();
+            (all.drain(start..end).collect(), next)
+        } else {
+            // The pages the route serves may be smaller than `first` (the
+            // upstream's largest page is smaller): the records from `offset`
+            // on are read from as many of them as it takes.
+            let size = plan::page_request(run.d, self.upstream, route.op, &format!("{pp}={first}"))
+                .ok()
+                .and_then(|p| p.per_page)
+                .unwrap_or(first)
+                .clamp(1, first);
+            let (mut page, mut skip) = (offset / size + 1, (offset % size) as usize);
+            let mut items: Vec<Json> = Vec::new();
+            let next = loop {
+                let (got, further) = match self.list_page(run, route, at, (size, page), f).await? {
+                    Ok(read) => read,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let n = got.len();
+                let want = first as usize - items.len();
+                items.extend(got.into_iter().skip(skip).take(want));
+                let left_in_page = n > skip + want;
+                if items.len() as u64 >= first || !further || n == 0 {
+                    break left_in_page || further;
+                }
+                page += 1;
+                skip = 0;
+            };
+            (items, next)
         };
         let items = &items;
         let rtype = &run.g.types[field.record];
@@ -440,7 +501,7 @@ impl Exec<'_> {
                     for ps in &s.selection {
                         let v = match ps.name.as_str() {
                             "hasNextPage" => next.to_string(),
-                            "hasPreviousPage" => (page > 1).to_string(),
+                            "hasPreviousPage" => (offset > 0).to_string(),
                             "startCursor" if !items.is_empty() => cursor(0),
                             "endCursor" if !items.is_empty() => cursor(items.len() - 1),
                             "startCursor" | "endCursor" => "null".into(),
@@ -725,16 +786,32 @@ impl Run<'_> {
         let g = self.g;
         let rtype = &g.types[field.record];
         let own: Vec<&str> = field.args.iter().map(|(a, _)| a.as_str()).collect();
-        let only: Vec<&str> = field.only.iter().map(|(a, _)| a.as_str()).collect();
+        let only: Vec<&str> = field
+            .only
+            .iter()
+            .chain(&field.reversed)
+            .map(|(a, _)| a.as_str())
+            .collect();
         for (a, want) in &field.only {
             if let Some(v) = self.arg(s, a) {
-                if !v.same(want) {
+                let reversed = field.reversed.iter().any(|(r, x)| r == a && v.same(x));
+                if !v.same(want) && !reversed {
+                    let named: Vec<String> = std::iter::once(want)
+                        .chain(
+                            field
+                                .reversed
+                                .iter()
+                                .filter(|(r, _)| r == a)
+                                .map(|(_, x)| x),
+                        )
+                        .map(literal)
+                        .collect();
                     self.fail(
                         Some(s.at),
                         format!(
                             "Field '{}' is served with `{a}` as the mapping names it only ({})",
                             s.name,
-                            literal(want)
+                            named.join(" or ")
                         ),
                     );
                 }
