@@ -297,9 +297,9 @@ async fn what_the_endpoint_does_not_serve_is_refused_before_anything_is_read() {
     let gw = TestGateway::start(&fake.url()).await;
     let cases: &[(&str, Value, &str)] = &[
         (
-            "{ repository(owner: \"group\", name: \"project\") { releases(first: 1) { totalCount } } }",
+            "{ repository(owner: \"group\", name: \"project\") { releases(first: 1) { nodes { author { login } } } } }",
             json!({}),
-            "Field 'totalCount' doesn't exist on type 'ReleaseConnection' (not served by this endpoint)",
+            "Field 'author' doesn't exist on type 'Release' (not served by this endpoint)",
         ),
         (
             "{ repository(owner: \"group\", name: \"project\") { issues(first: 1) { nodes { title } } } }",
@@ -512,6 +512,68 @@ async fn an_upstream_with_smaller_pages_is_read_page_after_page_and_nothing_is_s
             "page=3&per_page=2"
         ]
     );
+}
+
+/// `totalCount`: what the first page of one record says (the number of its last
+/// page, from the upstream's total), else the list counted whole.
+#[tokio::test]
+async fn a_connection_s_total_is_what_the_paging_says_else_the_list_counted() {
+    let q = query(
+        "{ repository(owner: \"group\", name: \"project\") { releases(first: 1) { totalCount nodes { tagName } } } }",
+        json!({}),
+    );
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            Reply::json(200, &json!([gitlab_release("v0.2")]))
+                .with_header("X-Next-Page", "2")
+                .with_header("X-Total", "7")
+                .with_header("X-Total-Pages", "7"),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = graphql(&gw, "/api/graphql", &q).await;
+    assert_eq!(
+        r.json(),
+        json!({"data": {"repository": {"releases": {"totalCount": 7, "nodes": [{"tagName": "v0.2"}]}}}}),
+        "{}",
+        r.text()
+    );
+    let asked: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|s| s.query().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(asked, ["page=1&per_page=1", "page=1&per_page=1"]);
+
+    // An upstream that says only whether a next page follows: counted page by page.
+    let page = |tag: &str, next: &str| {
+        Reply::json(200, &json!([gitlab_release(tag)])).with_header("X-Next-Page", next)
+    };
+    let fake = FakeUpstream::builder()
+        .route_seq(
+            "GET",
+            &format!("{PROJECT}/releases"),
+            vec![
+                page("v0.2", "2"),
+                page("v0.2", "2"),
+                page("v0.2", "2"),
+                page("v0.1", ""),
+            ],
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let r = graphql(&gw, "/api/graphql", &q).await;
+    assert_eq!(
+        r.json()["data"]["repository"]["releases"]["totalCount"],
+        json!(2),
+        "{}",
+        r.text()
+    );
+    assert_eq!(fake.request_count(), 4);
 }
 
 /// What current gh sends for `gh release list` (the order a variable: `--order asc`

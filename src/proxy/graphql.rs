@@ -76,9 +76,9 @@ impl GqlError {
 
 /// What one read through a route came to.
 enum Read {
-    /// The answer, and whether its list has a next page (by the dialect's
+    /// The answer, and what its list says of its pages (by the dialect's
     /// own paging headers or body token).
-    Found(Json, bool),
+    Found(Json, paging::PageInfo),
     /// 404, with the route's message.
     Missing(String),
     /// Any other refusal of the query's (400, 422, …), with its message.
@@ -325,8 +325,8 @@ impl Exec<'_> {
     }
 
     /// Page `page` of the route's list (`size` records a page, asked with
-    /// the paging parameters of `at`): its records, and whether a next page
-    /// follows.
+    /// the paging parameters of `at`): its records, and what the answer says
+    /// of the pages (whether a next one follows, the last, the total).
     async fn list_page(
         &self,
         run: &mut Run<'_>,
@@ -334,7 +334,7 @@ impl Exec<'_> {
         (base, pp, pn): (&str, &str, &str),
         (size, page): (u64, u64),
         f: &Field,
-    ) -> Result<Result<(Vec<Json>, bool), (GqlError, bool)>, Response<Body>> {
+    ) -> Result<Result<(Vec<Json>, paging::PageInfo), (GqlError, bool)>, Response<Body>> {
         let path = format!("{base}?{pp}={size}&{pn}={page}");
         let (mut list, further) = match self.read(run, route, path).await {
             Read::Found(j, next) => (j, next),
@@ -357,6 +357,78 @@ impl Exec<'_> {
             _ => Vec::new(),
         };
         Ok(Ok((got, further)))
+    }
+
+    /// The route's whole list, read in the largest pages the upstream
+    /// serves, at most `Limits::max_pages` of them (else an error saying
+    /// that the list was read whole `why`).
+    async fn whole_list(
+        &self,
+        run: &mut Run<'_>,
+        route: &Route,
+        at: (&str, &str, &str),
+        f: &Field,
+        why: &str,
+    ) -> Result<Result<Vec<Json>, (GqlError, bool)>, Response<Body>> {
+        let most = run
+            .d
+            .paging
+            .as_ref()
+            .and_then(|p| p.max_per_page)
+            .unwrap_or(100);
+        let size = plan::page_request(run.d, self.upstream, route.op, &format!("{}={most}", at.1))
+            .ok()
+            .and_then(|p| p.per_page)
+            .unwrap_or(most)
+            .max(1);
+        let mut all = Vec::new();
+        for page in 1.. {
+            let (got, info) = match self.list_page(run, route, at, (size, page), f).await? {
+                Ok(read) => read,
+                Err(e) => return Ok(Err(e)),
+            };
+            let n = got.len();
+            all.extend(got);
+            if info.next.is_none() || n == 0 {
+                break;
+            }
+            if page >= self.limits.max_pages {
+                let m = format!(
+                    "the list is read whole to be {why}, and it is longer than {page} pages of {size}"
+                );
+                return Ok(Err((GqlError::at(f, m), false)));
+            }
+        }
+        Ok(Ok(all))
+    }
+
+    /// How many records the route's list holds: what its first page of one
+    /// record says (its total, or the number of its last page), else the
+    /// list counted whole.
+    async fn total(
+        &self,
+        run: &mut Run<'_>,
+        route: &Route,
+        at: (&str, &str, &str),
+        f: &Field,
+    ) -> Result<Result<u64, (GqlError, bool)>, Response<Body>> {
+        let (got, info) = match self.list_page(run, route, at, (1, 1), f).await? {
+            Ok(read) => read,
+            Err(e) => return Ok(Err(e)),
+        };
+        let said = info
+            .total
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .or_else(|| info.last.as_deref().and_then(|l| l.parse().ok()))
+            .or_else(|| info.next.is_none().then_some(got.len() as u64));
+        if let Some(n) = said {
+            return Ok(Ok(n));
+        }
+        Ok(self
+            .whole_list(run, route, at, f, "counted")
+            .await?
+            .map(|all| all.len() as u64))
     }
 
     /// A page of records, as a connection: `first` records after the cursor
@@ -406,38 +478,19 @@ impl Exec<'_> {
             .iter()
             .any(|(a, x)| run.arg(f, a).is_some_and(|v| v.same(x)));
         let at = (base.as_str(), pp.as_str(), pn.as_str());
-        let (items, next) = if reversed {
-            // The whole list in the largest pages the upstream serves, then
-            // the page from its end.
-            let most = paging.max_per_page.unwrap_or(100);
-            let size = plan::page_request(run.d, self.upstream, route.op, &format!("{pp}={most}"))
-                .ok()
-                .and_then(|p| p.per_page)
-                .unwrap_or(most)
-                .max(1);
-            let mut all = Vec::new();
-            for page in 1.. {
-                let (got, further) = match self.list_page(run, route, at, (size, page), f).await? {
-                    Ok(read) => read,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let n = got.len();
-                all.extend(got);
-                if !further || n == 0 {
-                    break;
-                }
-                if page >= self.limits.max_pages {
-                    let m = format!(
-                        "the list is read whole to be reversed, and it is longer than {page} pages of {size}"
-                    );
-                    return Ok(Err((GqlError::at(f, m), false)));
-                }
-            }
+        let wants_total = f.selection.iter().any(|s| s.name == "totalCount");
+        let (items, next, total) = if reversed {
+            // The whole list, then the page from its end.
+            let mut all = match self.whole_list(run, route, at, f, "reversed").await? {
+                Ok(all) => all,
+                Err(e) => return Ok(Err(e)),
+            };
+            let total = all.len() as u64;
             all.reverse();
             let start = (offset as usize).min(all.len());
             let end = start.saturating_add(first as usize).min(all.len());
             let next = end < all.len();
-            (all.drain(start..end).collect(), next)
+            (all.drain(start..end).collect(), next, total)
         } else {
             // The pages the route serves may be smaller than `first` (the
             // upstream's largest page is smaller): the records from `offset`
@@ -450,10 +503,11 @@ impl Exec<'_> {
             let (mut page, mut skip) = (offset / size + 1, (offset % size) as usize);
             let mut items: Vec<Json> = Vec::new();
             let next = loop {
-                let (got, further) = match self.list_page(run, route, at, (size, page), f).await? {
+                let (got, info) = match self.list_page(run, route, at, (size, page), f).await? {
                     Ok(read) => read,
                     Err(e) => return Ok(Err(e)),
                 };
+                let further = info.next.is_some();
                 let n = got.len();
                 let want = first as usize - items.len();
                 items.extend(got.into_iter().skip(skip).take(want));
@@ -464,7 +518,15 @@ impl Exec<'_> {
                 page += 1;
                 skip = 0;
             };
-            (items, next)
+            let total = if wants_total {
+                match self.total(run, route, at, f).await? {
+                    Ok(n) => n,
+                    Err(e) => return Ok(Err(e)),
+                }
+            } else {
+                0
+            };
+            (items, next, total)
         };
         let items = &items;
         let rtype = &run.g.types[field.record];
@@ -473,6 +535,7 @@ impl Exec<'_> {
         for s in &f.selection {
             let v = match s.name.as_str() {
                 "__typename" => Json::from(cname).to_string(),
+                "totalCount" => total.to_string(),
                 "nodes" => {
                     let mut nodes = Vec::with_capacity(items.len());
                     for it in items {
@@ -608,12 +671,7 @@ impl Exec<'_> {
         let text = std::str::from_utf8(&bytes).unwrap_or("");
         if status.is_success() {
             return match serde_json::from_str(text) {
-                Ok(j) => Read::Found(
-                    j,
-                    paging::decode_info(run.d, &parts.headers, text)
-                        .next
-                        .is_some(),
-                ),
+                Ok(j) => Read::Found(j, paging::decode_info(run.d, &parts.headers, text)),
                 Err(e) => Read::Failed(format!("{path} answered no JSON: {e}")),
             };
         }
@@ -883,7 +941,7 @@ impl Run<'_> {
         for c in &s.selection {
             self.unique(&mut keys, c);
             match c.name.as_str() {
-                "__typename" => self.leaf(c, cname),
+                "__typename" | "totalCount" => self.leaf(c, cname),
                 "nodes" => {
                     self.selects(c, &rtype.name);
                     self.record(rtype, c);
