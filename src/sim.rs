@@ -449,10 +449,11 @@ impl Sim {
                 // as the forges that take uploads this way have them.
                 let pairs = crate::translate::url::query_pairs(query);
                 let arg = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-                let Some(name) = arg("name").filter(|n| !n.is_empty()) else {
+                let param = route.file_query.as_deref().unwrap_or("name");
+                let Some(name) = arg(param).filter(|n| !n.is_empty()) else {
                     return Err(GwError::client(
                         ErrorKind::BadRequest,
-                        "an upload needs `name` in its query",
+                        format!("an upload needs `{param}` in its query"),
                     ));
                 };
                 let mut st = self.lock();

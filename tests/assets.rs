@@ -666,3 +666,116 @@ async fn same_dialect_passes_an_upload_through() {
     assert_eq!(seen[0].header("content-type"), Some("application/zip"));
     assert_eq!(seen[0].body_text(), "PK\u{3}\u{4} the file");
 }
+
+/// A Gitea attachment as Gitea answers an upload (its `Attachment`).
+fn gitea_attachment() -> Value {
+    json!({
+        "id": 12,
+        "name": "app v1.tar.gz",
+        "size": 16,
+        "download_count": 0,
+        "created_at": "2024-05-01T10:00:00Z",
+        "uuid": "f1d2d2f9-24c3-4a4b-9d8d-6f1b3e0c2a11",
+        "browser_download_url": "https://gitea.example.com/attachments/f1d2d2f9-24c3-4a4b-9d8d-6f1b3e0c2a11"
+    })
+}
+
+/// A GitHub client's upload (to a translated release's `upload_url`) in front of
+/// Gitea, which takes a file as the raw body named in the query (Gitea 1.21 and
+/// later, Forgejo): the body goes on as it came, its name in Gitea's query, once;
+/// Gitea's attachment comes back as GitHub's asset.
+#[tokio::test]
+async fn github_client_uploads_a_file_to_a_gitea_release() {
+    let path = "/api/v1/repos/o/r/releases/5/assets";
+    let fake = FakeUpstream::builder()
+        .route("POST", path, Reply::json(201, &gitea_attachment()))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
+    let url = format!(
+        "{}/repos/o/r/releases/5/assets?name=app%20v1.tar.gz&label=The%20app",
+        gw.url
+    );
+    let file = "\u{1f}\u{7f}\u{8}\u{0} a gzip file";
+    let headers = [
+        ("Authorization", "token ghp-secret"),
+        ("Content-Type", "application/gzip"),
+    ];
+    let r = call("POST", &url, &headers, file).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::github_asset(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        (&v["id"], &v["name"], &v["size"], &v["label"]),
+        (&json!(12), &json!("app v1.tar.gz"), &json!(16), &json!(""))
+    );
+    assert_eq!(
+        v["browser_download_url"],
+        gitea_attachment()["browser_download_url"]
+    );
+    assert_eq!(
+        v["url"],
+        json!(format!("{}/repos/o/r/releases/assets/12", gw.url))
+    );
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1);
+    // Gitea has no label: not sent.
+    assert_eq!(
+        seen[0].path_and_query,
+        format!("{path}?name=app%20v1.tar.gz")
+    );
+    assert_eq!(seen[0].header_all("content-type"), ["application/gzip"]);
+    assert_eq!(seen[0].header_all("authorization"), ["token ghp-secret"]);
+    assert_eq!(seen[0].body, file.as_bytes());
+}
+
+/// What cannot go across is refused before anything is sent: a multipart form
+/// (which only a side of the client's own dialect reads), a file without its name,
+/// an upstream that takes files elsewhere (GitHub's upload host); and an upload the
+/// upstream drops without answering is not sent again.
+#[tokio::test]
+async fn an_upload_that_cannot_go_across_is_refused_and_none_is_sent_twice() {
+    let path = "/api/v1/repos/o/r/releases/5/assets";
+    let fake = FakeUpstream::builder()
+        .route("POST", path, Reply::Hangup)
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitea", &fake.url(), "").await;
+    let assets = format!("{}/repos/o/r/releases/5/assets", gw.url);
+    let multipart = [
+        ("Authorization", "token t"),
+        ("Content-Type", "multipart/form-data; boundary=xyz"),
+    ];
+    let body = "--xyz\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"a.txt\"\r\n\r\nhi\r\n--xyz--\r\n";
+    let r = call("POST", &format!("{assets}?name=a.txt"), &multipart, body).await;
+    assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.json()["message"],
+        "a file sent as a multipart form is passed on only to an upstream of the client's \
+         dialect (GitHub), not to Gitea; send the file as the request body, its name in the \
+         query (`?name=…`)"
+    );
+    let raw = [("Authorization", "token t"), ("Content-Type", "text/plain")];
+    let r = call("POST", &assets, &raw, "hi").await;
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.json()["errors"][0]["message"],
+        "the file's name is missing: give it in the query (`?name=…`)"
+    );
+    assert_eq!(fake.request_count(), 0);
+    let r = call("POST", &format!("{assets}?name=a.txt"), &raw, "hi").await;
+    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(fake.request_count(), 1);
+
+    // A Gitea client's raw upload in front of GitHub, which takes files at its
+    // upload host only.
+    let fake = FakeUpstream::builder().start().await;
+    let gw = TestGateway::start_pair("gitea", "github", &fake.url(), "").await;
+    let url = format!("{}/api/v1/repos/o/r/releases/5/assets?name=a.txt", gw.url);
+    let r = call("POST", &url, &raw, "hi").await;
+    assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
+    assert!(r.json()["message"].as_str().is_some_and(|m| m.starts_with(
+        "the upstream (GitHub) has no `upload` operation: GitHub takes a release's files at its upload host"
+    )));
+    assert_eq!(fake.request_count(), 0);
+}

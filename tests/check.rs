@@ -149,6 +149,7 @@ fixture_tests! {
     values_misused => "values.toml",
     graphql_endpoint_misdeclared => "graphql.toml",
     prefix_misused => "prefix.toml",
+    upload_routes_misdeclared => "upload.toml",
 }
 
 #[test]

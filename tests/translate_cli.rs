@@ -567,6 +567,41 @@ fn an_upload_to_gitlab_is_refused() {
     );
 }
 
+/// A GitHub client's upload in front of Gitea: the file as the body, named in
+/// Gitea's query; GitHub's label is not sent (Gitea has none).
+#[test]
+fn an_upload_to_gitea_is_the_body_named_in_the_query() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        "gitea=https://gitea.example.com",
+        "-H",
+        "Authorization: token abc",
+        "-H",
+        "Content-Type: text/plain",
+        "--body",
+        "the file",
+        "POST",
+        "/repos/o/r/releases/5/assets?name=notes%20v1.txt&label=Notes",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub upload, project \"o/r\", id 5",
+            "",
+            "POST https://gitea.example.com/api/v1/repos/o/r/releases/5/assets?name=notes%20v1.txt",
+            "Accept: application/json",
+            "Authorization: token ***",
+            "Content-Type: text/plain",
+            "X-Request-Id: {request id}",
+            "User-Agent: forgebridge/0.1.0",
+            "",
+            "the file",
+        ]
+    );
+}
+
 #[test]
 fn an_unknown_route_is_404() {
     let r = refused(&[

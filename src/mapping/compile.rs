@@ -241,11 +241,11 @@ impl Compiler<'_, '_> {
             let Some(o) = self.op_name(op) else {
                 continue;
             };
-            if routes.iter().any(|r| r.op == o) {
+            if routes.iter().any(|r| r.op == o && r.upstream) {
                 self.err(
                     op.span(),
                     "this dialect has a route for this operation: it is not unsupported",
-                    None,
+                    Some("a route only clients use says `upstream = false`".into()),
                 );
             }
             unsupported.push((o, why.get_ref().clone()));
@@ -1438,7 +1438,23 @@ impl Compiler<'_, '_> {
                 field,
             })
         });
+        let file_query = rs.file_query.as_ref().map(|q| {
+            if op.is_some_and(|o| o != Op::Upload) {
+                self.err(
+                    q.span(),
+                    "only an `upload` route takes its file's name in the query",
+                    None,
+                );
+            }
+            if q.get_ref().is_empty() || q.get_ref().contains(['&', '=', '?', '#', ' ']) {
+                self.err(q.span(), "not a query parameter name", None);
+            }
+            q.get_ref().clone()
+        });
+        let upstream = rs.upstream.as_ref().is_none_or(|u| *u.get_ref());
         Some(Route {
+            file_query,
+            upstream,
             op: op?,
             method: method?,
             path,

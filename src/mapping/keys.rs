@@ -68,6 +68,8 @@ const ROUTE: Keys = Table(&[
     ),
     ("exists_status", Leaf),
     ("answer", Leaf),
+    ("file_query", Leaf),
+    ("upstream", Leaf),
 ]);
 const GQL_MEMBER: Keys = Table(&[("member", Leaf), ("same_as", Leaf)]);
 const GRAPHQL: Keys = Table(&[

@@ -165,6 +165,12 @@ pub struct Route {
     /// is found in the forge's list (`list_lookup`). Never sent as such, and
     /// never matched against a request.
     pub found_in_list: bool,
+    /// An `upload` route whose file is the raw request body: the query
+    /// parameter that names it.
+    pub file_query: Option<String>,
+    /// Whether the gateway asks an upstream of the dialect through this
+    /// route (else only its clients use it).
+    pub upstream: bool,
 }
 
 impl Route {
@@ -188,6 +194,8 @@ impl Route {
             exists_status: None,
             answer: None,
             found_in_list: true,
+            file_query: None,
+            upstream: true,
         }
     }
 }
@@ -783,7 +791,8 @@ impl Dialect {
             .is_some_and(|p| p.style == PagingStyle::Page)
     }
 
+    /// The routes of `op` the gateway may ask an upstream of the dialect.
     pub fn routes_for(&self, op: Op) -> impl Iterator<Item = &Route> {
-        self.routes.iter().filter(move |r| r.op == op)
+        self.routes.iter().filter(move |r| r.op == op && r.upstream)
     }
 }

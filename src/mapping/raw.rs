@@ -145,6 +145,14 @@ pub struct RouteSection {
     /// An `about` route: the JSON the gateway answers with.
     #[serde(default)]
     pub answer: Option<S<String>>,
+    /// An `upload` route: the file is the raw request body, and this query
+    /// parameter names it.
+    #[serde(default)]
+    pub file_query: Option<S<String>>,
+    /// `false`: a route clients of the dialect use that the forge does not
+    /// serve where the gateway asks it (the forge takes it elsewhere).
+    #[serde(default)]
+    pub upstream: Option<S<bool>>,
 }
 
 /// `download = { accept = "…", status = 302, location = "url" }`.

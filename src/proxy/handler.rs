@@ -349,9 +349,14 @@ impl Gateway {
             Op::Latest if plan::latest_by_list(up).is_some() => None,
             op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
         };
-        if m.route.op == Op::Upload {
-            return Err(fail(plan::upload_refused(client, up)));
-        }
+        // A file goes across only as the raw body named in the query.
+        let file = match (m.route.op, uroute) {
+            (Op::Upload, Some(ur)) => Some(
+                plan::upload_file(client, m.route, up, ur, req.headers(), raw_query)
+                    .map_err(fail)?,
+            ),
+            _ => None,
+        };
         let token = translate::extract_token(client, req.headers(), raw_query);
         let download = translate::wants_download(m.route, req.headers());
         let body = read_body(req, self.cfg.max_body_bytes)
@@ -499,7 +504,18 @@ impl Gateway {
             body: record.as_ref(),
             token: token.as_deref(),
         };
-        let make = || translate::encode_request(up, uroute, &args);
+        let make = || {
+            let mut out = translate::encode_request(up, uroute, &args)?;
+            // The file: the body as the client sent it, named in the query.
+            if let Some((name, param, media)) = &file {
+                translate::url::push_query(&mut out.path_and_query, param, name);
+                out.headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
+                out.headers
+                    .push((http::header::CONTENT_TYPE, media.clone()));
+                out.body = Some(body.to_vec());
+            }
+            Ok(out)
+        };
         let answer = self
             .forward(make, uroute.op.idempotent(), rid)
             .await

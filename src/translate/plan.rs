@@ -30,10 +30,54 @@ pub fn upload_refused(client: &Dialect, up: &Dialect) -> GwError {
     GwError::gateway(
         ErrorKind::Unsupported,
         format!(
-            "the gateway passes uploads on only to an upstream of the client's dialect ({}), not to {}",
+            "the gateway passes this upload on only to an upstream of the client's dialect ({}), not to {}: across dialects a file goes only as the request body named in the query, to an upstream that takes it so",
             client.title, up.title
         ),
     )
+}
+
+/// A file passed on to an upstream of another dialect: its name, the
+/// upstream's query parameter for it, and its media type. Only a raw
+/// request body named in the query goes across, to an upstream route that
+/// takes the file so; anything else is refused before the file is read.
+pub fn upload_file(
+    client: &Dialect,
+    croute: &Route,
+    up: &Dialect,
+    uroute: &Route,
+    headers: &http::HeaderMap,
+    raw_query: &str,
+) -> Result<(String, String, http::HeaderValue), GwError> {
+    let (Some(cq), Some(uq)) = (&croute.file_query, &uroute.file_query) else {
+        return Err(upload_refused(client, up));
+    };
+    let content_type = headers.get(http::header::CONTENT_TYPE);
+    let multipart = content_type
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("multipart/"));
+    if multipart {
+        return Err(GwError::gateway(
+            ErrorKind::Unsupported,
+            format!(
+                "a file sent as a multipart form is passed on only to an upstream of the client's dialect ({}), not to {}; send the file as the request body, its name in the query (`?{cq}=…`)",
+                client.title, up.title
+            ),
+        ));
+    }
+    let name = url::query_pairs(raw_query)
+        .into_iter()
+        .find(|(k, v)| k == cq && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
+        .ok_or_else(|| {
+            GwError::client(
+                ErrorKind::Invalid,
+                format!("the file's name is missing: give it in the query (`?{cq}=…`)"),
+            )
+        })?;
+    let media = content_type
+        .cloned()
+        .unwrap_or_else(|| http::HeaderValue::from_static("application/octet-stream"));
+    Ok((name, uq.clone(), media))
 }
 
 /// The page a translated request asks the upstream for: the client's page

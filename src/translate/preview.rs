@@ -79,6 +79,7 @@ pub fn preview(cfg: &Config, client: &Dialect, up: &Dialect, request: &Request) 
         root: "",
         uproject: String::new(),
         token: None,
+        file: None,
         steps: Vec::new(),
         notes: Vec::new(),
     };
@@ -217,6 +218,9 @@ struct Planner<'a> {
     root: &'a str,
     uproject: String,
     token: Option<String>,
+    /// An upload's file going across: its name, the upstream's query
+    /// parameter for it, its media type, and the body.
+    file: Option<(String, String, HeaderValue, Vec<u8>)>,
     steps: Vec<Step>,
     /// Notes for the next request.
     notes: Vec<String>,
@@ -251,9 +255,6 @@ impl<'a> Planner<'a> {
             Op::Latest if plan::latest_by_list(up).is_some() => None,
             op => Some(upstream_route(up, op, &key)?),
         };
-        if op == Op::Upload {
-            return Err(plan::upload_refused(self.client, up));
-        }
         let mut headers = HeaderMap::new();
         for (n, v) in req.headers {
             if let (Ok(n), Ok(v)) = (
@@ -262,6 +263,11 @@ impl<'a> Planner<'a> {
             ) {
                 headers.append(n, v);
             }
+        }
+        if let (Op::Upload, Some(ur)) = (op, uroute) {
+            let (name, param, media) =
+                plan::upload_file(self.client, m.route, up, ur, &headers, req.query)?;
+            self.file = Some((name, param, media, req.body.to_vec()));
         }
         self.token = extract_token(self.client, &headers, req.query);
         if req.body.len() > self.cfg.max_body_bytes {
@@ -594,6 +600,13 @@ impl<'a> Planner<'a> {
             }
         };
         let mut pq = out.path_and_query;
+        let (mut out_headers, mut out_body) = (out.headers, out.body);
+        if let (Op::Upload, Some((name, param, media, file))) = (route.op, &self.file) {
+            url::push_query(&mut pq, param, name);
+            out_headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
+            out_headers.push((http::header::CONTENT_TYPE, media.clone()));
+            out_body = Some(file.clone());
+        }
         if let Some(t) = tag.filter(|t| !t.known) {
             let encoded: String = url::segment_pieces(&t.text).collect();
             pq = pq.replacen(&encoded, &t.text, 1);
@@ -610,8 +623,8 @@ impl<'a> Planner<'a> {
         if let Some(q) = slot.and_then(|s| s.query.as_deref()) {
             pq = mask_query(&pq, &[q]);
         }
-        let mut headers = Vec::with_capacity(out.headers.len() + 2);
-        for (name, value) in &out.headers {
+        let mut headers = Vec::with_capacity(out_headers.len() + 2);
+        for (name, value) in &out_headers {
             let credential = slot.filter(|s| s.header.as_ref() == Some(name));
             let shown_name = credential
                 .and_then(|s| s.header_spelling.clone())
@@ -640,7 +653,7 @@ impl<'a> Planner<'a> {
             method: out.method.to_string(),
             url: [self.cfg.upstream_url.as_str(), &pq].concat(),
             headers,
-            body: out.body,
+            body: out_body,
         });
         Ok(())
     }
