@@ -1,21 +1,29 @@
 """GitHub CLI (gh) against forgebridge's demo served over TLS in GitHub
 Enterprise's layout (/api/v3): `gh api` for every release route, with its
-paging, and `gh release create` (with `--verify-tag` too), `list`, `view`,
-`edit` and `delete` (through the gateway's GraphQL endpoint too). Checked against the demo's seed.
+paging, and `gh release create` (with `--verify-tag` too, and with a file),
+`upload`, `list`, `view`, `edit` and `delete` (through the gateway's GraphQL
+endpoint too). Checked against the demo's seed.
 
-    python gh_check.py HOST:PORT
+    python gh_check.py HOST:PORT [UPSTREAM]
+
+UPSTREAM is the simulated forge's dialect (gitlab, the demo's, by default):
+in front of GitLab an upload is refused; in front of Gitea and GitHub, `gh
+release create` with a file and `gh release upload` are checked.
 
 gh must be on PATH and trust the gateway's certificate (SSL_CERT_FILE); the
 caller sets GH_HOST, GH_ENTERPRISE_TOKEN and GH_CONFIG_DIR. Exits non-zero,
 naming the first wrong answer."""
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 from common import SEED as DEMO_SEED
 from common import checker
 
 HOST = sys.argv[1]
+UPSTREAM = (sys.argv[2:] or ["gitlab"])[0]
 REPO = f"{HOST}/demo/hello"
 SEED = [(r["tag"], r["name"], r["body"]) for r in DEMO_SEED]
 check = checker("gh")
@@ -105,6 +113,25 @@ check(
     (1, True),
 )
 check("nothing made", gh("api", "repos/demo/hello/releases/tags/v9.9.9", ok=False).returncode, 1)
+
+# Files: `gh release create` with one creates a draft, uploads the file to
+# the release's upload_url and then publishes it; `gh release upload` adds one.
+files = tempfile.mkdtemp()
+for name, text in [("notes.txt", "hello from gh\n"), ("more.txt", "and more\n")]:
+    with open(os.path.join(files, name), "w") as f:
+        f.write(text)
+notes, more = os.path.join(files, "notes.txt"), os.path.join(files, "more.txt")
+if UPSTREAM == "gitlab":
+    refused = gh("release", "upload", "v1.1.0", notes, "-R", REPO, ok=False)
+    check("gh release upload, refused: GitLab keeps no files", (refused.returncode, "GitLab keeps no files" in refused.stderr), (1, True))
+else:
+    gh("release", "create", "v5.0.0", notes, "-R", REPO, "--title", "Five", "--notes", "With a file.")
+    five = viewed("v5.0.0")
+    check("gh release create with a file", (five["title"], five["draft"], five.get("asset")), ("Five", "false", "notes.txt"))
+    gh("release", "upload", "v5.0.0", more, "-R", REPO)
+    got = api("repos/demo/hello/releases/tags/v5.0.0")["assets"]
+    check("gh release upload", [(a["name"], a["size"]) for a in got], [("notes.txt", 14), ("more.txt", 9)])
+    gh("release", "delete", "v5.0.0", "-y", "-R", REPO)
 
 check("the list at the end, two per page", listed("repos/demo/hello/releases?per_page=2"), SEED)
 
