@@ -458,22 +458,33 @@ async fn a_dialect_without_graphql_has_no_such_endpoint() {
     assert_eq!(fake.request_count(), 0);
 }
 
+/// Five releases, newest first.
+const FIVE: [&str; 5] = ["v5", "v4", "v3", "v2", "v1"];
+
+/// The mappings, with GitLab serving at most 2 releases a page.
+fn two_per_page(name: &str) -> support::tmp::TempDir {
+    mappings_edited(name, |file, text| {
+        if file == "gitlab.toml" {
+            *text = text.replace("max_per_page = 100", "max_per_page = 2");
+        }
+    })
+}
+
+/// GitLab's page of (at most) two of `FIVE`, from `from` on, with its next page.
+fn page_of_two(from: usize, next: &str) -> Reply {
+    let list: Vec<Value> = FIVE[from..(from + 2).min(5)]
+        .iter()
+        .map(|t| gitlab_release(t))
+        .collect();
+    Reply::json(200, &json!(list)).with_header("X-Next-Page", next)
+}
+
 #[tokio::test]
 async fn an_upstream_with_smaller_pages_is_read_page_after_page_and_nothing_is_skipped() {
     // GitLab serving at most 2 per page; the client asks for 3 at a time.
-    let dir = mappings_edited("graphql_small_pages", |name, text| {
-        if name == "gitlab.toml" {
-            *text = text.replace("max_per_page = 100", "max_per_page = 2");
-        }
-    });
-    let tags = ["v5", "v4", "v3", "v2", "v1"];
-    let page = |from: usize, next: &str| {
-        let list: Vec<Value> = tags[from..(from + 2).min(5)]
-            .iter()
-            .map(|t| gitlab_release(t))
-            .collect();
-        Reply::json(200, &json!(list)).with_header("X-Next-Page", next)
-    };
+    let dir = two_per_page("graphql_small_pages");
+    let tags = FIVE;
+    let page = page_of_two;
     let fake = FakeUpstream::builder()
         .route_seq(
             "GET",
@@ -585,19 +596,8 @@ const LIST_ORDERED: &str = "query RepositoryReleaseList($direction:OrderDirectio
 /// the route's own order, as before.
 #[tokio::test]
 async fn oldest_first_reads_the_list_whole_and_pages_it_from_the_end() {
-    let dir = mappings_edited("graphql_reversed", |name, text| {
-        if name == "gitlab.toml" {
-            *text = text.replace("max_per_page = 100", "max_per_page = 2");
-        }
-    });
-    let tags = ["v5", "v4", "v3", "v2", "v1"];
-    let page = |from: usize, next: &str| {
-        let list: Vec<Value> = tags[from..(from + 2).min(5)]
-            .iter()
-            .map(|t| gitlab_release(t))
-            .collect();
-        Reply::json(200, &json!(list)).with_header("X-Next-Page", next)
-    };
+    let dir = two_per_page("graphql_reversed");
+    let (tags, page) = (FIVE, page_of_two);
     let whole = [page(0, "2"), page(2, "3"), page(4, "")];
     let fake = FakeUpstream::builder()
         .route_seq(

@@ -951,11 +951,7 @@ impl Gateway {
             .http
             .head_or_again(first, again, deadline, permit.is_some())
             .await
-            .map_err(|e| match e.kind {
-                // The client's body, streamed on, passed the limit.
-                ErrorKind::PayloadTooLarge => too_large(self.cfg.max_body_bytes),
-                _ => e,
-            })?;
+            .map_err(|e| self.body_limit(e))?;
         log.upstream_status = resp.status().as_u16();
         if list && resp.status().is_success() {
             self.http
@@ -977,6 +973,7 @@ impl Gateway {
         log: &mut LogLine<'_>,
     ) -> Result<Response<Body>, GwError> {
         let deadline = self.http.deadline();
+        let client_path = req.uri().path().to_owned();
         let base = self.http.base_path();
         let (root, path) = g
             .upstream
@@ -1006,13 +1003,26 @@ impl Gateway {
             .http
             .head_or_again(first, None::<Rebuild>, deadline, false)
             .await
-            .map_err(|e| match e.kind {
-                ErrorKind::PayloadTooLarge => too_large(self.cfg.max_body_bytes),
-                _ => e,
-            })?;
+            .map_err(|e| self.body_limit(e))?;
         log.upstream_status = resp.status().as_u16();
-        self.pass_back(resp, root, false, false, None, deadline)
+        // URLs in its headers name the gateway under the client's root: the
+        // one beside which the client's GraphQL path stands.
+        let client_root = g
+            .upstream
+            .iter()
+            .find(|(_, p)| *p == client_path)
+            .map_or("", |(r, _)| r.as_str());
+        self.pass_back(resp, client_root, false, false, None, deadline)
             .await
+    }
+
+    /// A failure of a request whose body streamed upstream: the client's
+    /// body passing the limit is the client's 413.
+    fn body_limit(&self, e: GwError) -> GwError {
+        match e.kind {
+            ErrorKind::PayloadTooLarge => too_large(self.cfg.max_body_bytes),
+            _ => e,
+        }
     }
 
     /// An upstream answer passed back to a client of the same dialect: its
