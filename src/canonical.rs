@@ -31,7 +31,7 @@ pub enum Op {
     /// which clients read before they address its releases.
     Project,
     /// One git tag of a project, by its name: whether it exists, and the
-    /// commit it names (`release create --verify-tag` asks it first).
+    /// commit it names (release tools ask it before they release a tag).
     Tag,
 }
 
