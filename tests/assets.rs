@@ -767,6 +767,23 @@ async fn an_upload_that_cannot_go_across_is_refused_and_none_is_sent_twice() {
     assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(fake.request_count(), 1);
 
+    // A file over `max_body_bytes`: the client's 413, nothing sent.
+    let fake = FakeUpstream::builder()
+        .route("POST", path, Reply::json(201, &gitea_attachment()))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair(
+        "github",
+        "gitea",
+        &fake.url(),
+        "[limits]\nmax_body_bytes = 1024\n",
+    )
+    .await;
+    let url = format!("{}/repos/o/r/releases/5/assets?name=big.bin", gw.url);
+    let r = call("POST", &url, &raw, &"x".repeat(4096)).await;
+    assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(fake.request_count(), 0);
+
     // A Gitea client's raw upload in front of GitHub, which takes files at its
     // upload host only.
     let fake = FakeUpstream::builder().start().await;

@@ -773,6 +773,23 @@ async fn between_two_github_sides_the_upstream_endpoint_s_errors_are_the_client_
         r.text()
     );
 
+    // A query larger than `max_body_bytes` is the client's 413.
+    let fake = FakeUpstream::builder()
+        .route("POST", "/graphql", Reply::json(200, &json!({"data": {}})))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair(
+        "github",
+        "github",
+        &fake.url(),
+        "[limits]\nmax_body_bytes = 1024\n",
+    )
+    .await;
+    let big = query(&format!("{{ __typename }}{}", " ".repeat(2048)), json!({}));
+    let r = graphql(&gw, "/graphql", &big).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(fake.request_count(), 0);
+
     // A query may write (a mutation): one the upstream read and dropped without an
     // answer is not sent again.
     let fake = FakeUpstream::builder()
