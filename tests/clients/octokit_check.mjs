@@ -1,7 +1,8 @@
-// octokit (@octokit/rest) against forgebridge's demo (a simulated GitLab behind a
-// GitHub-speaking gateway): every release call, checked against the demo's seed.
+// octokit (@octokit/rest) against forgebridge's demo (a simulated GitLab, or
+// Gitea, behind a GitHub-speaking gateway): every release call, checked against
+// the demo's seed.
 //
-//     node octokit_check.mjs http://127.0.0.1:PORT
+//     node octokit_check.mjs http://127.0.0.1:PORT [gitlab|gitea]
 //
 // Exits non-zero, naming the first wrong answer.
 import { Octokit } from "@octokit/rest";
@@ -9,6 +10,7 @@ import { deepStrictEqual } from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
 const baseUrl = process.argv[2];
+const upstream = process.argv[3] ?? "gitlab";
 const repo = { owner: "demo", repo: "hello" };
 // The releases the demo starts with, newest first: the file the Python checks
 // read too, copied beside this script.
@@ -93,10 +95,37 @@ const [gone, goneBody] = await status(() => o.rest.repos.getReleaseByTag({ ...re
 check("deleted release: status", gone, 404);
 check("deleted release: GitHub's error body", Object.keys(goneBody).sort(), ["documentation_url", "message", "status"]);
 
-// What GitLab cannot do is refused, in GitHub's error shape, and nothing is created.
-const [draft, draftBody] = await status(() => o.rest.repos.createRelease({ ...repo, tag_name: "v4.0.0", draft: true }));
-check("draft: status", draft, 501);
-check("draft: message names GitLab", draftBody.message.includes("GitLab"), true);
+// A file uploaded at the release's upload_url (the gateway's): Gitea takes
+// it as the request body named in the query; GitLab keeps no files.
+const v10 = (await o.rest.repos.getReleaseByTag({ ...repo, tag: "v1.0.0" })).data;
+check("upload_url is the gateway's", v10.upload_url, `${baseUrl}/repos/demo/hello/releases/${v10.id}/assets{?name,label}`);
+const upload = () =>
+  o.rest.repos.uploadReleaseAsset({
+    ...repo,
+    release_id: v10.id,
+    url: v10.upload_url,
+    name: "notes.txt",
+    data: "hello from octokit",
+    headers: { "content-type": "text/plain" },
+  });
+if (upstream === "gitea") {
+  const up = await upload();
+  check("upload: status, name, size", [up.status, up.data.name, up.data.size], [201, "notes.txt", 18]);
+  const rm = await o.rest.repos.deleteReleaseAsset({ ...repo, asset_id: up.data.id });
+  check("uploaded asset deleted", rm.status, 204);
+  // Gitea keeps drafts as GitHub does.
+  const draft = await o.rest.repos.createRelease({ ...repo, tag_name: "v4.0.0", draft: true });
+  check("draft", [draft.status, draft.data.draft], [201, true]);
+  await o.rest.repos.deleteRelease({ ...repo, release_id: draft.data.id });
+} else {
+  const [refused, refusedBody] = await status(upload);
+  check("upload: status", refused, 501);
+  check("upload: GitLab's reason", refusedBody.message.includes("GitLab keeps no files"), true);
+  // What GitLab cannot do is refused, in GitHub's error shape, and nothing is created.
+  const [draft, draftBody] = await status(() => o.rest.repos.createRelease({ ...repo, tag_name: "v4.0.0", draft: true }));
+  check("draft: status", draft, 501);
+  check("draft: message names GitLab", draftBody.message.includes("GitLab"), true);
+}
 const [missing] = await status(() => o.rest.repos.getRelease({ ...repo, release_id: 12345 }));
 check("unknown id: status", missing, 404);
 
