@@ -193,6 +193,8 @@ pub const ASSET_ID: usize = 0;
 
 /// Release fields. `id` is the numeric id where the dialect has one (or the
 /// synthesized one); `tag` is the git tag the release is attached to.
+/// `generate_notes` and `discussion_category` are requests of a client's
+/// (the forge writes the notes, opens a discussion), never an answer's.
 pub const RELEASE_FIELDS: &[&str] = &[
     "id",
     "tag",
@@ -215,6 +217,8 @@ pub const RELEASE_FIELDS: &[&str] = &[
     "author.name",
     "author.avatar_url",
     "author.html_url",
+    "generate_notes",
+    "discussion_category",
 ];
 
 pub const ASSET_FIELDS: &[&str] = &[

@@ -881,6 +881,75 @@ async fn draft_create_is_refused_naming_gitlab_and_nothing_is_sent() {
     );
 }
 
+/// What a GitHub client asks GitHub to do besides storing the release (write its
+/// notes, open a discussion) is refused where the upstream does neither, rather
+/// than dropped: a release without the notes asked for would be a silent wrong
+/// answer. Asked not to (`false`), nothing is in the way. Passed through to GitHub.
+#[tokio::test]
+async fn generated_notes_and_a_discussion_are_refused_where_the_upstream_has_neither() {
+    for (upstream, forge) in [
+        ("gitlab", "GitLab"),
+        ("gitea", "Gitea"),
+        ("sentry", "Sentry"),
+        ("dolthub", "DoltHub"),
+    ] {
+        let fake = FakeUpstream::builder().start().await;
+        let gw = TestGateway::start_pair("github", upstream, &fake.url(), "").await;
+        let url = format!("{}/repos/o/r/releases", gw.url);
+        for body in [
+            r#"{"tag_name":"v1","generate_release_notes":true}"#,
+            r#"{"tag_name":"v1","discussion_category_name":"Announcements"}"#,
+        ] {
+            let r = call("POST", &url, &[JSON], body).await;
+            assert_eq!(r.status, 501, "{upstream} {body}: {}", r.text());
+            let v = r.json();
+            schema::github_basic_error(&v).expect("GitHub basic error");
+            let msg = v["message"].as_str().unwrap_or_default();
+            assert!(
+                msg.starts_with(&format!(
+                    "the upstream ({forge}) cannot create this release: {forge}"
+                )),
+                "{msg}"
+            );
+        }
+        assert_eq!(fake.request_count(), 0, "{upstream}");
+    }
+    // Not asked for: created as any release.
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::json(201, &gl_release("v1")))
+        .start()
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let body = r#"{"tag_name":"v1","generate_release_notes":false}"#;
+    let r = call(
+        "POST",
+        &format!("{}/repos/o/r/releases", gw.url),
+        &[JSON],
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let sent = fake.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].json(), json!({"tag_name": "v1"}));
+    // Between two GitHub sides, GitHub does what was asked.
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::json(201, &json!({"id": 1})))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "github", &fake.url(), "").await;
+    let body = r#"{"tag_name":"v1","generate_release_notes":true,"discussion_category_name":"Announcements"}"#;
+    let r = call(
+        "POST",
+        &format!("{}/repos/o/r/releases", gw.url),
+        &[JSON],
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(fake.requests()[0].body_text(), body);
+}
+
 #[tokio::test]
 async fn draft_update_is_refused_and_no_put_is_sent() {
     let fake = FakeUpstream::builder()
