@@ -133,6 +133,13 @@ else:
     check("gh release upload", [(a["name"], a["size"]) for a in got], [("notes.txt", 14), ("more.txt", 9)])
     gh("release", "delete", "v5.0.0", "-y", "-R", REPO)
 
+# Notes GitHub would write (`--generate-notes`): another forge writes none, so
+# the create is refused with the reason rather than made without them.
+if UPSTREAM != "github":
+    refused = gh("release", "create", "v6.0.0", "-R", REPO, "--generate-notes", ok=False)
+    check("gh release create --generate-notes, refused", (refused.returncode, "does not write a release's notes" in refused.stderr), (1, True))
+    check("nothing made", gh("api", "repos/demo/hello/releases/tags/v6.0.0", ok=False).returncode, 1)
+
 check("the list at the end, two per page", listed("repos/demo/hello/releases?per_page=2"), SEED)
 
 # An asset deleted by its id, then gone.
