@@ -882,9 +882,11 @@ async fn draft_create_is_refused_naming_gitlab_and_nothing_is_sent() {
 }
 
 /// What a GitHub client asks GitHub to do besides storing the release (write its
-/// notes, open a discussion) is refused where the upstream does neither, rather
-/// than dropped: a release without the notes asked for would be a silent wrong
-/// answer. Asked not to (`false`), nothing is in the way. Passed through to GitHub.
+/// notes, open a discussion, keep it from being the latest) is refused where the
+/// upstream does none of it, rather than dropped: a release without the notes asked
+/// for would be a silent wrong answer. Asked for what the upstream does anyway
+/// (no notes, the newest as the latest), nothing is in the way. Passed through to
+/// GitHub.
 #[tokio::test]
 async fn generated_notes_and_a_discussion_are_refused_where_the_upstream_has_neither() {
     for (upstream, forge) in [
@@ -899,6 +901,7 @@ async fn generated_notes_and_a_discussion_are_refused_where_the_upstream_has_nei
         for body in [
             r#"{"tag_name":"v1","generate_release_notes":true}"#,
             r#"{"tag_name":"v1","discussion_category_name":"Announcements"}"#,
+            r#"{"tag_name":"v1","make_latest":"false"}"#,
         ] {
             let r = call("POST", &url, &[JSON], body).await;
             assert_eq!(r.status, 501, "{upstream} {body}: {}", r.text());
@@ -920,7 +923,7 @@ async fn generated_notes_and_a_discussion_are_refused_where_the_upstream_has_nei
         .start()
         .await;
     let gw = TestGateway::start(&fake.url()).await;
-    let body = r#"{"tag_name":"v1","generate_release_notes":false}"#;
+    let body = r#"{"tag_name":"v1","generate_release_notes":false,"make_latest":"true"}"#;
     let r = call(
         "POST",
         &format!("{}/repos/o/r/releases", gw.url),
