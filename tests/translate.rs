@@ -918,39 +918,30 @@ async fn generated_notes_and_a_discussion_are_refused_where_the_upstream_has_nei
         assert_eq!(fake.request_count(), 0, "{upstream}");
     }
     // Not asked for: created as any release.
-    let fake = FakeUpstream::builder()
-        .fallback(Reply::json(201, &gl_release("v1")))
-        .start()
-        .await;
-    let gw = TestGateway::start(&fake.url()).await;
     let body = r#"{"tag_name":"v1","generate_release_notes":false,"make_latest":"true"}"#;
-    let r = call(
-        "POST",
-        &format!("{}/repos/o/r/releases", gw.url),
-        &[JSON],
-        body,
-    )
-    .await;
+    let (fake, r) = created_through("gitlab", gl_release("v1"), body).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let sent = fake.requests();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].json(), json!({"tag_name": "v1"}));
     // Between two GitHub sides, GitHub does what was asked.
-    let fake = FakeUpstream::builder()
-        .fallback(Reply::json(201, &json!({"id": 1})))
-        .start()
-        .await;
-    let gw = TestGateway::start_pair("github", "github", &fake.url(), "").await;
     let body = r#"{"tag_name":"v1","generate_release_notes":true,"discussion_category_name":"Announcements"}"#;
-    let r = call(
-        "POST",
-        &format!("{}/repos/o/r/releases", gw.url),
-        &[JSON],
-        body,
-    )
-    .await;
+    let (fake, r) = created_through("github", json!({"id": 1}), body).await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(fake.requests()[0].body_text(), body);
+}
+
+/// A GitHub client's create of `body` through the gateway, in front of a fake
+/// `upstream` answering `answer` with 201: the fake, and the client's answer.
+async fn created_through(upstream: &str, answer: Value, body: &str) -> (FakeUpstream, Resp) {
+    let fake = FakeUpstream::builder()
+        .fallback(Reply::json(201, &answer))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", upstream, &fake.url(), "").await;
+    let url = format!("{}/repos/o/r/releases", gw.url);
+    let r = call("POST", &url, &[JSON], body).await;
+    (fake, r)
 }
 
 #[tokio::test]
