@@ -272,6 +272,49 @@ async fn a_tag_reference_is_read_through_the_tag_route() {
     assert_eq!(fake.request_count(), 2);
 }
 
+/// What current gh asks before `gh release list` on a GitHub Enterprise host (the
+/// gateway is one): which fields `Release` has, to know whether it may ask for
+/// `immutable`. Answered from the mapping, nothing read: without `immutable`, gh
+/// asks the list without it.
+#[tokio::test]
+async fn a_type_s_fields_are_answered_from_the_mapping() {
+    let fake = FakeUpstream::builder().start().await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let q = "query Release_fields{Release: __type(name: \"Release\"){fields{name}}}";
+    let r = graphql(&gw, "/api/graphql", &query(q, Value::Null)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let names = [
+        "databaseId",
+        "name",
+        "tagName",
+        "description",
+        "isDraft",
+        "isPrerelease",
+        "isLatest",
+        "createdAt",
+        "publishedAt",
+        "url",
+    ];
+    let fields: Vec<Value> = names.iter().map(|n| json!({ "name": n })).collect();
+    assert_eq!(r.json(), json!({"data": {"Release": {"fields": fields}}}));
+    let q = "{ a: __type(name: \"Repository\") { name kind fields(includeDeprecated: true) { name } } b: __type(name: \"Issue\") { name } }";
+    let r = graphql(&gw, "/api/graphql", &query(q, Value::Null)).await;
+    assert_eq!(
+        r.json(),
+        json!({"data": {
+            "a": {"name": "Repository", "kind": "OBJECT", "fields": [{"name": "release"}, {"name": "releases"}, {"name": "ref"}]},
+            "b": null
+        }})
+    );
+    let q = "{ __type(name: \"Release\") { interfaces { name } } }";
+    let r = graphql(&gw, "/api/graphql", &query(q, Value::Null)).await;
+    assert_eq!(
+        errors_of(&r.json()),
+        ["Field 'interfaces' doesn't exist on type '__Type' (not served by this endpoint)"]
+    );
+    assert_eq!(fake.request_count(), 0);
+}
+
 #[tokio::test]
 async fn an_unknown_project_is_null_with_a_not_found_error() {
     let fake = FakeUpstream::builder()

@@ -233,6 +233,10 @@ impl Exec<'_> {
                 data.push((f.key(), Json::from("Query").to_string()));
                 continue;
             }
+            if f.name == "__type" {
+                data.push((f.key(), run.type_of(f)));
+                continue;
+            }
             let v = self.project(run, f).await;
             match v {
                 Ok(v) => data.push((f.key(), v)),
@@ -812,6 +816,10 @@ impl Run<'_> {
                 self.leaf(f, "Query");
                 continue;
             }
+            if f.name == "__type" {
+                self.type_query(f);
+                continue;
+            }
             let (pfield, tname, pargs) = &g.project;
             if f.name != *pfield {
                 self.undefined(f, "Query");
@@ -1058,6 +1066,89 @@ impl Run<'_> {
                 ),
             );
         }
+    }
+
+    /// `__type(name:)`: what clients ask to learn which fields a type has
+    /// (gh, before it asks for one only newer servers have): its `name`,
+    /// `kind` and the `name` of each of its `fields`.
+    fn type_query(&mut self, f: &Field) {
+        self.args(f, &["name"], &["name"], &[]);
+        self.string(f, "name");
+        self.selects(f, "__Type");
+        let mut keys = Keys::default();
+        for s in &f.selection {
+            self.unique(&mut keys, s);
+            match s.name.as_str() {
+                "name" | "kind" | "description" | "__typename" => self.leaf(s, "__Type"),
+                "fields" => {
+                    self.args(s, &["includeDeprecated"], &[], &[]);
+                    self.selects(s, "__Field");
+                    let mut keys = Keys::default();
+                    for x in &s.selection {
+                        self.unique(&mut keys, x);
+                        match x.name.as_str() {
+                            "name" | "description" | "isDeprecated" | "__typename" => {
+                                self.leaf(x, "__Field")
+                            }
+                            _ => self.undefined(x, "__Field"),
+                        }
+                    }
+                }
+                _ => self.undefined(s, "__Type"),
+            }
+        }
+    }
+
+    /// The answer to a checked `__type(name:)`: the type's fields as this
+    /// endpoint serves them; `null` for a type it does not have.
+    fn type_of(&self, f: &Field) -> String {
+        let g = self.g;
+        let name = self.string_arg(f, "name").unwrap_or_default();
+        let fields: Vec<&str> = if let Some(t) = g.types.iter().find(|t| t.name == name) {
+            t.fields.iter().map(|(n, _)| n.as_str()).collect()
+        } else if g.project.1 == name {
+            g.fields.iter().map(|x| x.name.as_str()).collect()
+        } else if g
+            .fields
+            .iter()
+            .any(|x| x.connection.as_deref() == Some(&name))
+        {
+            vec!["edges", "nodes", "pageInfo", "totalCount"]
+        } else if name == "Query" {
+            vec![g.project.0.as_str()]
+        } else {
+            return "null".into();
+        };
+        let mut out = Vec::with_capacity(f.selection.len());
+        for s in &f.selection {
+            let v = match s.name.as_str() {
+                "name" => Json::from(name.as_str()).to_string(),
+                "kind" => "\"OBJECT\"".into(),
+                "description" => "null".into(),
+                "__typename" => "\"__Type\"".into(),
+                _ => {
+                    let each: Vec<String> = fields
+                        .iter()
+                        .map(|n| {
+                            let mut m = Vec::with_capacity(s.selection.len());
+                            for x in &s.selection {
+                                let v = match x.name.as_str() {
+                                    "name" => Json::from(*n).to_string(),
+                                    "isDeprecated" => "false".into(),
+                                    "description" => "null".into(),
+                                    _ => "\"__Field\"".into(),
+                                };
+                                m.push((x.key(), v));
+                            }
+                            object(&m)
+                        })
+                        .collect();
+                    format!("[{}]", each.join(","))
+                }
+            };
+            out.push((s.key(), v));
+        }
+        object(&out)
     }
 
     fn undefined(&mut self, f: &Field, on: &str) {
