@@ -602,6 +602,54 @@ fn an_upload_to_gitea_is_the_body_named_in_the_query() {
     );
 }
 
+/// A GraphQL request: between two GitHub sides, passed on to the upstream's own
+/// endpoint in place of its URL's API root; in front of another forge, answered by
+/// the gateway through GitHub's routes (nothing of its own is sent).
+#[test]
+fn a_graphql_request_is_passed_on_between_github_sides_and_answered_otherwise() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        "github=https://ghe.example.com/api/v3",
+        "-H",
+        "Authorization: token abc",
+        "--body",
+        r#"{"query":"{ viewer { login } }"}"#,
+        "POST",
+        "/api/graphql",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub GraphQL",
+            "",
+            "# passed on to the upstream's own GraphQL endpoint (the same dialect on both sides), the body as sent; never sent twice",
+            "POST https://ghe.example.com/api/graphql",
+            "Authorization: token ***",
+            "X-Request-Id: {request id}",
+            "",
+            r#"{"query":"{ viewer { login } }"}"#,
+        ]
+    );
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "--body",
+        r#"{"query":"{ __typename }"}"#,
+        "POST",
+        "/graphql",
+    ]);
+    assert_eq!(r.lines()[0], "client: GitHub GraphQL");
+    assert!(
+        r.lines()[2].starts_with("# answered by the gateway itself: each field of the query is read through GitHub's own routes"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn an_unknown_route_is_404() {
     let r = refused(&[

@@ -974,11 +974,7 @@ impl Gateway {
     ) -> Result<Response<Body>, GwError> {
         let deadline = self.http.deadline();
         let client_path = req.uri().path().to_owned();
-        let base = self.http.base_path();
-        let (root, path) = g
-            .upstream
-            .iter()
-            .find(|(root, _)| base.ends_with(root.as_str()))
+        let mut pq = plan::graphql_upstream(g, self.http.base_path())
             .ok_or_else(|| {
                 GwError::gateway(
                     ErrorKind::NotFound,
@@ -992,7 +988,6 @@ impl Gateway {
                     ),
                 )
             })?;
-        let mut pq = [&base[..base.len() - root.len()], path.as_str()].concat();
         if let Some(q) = req.uri().query() {
             pq.push('?');
             pq.push_str(q);

@@ -36,6 +36,20 @@ pub fn upload_refused(client: &Dialect, up: &Dialect) -> GwError {
     )
 }
 
+/// Where an upstream of a dialect serves GraphQL, for an upstream URL whose
+/// path is `base_path`: the GraphQL path that stands in place of the API
+/// root that path ends with (the first of `[graphql] upstream` that it
+/// does). `None` where the dialect names no such endpoint or the path ends
+/// with none of its roots.
+pub fn graphql_upstream(g: &crate::mapping::model::Graphql, base_path: &str) -> Option<String> {
+    let base = base_path.trim_end_matches('/');
+    let (root, path) = g
+        .upstream
+        .iter()
+        .find(|(root, _)| base.ends_with(root.as_str()))?;
+    Some([&base[..base.len() - root.len()], path.as_str()].concat())
+}
+
 /// A file passed on to an upstream of another dialect: its name, the
 /// upstream's query parameter for it, and its media type. Only a raw
 /// request body named in the query goes across, to an upstream route that

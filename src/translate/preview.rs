@@ -18,7 +18,7 @@ use super::{
 use crate::canonical::{ErrorKind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
-use crate::mapping::model::{Dialect, RefuseCheck, Route};
+use crate::mapping::model::{Dialect, Graphql, RefuseCheck, Route};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use std::fmt::{self, Write as _};
 
@@ -228,6 +228,14 @@ struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     fn run(&mut self, req: &Request) -> Result<(), GwError> {
+        if let Some(g) = self
+            .client
+            .graphql
+            .as_ref()
+            .filter(|g| req.method == Method::POST && g.paths.iter().any(|p| p == req.path))
+        {
+            return self.graphql(g, req);
+        }
         let m = match_route(self.client, req.method, req.path)?;
         self.root = m.root;
         self.line = client_line(self.client, &m, req.query);
@@ -658,10 +666,67 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
+    /// A GraphQL request: passed on to the upstream's own endpoint between
+    /// two sides of the dialect (where its mapping names one), else answered
+    /// by the gateway, each field read through the dialect's routes.
+    fn graphql(&mut self, g: &Graphql, req: &Request) -> Result<(), GwError> {
+        self.line = format!("client: {} GraphQL", self.client.title);
+        let base = self
+            .cfg
+            .upstream_url
+            .parse::<http::Uri>()
+            .ok()
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default();
+        let at = (self.client.name == self.up.name)
+            .then(|| plan::graphql_upstream(g, &base))
+            .flatten();
+        let Some(path) = at else {
+            let fields: Vec<&str> = g.fields.iter().map(|f| f.name.as_str()).collect();
+            self.notes.push(format!(
+                "answered by the gateway itself: each field of the query is read through {}'s own routes, as this command shows for each of them (fields of `{}`: {})",
+                self.client.title,
+                g.project.0,
+                fields.join(", ")
+            ));
+            return Ok(());
+        };
+        // The path in place of the upstream URL's own.
+        let host = self
+            .cfg
+            .upstream_url
+            .strip_suffix(base.trim_end_matches('/'))
+            .unwrap_or(&self.cfg.upstream_url)
+            .trim_end_matches('/')
+            .to_owned();
+        let mut pq = path;
+        if !req.query.is_empty() {
+            pq.push('?');
+            pq.push_str(req.query);
+        }
+        self.pass_through_to(
+            [host.as_str(), &pq].concat(),
+            req,
+            "passed on to the upstream's own GraphQL endpoint (the same dialect on both sides), the body as sent; never sent twice",
+        )
+    }
+
     /// Same dialect on both sides, as the gateway's `pass_through` goes.
     fn pass_through(&mut self, m: &Matched<'a>, req: &Request) -> Result<(), GwError> {
+        let pq = plan::pass_through_path(self.up, m, &self.uproject, req.query)?;
+        let url = [self.cfg.upstream_url.as_str(), &pq].concat();
+        self.pass_through_to(
+            url,
+            req,
+            "passed through (the same dialect on both sides): the path rebuilt from the route, the query as sent",
+        )
+    }
+
+    /// The request `req` passed on to `url`: the forwarded headers, the
+    /// credentials masked.
+    fn pass_through_to(&mut self, url: String, req: &Request, note: &str) -> Result<(), GwError> {
         let up = self.up;
-        let pq = plan::pass_through_path(up, m, &self.uproject, req.query)?;
+        let pq = url;
         if req.body.len() > self.cfg.max_body_bytes {
             return Err(plan::too_large(self.cfg.max_body_bytes));
         }
@@ -702,14 +767,11 @@ impl<'a> Planner<'a> {
         }
         headers.push(("X-Request-Id".into(), "{request id}".into()));
         let bodiless = req.method == Method::GET || req.method == Method::HEAD;
-        self.notes.push(
-            "passed through (the same dialect on both sides): the path rebuilt from the route, the query as sent"
-                .into(),
-        );
+        self.notes.push(note.into());
         self.steps.push(Step {
             notes: std::mem::take(&mut self.notes),
             method: req.method.to_string(),
-            url: [self.cfg.upstream_url.as_str(), &pq].concat(),
+            url: pq,
             headers,
             body: (!bodiless && !req.body.is_empty()).then(|| req.body.to_vec()),
         });
