@@ -512,7 +512,7 @@ impl Gateway {
                 out.headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
                 out.headers
                     .push((http::header::CONTENT_TYPE, media.clone()));
-                out.body = Some(body.to_vec());
+                out.body = Some(body.clone());
             }
             Ok(out)
         };

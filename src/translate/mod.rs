@@ -289,7 +289,9 @@ pub struct Outbound {
     pub method: Method,
     pub path_and_query: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
-    pub body: Option<Vec<u8>>,
+    /// Shared bytes: a body the client sent (an upload's file) goes on
+    /// without a copy.
+    pub body: Option<bytes::Bytes>,
 }
 
 pub struct OutboundArgs<'a> {
@@ -391,7 +393,7 @@ pub fn encode_allowed(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             ));
-            Some(out)
+            Some(bytes::Bytes::from(out))
         }
         _ => None,
     };

@@ -608,7 +608,7 @@ impl<'a> Planner<'a> {
             }
         };
         let mut pq = out.path_and_query;
-        let (mut out_headers, mut out_body) = (out.headers, out.body);
+        let (mut out_headers, mut out_body) = (out.headers, out.body.map(|b| b.to_vec()));
         if let (Op::Upload, Some((name, param, media, file))) = (route.op, &self.file) {
             url::push_query(&mut pq, param, name);
             out_headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
