@@ -363,6 +363,17 @@ impl Exec<'_> {
         Ok(Ok((got, further)))
     }
 
+    /// The records per page to ask `route` for when `want` are wanted: no
+    /// more than the upstream serves in one page (the dialect's page
+    /// parameter `pp`, as a client's request would give it), at least one.
+    fn page_size(&self, d: &Dialect, route: &Route, pp: &str, want: u64) -> u64 {
+        plan::page_request(d, self.upstream, route.op, &format!("{pp}={want}"))
+            .ok()
+            .and_then(|p| p.per_page)
+            .unwrap_or(want)
+            .clamp(1, want.max(1))
+    }
+
     /// The route's whole list, read in the largest pages the upstream
     /// serves, at most `Limits::max_pages` of them (else an error saying
     /// that the list was read whole `why`).
@@ -380,11 +391,7 @@ impl Exec<'_> {
             .as_ref()
             .and_then(|p| p.max_per_page)
             .unwrap_or(100);
-        let size = plan::page_request(run.d, self.upstream, route.op, &format!("{}={most}", at.1))
-            .ok()
-            .and_then(|p| p.per_page)
-            .unwrap_or(most)
-            .max(1);
+        let size = self.page_size(run.d, route, at.1, most);
         let mut all = Vec::new();
         for page in 1.. {
             let (got, info) = match self.list_page(run, route, at, (size, page), f).await? {
@@ -499,11 +506,7 @@ impl Exec<'_> {
             // The pages the route serves may be smaller than `first` (the
             // upstream's largest page is smaller): the records from `offset`
             // on are read from as many of them as it takes.
-            let size = plan::page_request(run.d, self.upstream, route.op, &format!("{pp}={first}"))
-                .ok()
-                .and_then(|p| p.per_page)
-                .unwrap_or(first)
-                .clamp(1, first);
+            let size = self.page_size(run.d, route, pp, first);
             let (mut page, mut skip) = (offset / size + 1, (offset % size) as usize);
             let mut items: Vec<Json> = Vec::new();
             let next = loop {
