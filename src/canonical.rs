@@ -23,6 +23,13 @@ pub enum Op {
     DeleteAsset,
     /// Adds a file to a release as an asset: the request body is the file.
     Upload,
+    /// Adds an asset to a release as a link to a file kept elsewhere: the
+    /// request body is the asset (its name and URL).
+    Link,
+    /// Keeps a file in the project, outside any release: the request body is
+    /// the file, the answer says where it is kept. An upstream without an
+    /// `upload` takes a release's file so, then `link`s it to the release.
+    Store,
     /// What the forge says of itself (its version, say), which clients ask
     /// before anything else: answered by the gateway from the mapping, or
     /// passed through between two sides of one dialect.
@@ -36,7 +43,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 13] = [
+    pub const ALL: [Op; 15] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -47,6 +54,8 @@ impl Op {
         Op::Asset,
         Op::DeleteAsset,
         Op::Upload,
+        Op::Link,
+        Op::Store,
         Op::About,
         Op::Project,
         Op::Tag,
@@ -64,6 +73,8 @@ impl Op {
             Op::Asset => "asset",
             Op::DeleteAsset => "delete_asset",
             Op::Upload => "upload",
+            Op::Link => "link",
+            Op::Store => "store",
             Op::About => "about",
             Op::Project => "project",
             Op::Tag => "tag",
@@ -98,7 +109,7 @@ impl Op {
     pub fn addresses_one(self) -> bool {
         matches!(
             self,
-            Op::Get | Op::Update | Op::Delete | Op::Assets | Op::Upload
+            Op::Get | Op::Update | Op::Delete | Op::Assets | Op::Upload | Op::Link
         )
     }
 
@@ -107,10 +118,20 @@ impl Op {
         matches!(self, Op::Asset | Op::DeleteAsset)
     }
 
+    /// The kind of object a request body holds.
+    pub fn asks(self) -> Kind {
+        match self {
+            Op::Link => Kind::Asset,
+            _ => Kind::Release,
+        }
+    }
+
     /// The kind of object the answer holds.
     pub fn answers(self) -> Kind {
         match self {
-            Op::Assets | Op::Asset | Op::DeleteAsset | Op::Upload => Kind::Asset,
+            Op::Assets | Op::Asset | Op::DeleteAsset | Op::Upload | Op::Link | Op::Store => {
+                Kind::Asset
+            }
             Op::Project => Kind::Project,
             Op::Tag => Kind::Tag,
             _ => Kind::Release,

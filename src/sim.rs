@@ -445,17 +445,7 @@ impl Sim {
                 Ok(self.page(d, route, &assets, &ctx, path, query))
             }
             Op::Upload => {
-                // The body is the file; its name (and label) are in the query,
-                // as the forges that take uploads this way have them.
-                let pairs = crate::translate::url::query_pairs(query);
-                let arg = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-                let param = route.file_query.as_deref().unwrap_or("name");
-                let Some(name) = arg(param).filter(|n| !n.is_empty()) else {
-                    return Err(GwError::client(
-                        ErrorKind::BadRequest,
-                        format!("an upload needs `{param}` in its query"),
-                    ));
-                };
+                let file = sim_file(route, query, content_type, body)?;
                 let mut st = self.lock();
                 st.next_id += 1;
                 let id = st.next_id;
@@ -465,27 +455,87 @@ impl Sim {
                 let links = release.lists[0].get_or_insert_with(Vec::new);
                 if links
                     .iter()
-                    .any(|a| a.text("name").as_deref() == Some(&*name))
+                    .any(|a| a.text("name").as_deref() == Some(&*file.name))
                 {
                     return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
                         .with_field("name"));
                 }
                 let mut a = Record::new(Kind::Asset);
                 a.set_json("id", id.to_string());
-                a.set_str("name", &name);
-                if let Some(label) = arg("label") {
-                    a.set_str("label", &label);
+                a.set_str("name", &file.name);
+                if let Some(label) = &file.label {
+                    a.set_str("label", label);
                 }
                 a.set_str(
                     "url",
-                    &format!("{}/{project}/releases/download/{tag}/{name}", self.base),
+                    &format!(
+                        "{}/{project}/releases/download/{tag}/{}",
+                        self.base, file.name
+                    ),
                 );
-                a.set_json("size", body.len().to_string());
-                a.set_str("content_type", content_type);
+                a.set_json("size", file.bytes.len().to_string());
+                a.set_str("content_type", &file.media);
                 let now = now_rfc3339();
                 a.set_str("created_at", &now);
                 a.set_str("updated_at", &now);
                 a.set_str("state", "uploaded");
+                links.push(a.clone());
+                Ok(one(&a, route.status))
+            }
+            // A file kept in the project, outside any release: the answer
+            // names it by its path on the forge, as the mapping reads it.
+            Op::Store => {
+                let file = sim_file(route, query, content_type, body)?;
+                let mut st = self.lock();
+                st.next_id += 1;
+                let id = st.next_id;
+                let n = id.to_string();
+                let secret = format!(
+                    "{:016x}{:016x}",
+                    synthetic_id(project, &n),
+                    synthetic_id(&file.name, &n)
+                );
+                let segment: String = translate::url::segment_pieces(&file.name).collect();
+                let mut a = Record::new(Kind::Asset);
+                a.set_json("id", id.to_string());
+                a.set_str("name", &file.name);
+                a.set_str(
+                    "url",
+                    &format!(
+                        "/-/project/{}/uploads/{secret}/{segment}",
+                        synthetic_id(project, "")
+                    ),
+                );
+                a.set_json("size", file.bytes.len().to_string());
+                a.set_str("content_type", &file.media);
+                Ok(one(&a, route.status))
+            }
+            // An asset that is a link to a file kept elsewhere.
+            Op::Link => {
+                let mut a = translate::decode_body(d, route, body)?
+                    .filter(|a| a.kind == Kind::Asset)
+                    .ok_or_else(|| GwError::client(ErrorKind::BadRequest, "a link needs a body"))?;
+                for f in ["name", "url"] {
+                    if a.text(f).is_none_or(|t| t.is_empty()) {
+                        return Err(GwError::client(
+                            ErrorKind::MissingField,
+                            format!("{f} is missing"),
+                        )
+                        .with_field(f));
+                    }
+                }
+                let mut st = self.lock();
+                st.next_id += 1;
+                let id = st.next_id;
+                let i = find(&st).ok_or_else(not_found)?;
+                let release = &mut st.projects.get_mut(project).ok_or_else(not_found)?[i];
+                let links = release.lists[0].get_or_insert_with(Vec::new);
+                if links.iter().any(|l| l.text("name") == a.text("name")) {
+                    return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
+                        .with_field("name"));
+                }
+                a.set_json("id", id.to_string());
+                let a = a.into_owned();
                 links.push(a.clone());
                 Ok(one(&a, route.status))
             }
@@ -679,6 +729,92 @@ impl Reader for Sim {
             Response::from_parts(p, full(bytes))
         })
     }
+}
+
+/// A file sent to the simulated forge: as the raw body named in the query
+/// (`file_query`), or as a field of a multipart form (`file_form`).
+struct SimFile {
+    name: String,
+    label: Option<String>,
+    media: String,
+    bytes: Vec<u8>,
+}
+
+fn sim_file(
+    route: &Route,
+    query: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<SimFile, GwError> {
+    let pairs = crate::translate::url::query_pairs(query);
+    let arg = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.to_string())
+    };
+    let bad = |m: String| GwError::client(ErrorKind::BadRequest, m);
+    let Some(field) = &route.file_form else {
+        let param = route.file_query.as_deref().unwrap_or("name");
+        let name = arg(param)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| bad(format!("an upload needs `{param}` in its query")))?;
+        return Ok(SimFile {
+            name,
+            label: arg("label"),
+            media: content_type.to_owned(),
+            bytes: body.to_vec(),
+        });
+    };
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"'))
+        .filter(|b| content_type.trim_start().starts_with("multipart/form-data") && !b.is_empty())
+        .ok_or_else(|| bad("the file is sent as multipart/form-data".into()))?;
+    let delim = format!("--{boundary}");
+    let mut rest = body;
+    let finder = memchr::memmem::Finder::new(delim.as_bytes());
+    while let Some(at) = finder.find(rest) {
+        rest = &rest[at + delim.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let Some(end) = finder.find(rest) else { break };
+        let part = rest[..end].strip_suffix(b"\r\n").unwrap_or(&rest[..end]);
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let Some(split) = memchr::memmem::find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&part[..split]);
+        let quoted = |key: &str| {
+            let at = head.find(&format!("; {key}=\""))? + key.len() + 4;
+            let len = head[at..].find('"')?;
+            Some(head[at..at + len].to_owned())
+        };
+        if quoted("name").as_deref() != Some(field.as_str()) {
+            continue;
+        }
+        let media = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("content-type")
+                    .then(|| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let name = quoted("filename")
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| bad(format!("the form's `{field}` names no file")))?;
+        return Ok(SimFile {
+            name,
+            label: None,
+            media,
+            bytes: part[split + 4..].to_vec(),
+        });
+    }
+    Err(bad(format!("the form has no `{field}`")))
 }
 
 fn json_response(status: u16, body: Vec<u8>, json: bool) -> Response<Full<Bytes>> {

@@ -611,11 +611,11 @@ async fn gitlab_client_deletes_a_release_link_from_a_github_release() {
     );
 }
 
+/// A file over the body limit, to a GitLab release: the client's 413 before
+/// anything is asked of GitLab (not even which release the id names).
 #[tokio::test]
-async fn an_upload_to_a_gitlab_release_is_refused_before_its_file_is_read() {
+async fn an_upload_over_the_limit_is_refused_before_anything_is_sent() {
     let fake = FakeUpstream::builder().start().await;
-    // A file over the body limit: what the client learns is why GitLab
-    // cannot take it, not that it is too large.
     let gw = TestGateway::start_with(&fake.url(), "[limits]\nmax_body_bytes = 1024\n").await;
     let id = synthetic_id("o/r", "v1.0");
     // Where a translated release's upload_url points, with its name filled in.
@@ -626,14 +626,12 @@ async fn an_upload_to_a_gitlab_release_is_refused_before_its_file_is_read() {
         ("Content-Type", "application/gzip"),
     ];
     let r = call("POST", &url, &headers, &file).await;
-    assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
     let v = r.json();
     schema::github_basic_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
     assert_eq!(
         v["message"],
-        "the upstream (GitLab) has no `upload` operation: GitLab keeps no files \
-         for a release: its assets are links to files stored elsewhere (its package registry, \
-         say); store the file there and link it to the release"
+        "request body is larger than the limit of 1024 bytes"
     );
     assert!(fake.requests().is_empty());
 }

@@ -150,6 +150,7 @@ fixture_tests! {
     graphql_endpoint_misdeclared => "graphql.toml",
     prefix_misused => "prefix.toml",
     upload_routes_misdeclared => "upload.toml",
+    store_and_link_routes_misdeclared => "store_link.toml",
 }
 
 #[test]

@@ -244,3 +244,50 @@ async fn served_as_github_it_answers_graphql_through_its_routes() {
     let bad = call("POST", &format!("http://{addr}/graphql"), &[], "{").await;
     assert_eq!(bad.status, 400);
 }
+
+/// The simulated GitLab keeps a file sent as a multipart form (its field
+/// `file`) and answers where, as GitLab's uploads API does; a link to it is
+/// made in a release and listed there. A form without the field is a 400.
+#[tokio::test]
+async fn the_simulated_gitlab_keeps_files_and_links_them() {
+    let (base, _task) = gitlab_sim().await;
+    let project = base.trim_end_matches("/releases");
+    let form = [
+        ("PRIVATE-TOKEN", "glpat-demo"),
+        ("Content-Type", "multipart/form-data; boundary=b0"),
+    ];
+    let body = "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a b.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhello\r\n--b0--\r\n";
+    let r = call("POST", &format!("{project}/uploads"), &form, body).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let kept = r.json();
+    let path = kept["full_path"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        path.starts_with("/-/project/") && path.ends_with("/a%20b.txt"),
+        "{kept}"
+    );
+    let other = body.replace("name=\"file\"", "name=\"attachment\"");
+    let r = call("POST", &format!("{project}/uploads"), &form, &other).await;
+    assert_eq!(
+        (r.status, r.json()),
+        (400, json!({"message": "the form has no `file`"}))
+    );
+
+    let json = [
+        ("PRIVATE-TOKEN", "glpat-demo"),
+        ("Content-Type", "application/json"),
+    ];
+    let url = format!("https://gitlab.example.com{path}");
+    let made = json!({"name": "a b.txt", "url": url});
+    let links = format!("{base}/v1.0.0/assets/links");
+    let r = call("POST", &links, &json, &made.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let link = r.json();
+    schema::gitlab_release_link(&link).unwrap_or_else(|e| panic!("{e}\n{link:#}"));
+    assert_eq!((&link["name"], &link["url"]), (&made["name"], &made["url"]));
+    assert_eq!(get(&links).await.json(), json!([link]));
+    // The same name again: refused, nothing added.
+    let r = call("POST", &links, &json, &made.to_string()).await;
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(get(&links).await.json().as_array().map(Vec::len), Some(1));
+}

@@ -548,23 +548,65 @@ fn a_draft_on_gitlab_is_refused_with_githubs_501() {
     assert!(!r.stdout.contains("abc"));
 }
 
+/// A GitHub client's upload in front of GitLab: the file kept in the project
+/// (GitLab's form field `file`, under a boundary that is not in the file),
+/// then linked to the release at the URL GitLab's answer gives; the label is
+/// not sent (a GitLab link has none).
 #[test]
-fn an_upload_to_gitlab_is_refused() {
-    let r = refused(&[
+fn an_upload_to_gitlab_is_kept_in_the_project_then_linked() {
+    let r = shown(&[
         "--accept",
         "github",
         "--upstream",
         GITLAB,
+        "-H",
+        "Authorization: token abc",
+        "-H",
+        "Content-Type: text/plain",
+        "--body",
+        "the file",
         "POST",
-        "/repos/o/r/releases/5/assets?name=x.zip",
+        "/repos/o/r/releases/5/assets?name=notes%20v1.txt&label=Notes",
     ]);
-    assert_eq!(r.lines()[2], "refused: 501 Not Implemented");
-    assert!(
-        r.lines()[4]
-            .starts_with(r#"{"message":"the upstream (GitLab) has no `upload` operation: "#),
-        "{}",
-        r.stdout
+    let lines = r.lines();
+    let boundary = lines[14]
+        .strip_prefix("Content-Type: multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(!"the file".contains(boundary));
+    let (open, close) = (format!("--{boundary}"), format!("--{boundary}--"));
+    assert_eq!(
+        lines[9..],
+        [
+            "",
+            "# GitLab keeps a release's file in the project, then links it to the release: first the file, sent once",
+            "POST https://gitlab.example.com/api/v4/projects/o%2Fr/uploads",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            lines[14],
+            "X-Request-Id: {request id}",
+            "User-Agent: forgebridge/0.1.0",
+            "",
+            &open,
+            "Content-Disposition: form-data; name=\"file\"; filename=\"notes v1.txt\"",
+            "Content-Type: text/plain",
+            "",
+            "the file",
+            &close,
+            "",
+            "",
+            "# then the link to it, at the URL that answer gives (a 502 where it gives none); the file is not sent again if the link fails",
+            "POST https://gitlab.example.com/api/v4/projects/o%2Fr/releases/{tag of release 5}/assets/links",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "Content-Type: application/json",
+            "X-Request-Id: {request id}",
+            "User-Agent: forgebridge/0.1.0",
+            "",
+            r#"{"name":"notes v1.txt","url":"{URL of the kept file}"}"#,
+        ]
     );
+    // The form's lines end with CRLF, as multipart/form-data's do.
+    assert!(r.stdout.contains(&format!("{open}\r\nContent-Disposition")));
 }
 
 /// A GitHub client's upload in front of Gitea: the file as the body, named in

@@ -759,6 +759,7 @@ impl Compiler<'_, '_> {
         let mut checks = Vec::new();
         let mut lists = Vec::new();
         let mut derive = Vec::new();
+        let mut bases = Vec::new();
         for (key, spec) in &sec.fields {
             let Some((simple, rest)) = self.json_path(key) else {
                 continue;
@@ -826,6 +827,21 @@ impl Compiler<'_, '_> {
                     Some("a template or value is written as it is".into()),
                 );
                 continue;
+            }
+            if let Some(b) = &t.base {
+                let why = if t.field.is_none() {
+                    Some("`base` applies to `field` entries only")
+                } else if t.prefix.is_some() || t.values.is_some() {
+                    Some("a field takes one of `base`, `prefix` and `values`")
+                } else if t.ty.as_ref().is_some_and(|ty| ty.get_ref() != "string") {
+                    Some("a field with `base` is a string")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    self.err(b.span(), why, None);
+                    continue;
+                }
             }
             if t.in_array && t.template.is_none() {
                 self.err(
@@ -924,6 +940,9 @@ impl Compiler<'_, '_> {
                 }
                 if let Some(tpl) = t.derive.as_ref().and_then(|d| self.template(d, kind)) {
                     derive.push((idx, tpl));
+                }
+                if let Some(tpl) = t.base.as_ref().and_then(|b| self.template(b, kind)) {
+                    bases.push((idx, tpl));
                 }
                 WValue::Field { out, omit }
             } else if let Some(tpl) = &t.template {
@@ -1043,6 +1062,7 @@ impl Compiler<'_, '_> {
             checks,
             lists,
             derive,
+            bases,
         })
     }
 
@@ -1229,7 +1249,7 @@ impl Compiler<'_, '_> {
         let request = rs
             .request
             .as_ref()
-            .and_then(|s| self.shape_ref(s, names, Kind::Release));
+            .and_then(|s| self.shape_ref(s, names, op.map_or(Kind::Release, Op::asks)));
         let answers = op.map_or(Kind::Release, Op::answers);
         let response = rs
             .response
@@ -1438,11 +1458,12 @@ impl Compiler<'_, '_> {
                 field,
             })
         });
+        let takes_file = |o: Op| matches!(o, Op::Upload | Op::Store);
         let file_query = rs.file_query.as_ref().map(|q| {
-            if op.is_some_and(|o| o != Op::Upload) {
+            if op.is_some_and(|o| !takes_file(o)) {
                 self.err(
                     q.span(),
-                    "only an `upload` route takes its file's name in the query",
+                    "only an `upload` or `store` route takes its file's name in the query",
                     None,
                 );
             }
@@ -1451,9 +1472,58 @@ impl Compiler<'_, '_> {
             }
             q.get_ref().clone()
         });
+        let file_form = rs.file_form.as_ref().map(|f| {
+            if op.is_some_and(|o| !takes_file(o)) {
+                self.err(
+                    f.span(),
+                    "only an `upload` or `store` route takes a file in a form",
+                    None,
+                );
+            }
+            if file_query.is_some() {
+                self.err(
+                    f.span(),
+                    "a route takes its file either as the body named in the query (`file_query`) or in a form (`file_form`), not both",
+                    None,
+                );
+            }
+            let name = f.get_ref();
+            if name.is_empty() || name.contains(['"', '\\', '\r', '\n']) {
+                self.err(
+                    f.span(),
+                    "not a form field name",
+                    Some("a name without quotes, backslashes or line breaks, e.g. \"file\"".into()),
+                );
+            }
+            name.clone()
+        });
+        if op == Some(Op::Store) {
+            if file_query.is_none() && file_form.is_none() {
+                self.err(
+                    rs.op.span(),
+                    "a `store` route says how it takes the file: `file_form` or `file_query`",
+                    None,
+                );
+            }
+            if rs.response.is_none() {
+                self.err(
+                    rs.op.span(),
+                    "a `store` route needs `response`: its answer says where the file is kept (the asset's `url`)",
+                    None,
+                );
+            }
+        }
+        if op == Some(Op::Link) && rs.request.is_none() {
+            self.err(
+                rs.op.span(),
+                "a `link` route needs `request`, the shape of the link it sends",
+                None,
+            );
+        }
         let upstream = rs.upstream.as_ref().is_none_or(|u| *u.get_ref());
         Some(Route {
             file_query,
+            file_form,
             upstream,
             op: op?,
             method: method?,

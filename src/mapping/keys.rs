@@ -42,6 +42,7 @@ const FIELD: Keys = Table(&[
     ("write", Leaf),
     ("values", Any(&Leaf)),
     ("prefix", Leaf),
+    ("base", Leaf),
 ]);
 const REFUSE: Keys = Table(&[
     ("field", Leaf),
@@ -69,6 +70,7 @@ const ROUTE: Keys = Table(&[
     ("exists_status", Leaf),
     ("answer", Leaf),
     ("file_query", Leaf),
+    ("file_form", Leaf),
     ("upstream", Leaf),
 ]);
 const GQL_MEMBER: Keys = Table(&[("member", Leaf), ("same_as", Leaf)]);

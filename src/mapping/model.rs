@@ -168,6 +168,9 @@ pub struct Route {
     /// An `upload` route whose file is the raw request body: the query
     /// parameter that names it.
     pub file_query: Option<String>,
+    /// An `upload` or `store` route whose file is sent as a multipart form:
+    /// the form's field that holds it.
+    pub file_form: Option<String>,
     /// Whether the gateway asks an upstream of the dialect through this
     /// route (else only its clients use it).
     pub upstream: bool,
@@ -195,6 +198,7 @@ impl Route {
             answer: None,
             found_in_list: true,
             file_query: None,
+            file_form: None,
             upstream: true,
         }
     }
@@ -331,6 +335,9 @@ pub struct Shape {
     pub lists: Vec<(usize, ShapeId)>,
     /// Fields filled from a template after reading when the document lacks them.
     pub derive: Vec<(usize, Template)>,
+    /// Fields read as a path below a template's URL (`base`): joined to it
+    /// after reading, where the document gives a path.
+    pub bases: Vec<(usize, Template)>,
 }
 
 impl Shape {

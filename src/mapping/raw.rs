@@ -149,6 +149,10 @@ pub struct RouteSection {
     /// parameter names it.
     #[serde(default)]
     pub file_query: Option<S<String>>,
+    /// An `upload` or `store` route: the file is sent as a multipart form,
+    /// in this field (named by its file name).
+    #[serde(default)]
+    pub file_form: Option<S<String>>,
     /// `false`: a route clients of the dialect use that the forge does not
     /// serve where the gateway asks it (the forge takes it elsewhere).
     #[serde(default)]
@@ -258,6 +262,10 @@ pub struct FieldTable {
     /// (`refs/tags/` before a tag's name).
     #[serde(default)]
     pub prefix: Option<S<String>>,
+    /// A template (`{upstream}`, say): read, a string that is a path (it
+    /// starts with one `/`) is this URL joined to it; written as it is.
+    #[serde(default)]
+    pub base: Option<S<String>>,
 }
 
 impl<'de, T: Deserialize<'de> + Described> Deserialize<'de> for StrOr<T> {

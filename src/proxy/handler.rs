@@ -2,7 +2,7 @@
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
 use super::client::{self, full, Answer, Body, Inbound, Upstream, UpstreamOptions, Upstreamed};
-use crate::canonical::{ErrorKind, Op};
+use crate::canonical::{ErrorKind, Kind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
 use crate::identity::IdCache;
@@ -340,6 +340,13 @@ impl Gateway {
 
         let up = &*self.upstream;
         let key = m.params.key();
+        // A file of a release that the upstream keeps in the project and then
+        // links to the release: the link is what this request makes, once
+        // the file is stored.
+        let steps = match m.route.op {
+            Op::Upload => plan::store_and_link(up, &key),
+            _ => None,
+        };
         // What the upstream cannot do is refused before the body is read (an
         // upload's file, say). One asset is read from its release, and needs
         // no route of its own.
@@ -347,11 +354,12 @@ impl Gateway {
             Op::Asset => None,
             // Found in the upstream's list (see `latest_by_list`).
             Op::Latest if plan::latest_by_list(up).is_some() => None,
+            _ if steps.is_some() => steps.map(|(_, link)| link),
             op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
         };
         // A file goes across only as the raw body named in the query.
-        let file = match (m.route.op, uroute) {
-            (Op::Upload, Some(ur)) => Some(
+        let file = match (m.route.op, steps.map(|(store, _)| store).or(uroute)) {
+            (Op::Upload | Op::Store, Some(ur)) => Some(
                 plan::upload_file(client, m.route, up, ur, req.headers(), raw_query)
                     .map_err(fail)?,
             ),
@@ -495,31 +503,47 @@ impl Gateway {
             _ => None,
         };
 
+        // The file kept first, where the upstream takes it in two steps; the
+        // link to it is the request below.
+        let link = match (steps, &file) {
+            (Some((store, _)), Some(f)) => Some(
+                self.store_file(
+                    &answer_args(store),
+                    f,
+                    &body,
+                    &uproject,
+                    token.as_deref(),
+                    rid,
+                )
+                .await
+                .map_err(fail)?,
+            ),
+            _ => None,
+        };
         let args = OutboundArgs {
             project: &uproject,
             tag: tag.as_deref(),
             id,
             asset: None,
             page: &page,
-            body: record.as_ref(),
+            body: link.as_ref().or(record.as_ref()),
             token: token.as_deref(),
         };
         let make = || {
             let mut out = translate::encode_request(up, uroute, &args)?;
-            // The file: the body as the client sent it, named in the query.
-            if let Some((name, param, media)) = &file {
-                translate::url::push_query(&mut out.path_and_query, param, name);
-                out.headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
-                out.headers
-                    .push((http::header::CONTENT_TYPE, media.clone()));
-                out.body = Some(body.clone());
+            // The file, as the upstream takes it, where this request sends it.
+            if let (Some(f), None) = (&file, &link) {
+                plan::attach_file(&mut out, f, &body);
             }
             Ok(out)
         };
+        // A link that fails leaves the file kept but in no release: the
+        // error says where it is.
+        let unlinked = |e: GwError| fail(unlinked(e, link.as_ref()));
         let answer = self
             .forward(make, uroute.op.idempotent(), rid)
             .await
-            .map_err(fail)?;
+            .map_err(unlinked)?;
         log.upstream_status = answer.status;
 
         match created(up, uroute, &answer) {
@@ -545,17 +569,25 @@ impl Gateway {
                 }
                 return Err(fail(e));
             }
-            r => r.map_err(fail)?,
+            r => r.map_err(unlinked)?,
         }
+        let made = file.as_ref().map(|f| translate::Made {
+            size: body.len(),
+            media: f.media.to_str().unwrap_or_default(),
+            tag: tag.as_deref().unwrap_or_default(),
+        });
         let cr = match found {
             Some(mut cr) => {
                 translate::map_headers(up, client, &answer.headers, &mut cr.headers);
                 cr
             }
-            None => {
-                translate::translate_success(&answer_args(uroute), &answer.headers, &answer.body)
-                    .map_err(fail)?
-            }
+            None => translate::translate_answer(
+                &answer_args(uroute),
+                &answer.headers,
+                &answer.body,
+                made.as_ref(),
+            )
+            .map_err(fail)?,
         };
         self.remember(&uproject, &cr.seen);
         if let Some(pid) = cr.seen.project {
@@ -622,6 +654,45 @@ impl Gateway {
                 up.title, self.cfg.max_id_scan_pages
             ),
         ))
+    }
+
+    /// Keeps a client's file in the upstream's project through its `store`
+    /// route (`args.upstream_route`), one request, never repeated; gives the
+    /// link to make of it: an asset named as the file, at the URL where the
+    /// upstream's answer says it is kept.
+    async fn store_file(
+        &self,
+        args: &ResponseArgs<'_>,
+        file: &plan::FileOut,
+        bytes: &Bytes,
+        uproject: &str,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Record<'static>, GwError> {
+        let up = &*self.upstream;
+        let store = args.upstream_route;
+        let page = PageReq::default();
+        let oargs = OutboundArgs {
+            project: uproject,
+            tag: None,
+            id: None,
+            asset: None,
+            page: &page,
+            body: None,
+            token,
+        };
+        let make = || {
+            let mut out = translate::encode_request(up, store, &oargs)?;
+            plan::attach_file(&mut out, file, bytes);
+            Ok(out)
+        };
+        let answer = self.forward(make, false, rid).await?;
+        succeeded(up, Op::Store, &answer)?;
+        let url = translate::stored_url(args, &answer.body)?;
+        let mut link = Record::new(Kind::Asset);
+        link.set_str("name", &file.name);
+        link.set_str("url", &url);
+        Ok(link)
     }
 
     /// The upstream's cursor of page `page.page` of its list `list` (pages of
@@ -1549,6 +1620,18 @@ fn created(up: &Dialect, route: &Route, answer: &Answer) -> Result<(), GwError> 
         return Err(e);
     }
     succeeded(up, route.op, answer)
+}
+
+/// An upstream's error on the link to a file it has kept (`link`, the link
+/// that was asked for), saying where the file is: it is in no release.
+fn unlinked(mut e: GwError, link: Option<&Record>) -> GwError {
+    if let Some(url) = link.and_then(|l| l.text("url")) {
+        e.message = format!(
+            "{} (the file is kept at {url} but is linked to no release: link it, or upload it again)",
+            e.message
+        );
+    }
+    e
 }
 
 /// The upstream's error, in canonical form, when its answer to `op` is not a success.

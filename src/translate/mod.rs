@@ -606,6 +606,27 @@ pub fn translate_success<'b>(
     headers: &HeaderMap,
     body: &'b [u8],
 ) -> Result<ClientResponse<'b>, GwError> {
+    translate_answer(a, headers, body, None)
+}
+
+/// What the gateway knows of an asset it has just made from a client's
+/// file, which the upstream's answer may leave out: the file's size and
+/// media type, and the tag of the release that holds it.
+pub struct Made<'k> {
+    pub size: usize,
+    pub media: &'k str,
+    pub tag: &'k str,
+}
+
+/// `translate_success`, for the answer to a file the client sent (`made`):
+/// the asset takes the file's size and media type where the answer does not
+/// give them, and its release is remembered.
+pub fn translate_answer<'b>(
+    a: &ResponseArgs,
+    headers: &HeaderMap,
+    body: &'b [u8],
+    made: Option<&Made>,
+) -> Result<ClientResponse<'b>, GwError> {
     let bad = bad_answer(a);
     let mut out_headers = Vec::new();
     map_headers(a.upstream, a.client, headers, &mut out_headers);
@@ -662,6 +683,17 @@ pub fn translate_success<'b>(
             read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
         identify(a, &upstream_ctx(a), &mut rec, &mut seen);
         check_upstream(a, ushape, &rec).map_err(&bad)?;
+        if let Some(m) = made.filter(|_| rec.kind == Kind::Asset) {
+            if rec.json("size").is_none_or(|v| v == "null") {
+                rec.set_json("size", m.size.to_string());
+            }
+            if rec.text("content_type").is_none_or(|t| t.is_empty()) {
+                rec.set_str("content_type", m.media);
+            }
+            if let Some(id) = asset_id(&rec).filter(|_| !m.tag.is_empty()) {
+                seen.assets.push((id, Cow::Owned(m.tag.to_owned())));
+            }
+        }
         write_record(&mut out, a.client, cshape, &rec, &a.ctx);
         if let Some(loc) = &a.client_route.location {
             let l = render(loc, &rec, &a.ctx);
@@ -676,6 +708,24 @@ pub fn translate_success<'b>(
         body: out,
         seen,
     })
+}
+
+/// Where an upstream's answer to a `store` says the file is kept: the
+/// asset's `url`, read with the route's shape (its `base` joined).
+pub fn stored_url(a: &ResponseArgs, body: &[u8]) -> Result<String, GwError> {
+    let bad = bad_answer(a);
+    let shape = a.upstream_route.response.ok_or_else(|| {
+        GwError::gateway(ErrorKind::Internal, "a `store` route without a response")
+    })?;
+    let text =
+        simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
+    let mut rec = read_record(a.upstream, shape, text).map_err(|e| bad(read_error_text(&e)))?;
+    identify(a, &upstream_ctx(a), &mut rec, &mut Seen::default());
+    check_upstream(a, shape, &rec).map_err(&bad)?;
+    match rec.text("url") {
+        Some(url) if !url.is_empty() => Ok(url.into_owned()),
+        _ => Err(bad("a kept file without the URL it is kept at".into())),
+    }
 }
 
 /// Translates every page of an upstream list (the bodies of its successive
@@ -957,10 +1007,18 @@ fn upstream_ctx<'c>(a: &ResponseArgs<'c>) -> Ctx<'c> {
 /// `up`: the context of the upstream's own values (see `upstream_ctx`).
 fn identify<'b>(a: &ResponseArgs, up: &Ctx, rec: &mut Record<'b>, seen: &mut Seen<'b>) {
     if let Some(shape) = a.upstream_route.response {
-        for (field, tpl) in &a.upstream.shape(shape).derive {
+        let shape = a.upstream.shape(shape);
+        for (field, tpl) in &shape.derive {
             if rec.vals[*field].as_deref().is_none_or(|v| v == "null") {
                 let v = render(tpl, rec, up);
                 rec.vals[*field] = Some(Cow::Owned(record::json_string(&v)));
+            }
+        }
+        for (field, tpl) in &shape.bases {
+            let path = rec.vals[*field].as_deref().and_then(json_text);
+            if let Some(path) = path.filter(|p| p.starts_with('/') && !p.starts_with("//")) {
+                let url = [render(tpl, rec, up).trim_end_matches('/'), &path].concat();
+                rec.vals[*field] = Some(Cow::Owned(record::json_string(&url)));
             }
         }
     }

@@ -50,10 +50,38 @@ pub fn graphql_upstream(g: &crate::mapping::model::Graphql, base_path: &str) -> 
     Some([&base[..base.len() - root.len()], path.as_str()].concat())
 }
 
-/// A file passed on to an upstream of another dialect: its name, the
-/// upstream's query parameter for it, and its media type. Only a raw
-/// request body named in the query goes across, to an upstream route that
-/// takes the file so; anything else is refused before the file is read.
+/// How a file goes to an upstream: the raw body with its name in this
+/// query parameter, or as this field of a multipart form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileTo {
+    Query(String),
+    Form(String),
+}
+
+/// A file passed on to an upstream of another dialect: its name, how the
+/// upstream takes it, and its media type.
+#[derive(Clone, Debug)]
+pub struct FileOut {
+    pub name: String,
+    pub to: FileTo,
+    pub media: http::HeaderValue,
+}
+
+/// An upstream with no `upload` of its own that keeps a file in the project
+/// and links it to a release: its `store` route and its `link` route for
+/// the client's release key. A release's file goes there in two requests.
+pub fn store_and_link<'u>(up: &'u Dialect, key: &ReleaseKey) -> Option<(&'u Route, &'u Route)> {
+    if up.routes_for(Op::Upload).next().is_some() {
+        return None;
+    }
+    let store = up.routes_for(Op::Store).next()?;
+    let link = super::upstream_route(up, Op::Link, key).ok()?;
+    Some((store, link))
+}
+
+/// A file passed on to an upstream of another dialect, through its route
+/// `uroute` (its `upload`, or its `store`). Only a raw body named in the
+/// query goes across: a multipart form is the client dialect's own.
 pub fn upload_file(
     client: &Dialect,
     croute: &Route,
@@ -61,8 +89,13 @@ pub fn upload_file(
     uroute: &Route,
     headers: &http::HeaderMap,
     raw_query: &str,
-) -> Result<(String, String, http::HeaderValue), GwError> {
-    let (Some(cq), Some(uq)) = (&croute.file_query, &uroute.file_query) else {
+) -> Result<FileOut, GwError> {
+    let to = match (&uroute.file_query, &uroute.file_form) {
+        (Some(q), _) => FileTo::Query(q.clone()),
+        (None, Some(f)) => FileTo::Form(f.clone()),
+        (None, None) => return Err(upload_refused(client, up)),
+    };
+    let Some(cq) = &croute.file_query else {
         return Err(upload_refused(client, up));
     };
     let content_type = headers.get(http::header::CONTENT_TYPE);
@@ -91,7 +124,56 @@ pub fn upload_file(
     let media = content_type
         .cloned()
         .unwrap_or_else(|| http::HeaderValue::from_static("application/octet-stream"));
-    Ok((name, uq.clone(), media))
+    Ok(FileOut { name, to, media })
+}
+
+/// Puts the file in a request to the upstream, as the upstream takes it:
+/// the body itself, named in the query; or a multipart form of one field,
+/// the file named by its `filename` (`"`, CR and LF percent-encoded, as
+/// browsers write them), under a boundary that does not occur in it.
+pub fn attach_file(out: &mut super::Outbound, file: &FileOut, bytes: &bytes::Bytes) {
+    out.headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
+    let field = match &file.to {
+        FileTo::Query(param) => {
+            url::push_query(&mut out.path_and_query, param, &file.name);
+            out.headers
+                .push((http::header::CONTENT_TYPE, file.media.clone()));
+            out.body = Some(bytes.clone());
+            return;
+        }
+        FileTo::Form(field) => field,
+    };
+    let mut n = crate::canonical::synthetic_id(&file.name, &bytes.len().to_string());
+    let boundary = loop {
+        let b = format!("forgebridge-{n:016x}");
+        if memchr::memmem::find(bytes, b.as_bytes()).is_none() {
+            break b;
+        }
+        n = n.wrapping_add(1);
+    };
+    let mut filename = String::with_capacity(file.name.len());
+    for c in file.name.chars() {
+        match c {
+            '"' => filename.push_str("%22"),
+            '\r' => filename.push_str("%0D"),
+            '\n' => filename.push_str("%0A"),
+            c => filename.push(c),
+        }
+    }
+    let media = String::from_utf8_lossy(file.media.as_bytes());
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {media}\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let mut body = Vec::with_capacity(head.len() + bytes.len() + tail.len());
+    body.extend_from_slice(head.as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(tail.as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    if let Ok(v) = http::HeaderValue::from_str(&ct) {
+        out.headers.push((http::header::CONTENT_TYPE, v));
+    }
+    out.body = Some(bytes::Bytes::from(body));
 }
 
 /// The page a translated request asks the upstream for: the client's page

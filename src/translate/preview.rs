@@ -220,7 +220,7 @@ struct Planner<'a> {
     token: Option<String>,
     /// An upload's file going across: its name, the upstream's query
     /// parameter for it, its media type, and the body.
-    file: Option<(String, String, HeaderValue, Vec<u8>)>,
+    file: Option<(plan::FileOut, bytes::Bytes)>,
     steps: Vec<Step>,
     /// Notes for the next request.
     notes: Vec<String>,
@@ -258,9 +258,15 @@ impl<'a> Planner<'a> {
             return Ok(());
         }
         let key = m.params.key();
+        // A file the upstream keeps in the project, then links to the release.
+        let steps = match op {
+            Op::Upload => plan::store_and_link(up, &key),
+            _ => None,
+        };
         let uroute = match op {
             Op::Asset => None,
             Op::Latest if plan::latest_by_list(up).is_some() => None,
+            _ if steps.is_some() => steps.map(|(_, link)| link),
             op => Some(upstream_route(up, op, &key)?),
         };
         let mut headers = HeaderMap::new();
@@ -272,10 +278,9 @@ impl<'a> Planner<'a> {
                 headers.append(n, v);
             }
         }
-        if let (Op::Upload, Some(ur)) = (op, uroute) {
-            let (name, param, media) =
-                plan::upload_file(self.client, m.route, up, ur, &headers, req.query)?;
-            self.file = Some((name, param, media, req.body.to_vec()));
+        if let (Op::Upload | Op::Store, Some(ur)) = (op, steps.map(|(store, _)| store).or(uroute)) {
+            let file = plan::upload_file(self.client, m.route, up, ur, &headers, req.query)?;
+            self.file = Some((file, bytes::Bytes::copy_from_slice(req.body)));
         }
         self.token = extract_token(self.client, &headers, req.query);
         if req.body.len() > self.cfg.max_body_bytes {
@@ -387,6 +392,21 @@ impl<'a> Planner<'a> {
                     }
                 }
             }
+        }
+        let name = self.file.as_ref().map(|(f, _)| f.name.clone());
+        if let (Some((store, _)), Some(name)) = (steps, name) {
+            self.notes.push(format!(
+                "{} keeps a release's file in the project, then links it to the release: first the file, sent once",
+                up.title
+            ));
+            self.send(store, &Addr::default(), None, &PageReq::default(), None)?;
+            self.notes.push(
+                "then the link to it, at the URL that answer gives (a 502 where it gives none); the file is not sent again if the link fails".into(),
+            );
+            let mut link = Record::new(crate::canonical::Kind::Asset);
+            link.set_str("name", &name);
+            link.set_str("url", "{URL of the kept file}");
+            return self.send(uroute, &addr, None, &page, Some(&link));
         }
         self.send(uroute, &addr, None, &page, record.as_ref())
     }
@@ -607,14 +627,12 @@ impl<'a> Planner<'a> {
                 }
             }
         };
-        let mut pq = out.path_and_query;
-        let (mut out_headers, mut out_body) = (out.headers, out.body.map(|b| b.to_vec()));
-        if let (Op::Upload, Some((name, param, media, file))) = (route.op, &self.file) {
-            url::push_query(&mut pq, param, name);
-            out_headers.retain(|(k, _)| k != http::header::CONTENT_TYPE);
-            out_headers.push((http::header::CONTENT_TYPE, media.clone()));
-            out_body = Some(file.clone());
+        let mut out = out;
+        if let (Op::Upload | Op::Store, Some((file, bytes))) = (route.op, &self.file) {
+            plan::attach_file(&mut out, file, bytes);
         }
+        let mut pq = out.path_and_query;
+        let (out_headers, out_body) = (out.headers, out.body.map(|b| b.to_vec()));
         if let Some(t) = tag.filter(|t| !t.known) {
             let encoded: String = url::segment_pieces(&t.text).collect();
             pq = pq.replacen(&encoded, &t.text, 1);

@@ -7,8 +7,9 @@ endpoint too). Checked against the demo's seed.
     python gh_check.py HOST:PORT [UPSTREAM]
 
 UPSTREAM is the simulated forge's dialect (gitlab, the demo's, by default):
-in front of GitLab an upload is refused; in front of Gitea and GitHub, `gh
-release create` with a file and `gh release upload` are checked.
+in front of GitLab `gh release upload` and `delete-asset` are checked (and
+`gh release create` with a file, a draft first, refused); in front of Gitea
+and GitHub, `gh release create` with a file and `gh release upload`.
 
 gh must be on PATH and trust the gateway's certificate (SSL_CERT_FILE); the
 caller sets GH_HOST, GH_ENTERPRISE_TOKEN and GH_CONFIG_DIR. Exits non-zero,
@@ -122,8 +123,17 @@ for name, text in [("notes.txt", "hello from gh\n"), ("more.txt", "and more\n")]
         f.write(text)
 notes, more = os.path.join(files, "notes.txt"), os.path.join(files, "more.txt")
 if UPSTREAM == "gitlab":
-    refused = gh("release", "upload", "v1.1.0", notes, "-R", REPO, ok=False)
-    check("gh release upload, refused: GitLab keeps no files", (refused.returncode, "GitLab keeps no files" in refused.stderr), (1, True))
+    # GitLab keeps the file in the project and links it to the release.
+    gh("release", "upload", "v1.1.0", notes, "-R", REPO)
+    got = api("repos/demo/hello/releases/tags/v1.1.0")["assets"]
+    check("gh release upload: linked", [a["name"] for a in got][-1], "notes.txt")
+    gh("release", "delete-asset", "v1.1.0", "notes.txt", "-y", "-R", REPO)
+    got = api("repos/demo/hello/releases/tags/v1.1.0")["assets"]
+    check("gh release delete-asset", "notes.txt" in [a["name"] for a in got], False)
+    # With a file, gh makes a draft first, which GitLab has not.
+    refused = gh("release", "create", "v5.0.0", notes, "-R", REPO, ok=False)
+    check("gh release create with a file, refused: no drafts", (refused.returncode, "GitLab has no draft releases" in refused.stderr), (1, True))
+    check("nothing made", gh("api", "repos/demo/hello/releases/tags/v5.0.0", ok=False).returncode, 1)
 else:
     gh("release", "create", "v5.0.0", notes, "-R", REPO, "--title", "Five", "--notes", "With a file.")
     five = viewed("v5.0.0")

@@ -111,4 +111,22 @@ try:
     sys.exit("python-gitlab: the deleted link is still there")
 except gitlab.exceptions.GitlabGetError as e:
     check("deleted link: status", e.response_code, 404)
+
+# A link made to a file kept elsewhere: GitLab keeps it; the forges whose
+# releases keep files themselves refuse it, with the reason, and make nothing.
+UPSTREAM = (sys.argv[2:] or ["gitlab"])[0]
+made = {"name": "checksums.sha256", "url": "https://downloads.example.com/hello/checksums.sha256", "link_type": "other"}
+if UPSTREAM == "gitlab":
+    link = v11.links.create(made)
+    check("link made", (link.name, link.url, link.link_type), (made["name"], made["url"], "other"))
+    check("link listed", [l.name for l in v11.links.list(get_all=True)][-1], made["name"])
+    v11.links.delete(link.id)
+else:
+    try:
+        v11.links.create(made)
+        sys.exit("python-gitlab: a link was made on a forge that keeps files itself")
+    except gitlab.exceptions.GitlabCreateError as e:
+        check("link refused: status", e.response_code, 501)
+        check("link refused: the reason", "upload the file to the release" in str(e.error_message), True)
+    check("nothing linked", [l.name for l in v11.links.list(get_all=True)], left)
 print("python-gitlab: all release calls answered as GitLab would")
