@@ -401,7 +401,14 @@ async fn demo(d: DemoArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    cfg.upstream_url = format!("http://{addr}");
+    // A dialect addressed at its URL's own path (its first API root is
+    // empty) is given the URL of its other root, as a self-hosted forge's
+    // is: the forge's web pages and files, outside it, stay its own.
+    let root = match up.roots.as_slice() {
+        [first, rest @ ..] if first.is_empty() => rest.first().map_or("", String::as_str),
+        _ => "",
+    };
+    cfg.upstream_url = format!("http://{addr}{root}");
     let client = cfg.accept.first().cloned().unwrap_or_default();
     // The client dialect's list route under its first API root.
     let sample = maps

@@ -48,8 +48,14 @@ struct State {
     /// Project path → its tags and the commits they name: a release's tag
     /// is made with it, and stays when the release is deleted.
     tags: HashMap<String, Vec<(String, String)>>,
+    /// The files uploaded to it, by the path of the URL it serves each at:
+    /// (media type, bytes). At most `SIM_FILE_BYTES` in all.
+    files: HashMap<String, (String, Bytes)>,
     next_id: u64,
 }
+
+/// How many bytes of uploaded files the simulated forge keeps.
+const SIM_FILE_BYTES: usize = 64 << 20;
 
 /// A release to seed the store with, in canonical field names.
 pub struct SeedRelease<'a> {
@@ -232,6 +238,16 @@ impl Sim {
         if req.method() == http::Method::POST {
             if let Some(g) = d.graphql.as_ref().filter(|g| g.paths.contains(&path)) {
                 return self.graphql(&d, g, req).await;
+            }
+        }
+        // A file uploaded to it, served where its asset says.
+        if req.method() == http::Method::GET {
+            if let Some((media, bytes)) = self.lock().files.get(&path) {
+                let mut r = Response::new(Full::new(bytes.clone()));
+                if let Ok(v) = HeaderValue::from_str(media) {
+                    r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+                }
+                return r;
             }
         }
         let m = match translate::match_route(&d, req.method(), &path) {
@@ -447,39 +463,41 @@ impl Sim {
             Op::Upload => {
                 let file = sim_file(route, query, content_type, body)?;
                 let mut st = self.lock();
-                st.next_id += 1;
-                let id = st.next_id;
                 let i = find(&st).ok_or_else(not_found)?;
-                let release = &mut st.projects.get_mut(project).ok_or_else(not_found)?[i];
+                let release = &st.projects[project][i];
                 let tag = release.text("tag").unwrap_or_default().into_owned();
-                let links = release.lists[0].get_or_insert_with(Vec::new);
-                if links
+                let taken = release.lists[0]
                     .iter()
-                    .any(|a| a.text("name").as_deref() == Some(&*file.name))
-                {
+                    .flatten()
+                    .any(|a| a.text("name").as_deref() == Some(&*file.name));
+                if taken {
                     return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
                         .with_field("name"));
                 }
+                st.next_id += 1;
                 let mut a = Record::new(Kind::Asset);
-                a.set_json("id", id.to_string());
+                a.set_json("id", st.next_id.to_string());
                 a.set_str("name", &file.name);
                 if let Some(label) = &file.label {
                     a.set_str("label", label);
                 }
-                a.set_str(
-                    "url",
-                    &format!(
-                        "{}/{project}/releases/download/{tag}/{}",
-                        self.base, file.name
-                    ),
+                let at = format!(
+                    "/{project}/releases/download/{}/{}",
+                    segment(&tag),
+                    segment(&file.name)
                 );
+                a.set_str("url", &format!("{}{at}", self.base));
                 a.set_json("size", file.bytes.len().to_string());
                 a.set_str("content_type", &file.media);
                 let now = now_rfc3339();
                 a.set_str("created_at", &now);
                 a.set_str("updated_at", &now);
                 a.set_str("state", "uploaded");
-                links.push(a.clone());
+                st.keep(at, file)?;
+                let release = &mut st.projects.get_mut(project).ok_or_else(not_found)?[i];
+                release.lists[0]
+                    .get_or_insert_with(Vec::new)
+                    .push(a.clone());
                 Ok(one(&a, route.status))
             }
             // A file kept in the project, outside any release: the answer
@@ -495,19 +513,18 @@ impl Sim {
                     synthetic_id(project, &n),
                     synthetic_id(&file.name, &n)
                 );
-                let segment: String = translate::url::segment_pieces(&file.name).collect();
+                let at = format!(
+                    "/-/project/{}/uploads/{secret}/{}",
+                    synthetic_id(project, ""),
+                    segment(&file.name)
+                );
                 let mut a = Record::new(Kind::Asset);
                 a.set_json("id", id.to_string());
                 a.set_str("name", &file.name);
-                a.set_str(
-                    "url",
-                    &format!(
-                        "/-/project/{}/uploads/{secret}/{segment}",
-                        synthetic_id(project, "")
-                    ),
-                );
+                a.set_str("url", &at);
                 a.set_json("size", file.bytes.len().to_string());
                 a.set_str("content_type", &file.media);
+                st.keep(at, file)?;
                 Ok(one(&a, route.status))
             }
             // An asset that is a link to a file kept elsewhere.
@@ -729,6 +746,27 @@ impl Reader for Sim {
             Response::from_parts(p, full(bytes))
         })
     }
+}
+
+impl State {
+    /// Keeps an uploaded file, served at `path` from now on.
+    fn keep(&mut self, path: String, file: SimFile) -> Result<(), GwError> {
+        let held: usize = self.files.values().map(|(_, b)| b.len()).sum();
+        if held + file.bytes.len() > SIM_FILE_BYTES {
+            return Err(GwError::client(
+                ErrorKind::PayloadTooLarge,
+                format!("the simulated forge keeps at most {SIM_FILE_BYTES} bytes of files"),
+            ));
+        }
+        self.files
+            .insert(path, (file.media, Bytes::from(file.bytes)));
+        Ok(())
+    }
+}
+
+/// `s` as one percent-encoded path segment.
+fn segment(s: &str) -> String {
+    translate::url::segment_pieces(s).collect()
 }
 
 /// A file sent to the simulated forge: as the raw body named in the query

@@ -266,6 +266,13 @@ async fn the_simulated_gitlab_keeps_files_and_links_them() {
         path.starts_with("/-/project/") && path.ends_with("/a%20b.txt"),
         "{kept}"
     );
+    // The file is served there, as it was sent.
+    let origin = base.split("/api/v4").next().unwrap_or_default();
+    let file = get(&format!("{origin}{path}")).await;
+    assert_eq!(
+        (file.status, file.header("content-type"), file.text()),
+        (200, Some("text/plain"), "hello".to_owned())
+    );
     let other = body.replace("name=\"file\"", "name=\"attachment\"");
     let r = call("POST", &format!("{project}/uploads"), &form, &other).await;
     assert_eq!(

@@ -122,11 +122,25 @@ for name, text in [("notes.txt", "hello from gh\n"), ("more.txt", "and more\n")]
     with open(os.path.join(files, name), "w") as f:
         f.write(text)
 notes, more = os.path.join(files, "notes.txt"), os.path.join(files, "more.txt")
+
+
+def downloaded(tag, pattern):
+    """What `gh release download` fetches of a release's files (through the
+    asset's download redirect), by name."""
+    into = tempfile.mkdtemp()
+    gh("release", "download", tag, "-p", pattern, "-D", into, "-R", REPO)
+    out = {}
+    for name in sorted(os.listdir(into)):
+        with open(os.path.join(into, name)) as f:
+            out[name] = f.read()
+    return out
+
 if UPSTREAM == "gitlab":
     # GitLab keeps the file in the project and links it to the release.
     gh("release", "upload", "v1.1.0", notes, "-R", REPO)
     got = api("repos/demo/hello/releases/tags/v1.1.0")["assets"]
     check("gh release upload: linked", [a["name"] for a in got][-1], "notes.txt")
+    check("gh release download: the file back", downloaded("v1.1.0", "notes.txt"), {"notes.txt": "hello from gh\n"})
     gh("release", "delete-asset", "v1.1.0", "notes.txt", "-y", "-R", REPO)
     got = api("repos/demo/hello/releases/tags/v1.1.0")["assets"]
     check("gh release delete-asset", "notes.txt" in [a["name"] for a in got], False)
@@ -141,6 +155,7 @@ else:
     gh("release", "upload", "v5.0.0", more, "-R", REPO)
     got = api("repos/demo/hello/releases/tags/v5.0.0")["assets"]
     check("gh release upload", [(a["name"], a["size"]) for a in got], [("notes.txt", 14), ("more.txt", 9)])
+    check("gh release download: the files back", downloaded("v5.0.0", "*.txt"), {"notes.txt": "hello from gh\n", "more.txt": "and more\n"})
     gh("release", "delete", "v5.0.0", "-y", "-R", REPO)
 
 # Notes GitHub would write (`--generate-notes`): another forge writes none, so

@@ -111,6 +111,11 @@ const upload = () =>
   });
 const up = await upload();
 check("upload: status, name, size", [up.status, up.data.name, up.data.size], [201, "notes.txt", 18]);
+// The file back, where the asset's download (followed) leads: the bytes sent.
+const back = await o.rest.repos.getReleaseAsset({
+  ...repo, asset_id: up.data.id, headers: { accept: "application/octet-stream" },
+});
+check("upload: the file back", [back.status, Buffer.from(back.data).toString()], [200, "hello from octokit"]);
 const listed = await o.rest.repos.listReleaseAssets({ ...repo, release_id: v10.id });
 check("upload: then listed", listed.data.map((a) => a.name).at(-1), "notes.txt");
 const rm = await o.rest.repos.deleteReleaseAsset({ ...repo, asset_id: up.data.id });
