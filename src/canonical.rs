@@ -21,6 +21,9 @@ pub enum Op {
     Asset,
     /// Deletes one asset, addressed as for `Asset`.
     DeleteAsset,
+    /// Edits one asset (its name, say), addressed as for `Asset`: the
+    /// request body is the asset's fields to change.
+    UpdateAsset,
     /// Adds a file to a release as an asset: the request body is the file.
     Upload,
     /// Adds an asset to a release as a link to a file kept elsewhere: the
@@ -43,7 +46,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 15] = [
+    pub const ALL: [Op; 16] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -53,6 +56,7 @@ impl Op {
         Op::Assets,
         Op::Asset,
         Op::DeleteAsset,
+        Op::UpdateAsset,
         Op::Upload,
         Op::Link,
         Op::Store,
@@ -72,6 +76,7 @@ impl Op {
             Op::Assets => "assets",
             Op::Asset => "asset",
             Op::DeleteAsset => "delete_asset",
+            Op::UpdateAsset => "update_asset",
             Op::Upload => "upload",
             Op::Link => "link",
             Op::Store => "store",
@@ -115,13 +120,13 @@ impl Op {
 
     /// Whether the operation addresses one asset (by its id, `{asset}`).
     pub fn addresses_asset(self) -> bool {
-        matches!(self, Op::Asset | Op::DeleteAsset)
+        matches!(self, Op::Asset | Op::DeleteAsset | Op::UpdateAsset)
     }
 
     /// The kind of object a request body holds.
     pub fn asks(self) -> Kind {
         match self {
-            Op::Link => Kind::Asset,
+            Op::Link | Op::UpdateAsset => Kind::Asset,
             _ => Kind::Release,
         }
     }
@@ -129,9 +134,13 @@ impl Op {
     /// The kind of object the answer holds.
     pub fn answers(self) -> Kind {
         match self {
-            Op::Assets | Op::Asset | Op::DeleteAsset | Op::Upload | Op::Link | Op::Store => {
-                Kind::Asset
-            }
+            Op::Assets
+            | Op::Asset
+            | Op::DeleteAsset
+            | Op::UpdateAsset
+            | Op::Upload
+            | Op::Link
+            | Op::Store => Kind::Asset,
             Op::Project => Kind::Project,
             Op::Tag => Kind::Tag,
             _ => Kind::Release,

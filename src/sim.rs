@@ -570,6 +570,38 @@ impl Sim {
                 let gone = links.remove(j);
                 Ok(one(&gone, route.status))
             }
+            // The fields the request gives replace the asset's.
+            Op::UpdateAsset => {
+                let change = translate::decode_body(d, route, body)?
+                    .filter(|a| a.kind == Kind::Asset)
+                    .ok_or_else(|| {
+                        GwError::client(ErrorKind::BadRequest, "an asset edit needs a body")
+                    })?;
+                let mut st = self.lock();
+                let (i, j) = locate(&st)?;
+                let links = st
+                    .projects
+                    .get_mut(project)
+                    .and_then(|rels| rels.get_mut(i)?.lists[0].as_mut())
+                    .ok_or_else(not_found)?;
+                let name = change.text("name");
+                let taken = links.iter().enumerate().any(|(k, a)| {
+                    k != j && name.is_some() && a.text("name").as_deref() == name.as_deref()
+                });
+                if taken {
+                    return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
+                        .with_field("name"));
+                }
+                let asset = links.get_mut(j).ok_or_else(not_found)?;
+                for (f, v) in Kind::Asset.fields().iter().zip(&change.vals) {
+                    if let Some(v) = v.as_deref().filter(|_| *f != "id") {
+                        asset.set_json(f, v.to_owned());
+                    }
+                }
+                asset.set_str("updated_at", &now_rfc3339());
+                let asset = asset.clone();
+                Ok(one(&asset, route.status))
+            }
             Op::Asset => {
                 let st = self.lock();
                 let (i, j) = locate(&st)?;

@@ -1288,16 +1288,23 @@ impl Compiler<'_, '_> {
         for rr in &rs.refuse {
             let rr = rr.get_ref();
             // `present` may name a child list too: refused when it has elements.
-            let list = Kind::Release
-                .list_index(rr.field.get_ref())
-                .filter(|_| rr.present);
+            let asks = op.map_or(Kind::Release, Op::asks);
+            let list = asks.list_index(rr.field.get_ref()).filter(|_| rr.present);
             let (field, name) = match list {
-                Some(l) => (l, Kind::Release.lists()[l].0),
-                None => match self.field_index(Kind::Release, &rr.field) {
-                    Some(f) => (f, Kind::Release.fields()[f]),
+                Some(l) => (l, asks.lists()[l].0),
+                None => match self.field_index(asks, &rr.field) {
+                    Some(f) => (f, asks.fields()[f]),
                     None => continue,
                 },
             };
+            if rr.changed && asks != Kind::Release {
+                self.err(
+                    rr.field.span(),
+                    "`changed` compares with the addressed release's tag: only a rule of a release request has it",
+                    None,
+                );
+                continue;
+            }
             let check = match (&rr.equals, rr.changed, rr.present) {
                 (Some(v), false, false) => RefuseCheck::Equals(field, toml_to_json(v.get_ref())),
                 (None, true, false) => RefuseCheck::Changed(field),
@@ -1383,7 +1390,7 @@ impl Compiler<'_, '_> {
         } else if op.is_some_and(|o| !o.addresses_asset()) && names_asset {
             self.err(
                 rs.path.span(),
-                "{asset} names an asset: only the path of an `asset` or `delete_asset` route has it",
+                "{asset} names an asset: only the path of an `asset`, `delete_asset` or `update_asset` route has it",
                 None,
             );
         }

@@ -416,6 +416,10 @@ impl Gateway {
         if let (true, Some(list)) = (past_the_end, uroute) {
             return Ok(respond(translate::empty_page(&answer_args(list)), true));
         }
+        // What the upstream cannot take is refused before it is asked anything.
+        if let Some(ur) = uroute {
+            plan::early_refusal(up, ur, &key, record.as_ref()).map_err(fail)?;
+        }
         if m.route.op.addresses_asset() {
             let found = self
                 .asset(
@@ -437,9 +441,10 @@ impl Gateway {
             let cr = self
                 .asset_write(
                     found,
-                    client,
+                    &answer_args,
                     m.route.op,
                     &m.params,
+                    record.as_ref(),
                     &uproject,
                     token.as_deref(),
                     rid,
@@ -460,8 +465,6 @@ impl Gateway {
                 format!("no upstream route chosen for `{}`", m.route.op),
             )));
         };
-        // What the upstream cannot take is refused before it is asked anything.
-        plan::early_refusal(up, uroute, &key, record.as_ref()).map_err(fail)?;
         // A release the upstream cannot read by tag, found in its list by the
         // client's tag or id: one walk.
         if uroute.found_in_list {
@@ -901,44 +904,56 @@ impl Gateway {
         found.ok_or_else(not_found)
     }
 
-    /// Sends a write (`op`) to an asset found in its release, once: the
-    /// upstream route is addressed by the release it was found in. The client
-    /// gets the asset as it was found, as a delete answered with the deleted
-    /// record does; the upstream's own answer is not read.
+    /// Deletes or edits asset `found` (the client's `op`) under the tag of
+    /// the release that holds it; never sent twice. A delete answers with
+    /// the asset as it was found, an edit with the upstream's answer.
     #[allow(clippy::too_many_arguments)]
-    async fn asset_write(
-        &self,
+    async fn asset_write<'a, F>(
+        &'a self,
         found: FoundAsset,
-        client: &Dialect,
+        args: &F,
         op: Op,
         params: &Params,
+        body: Option<&Record<'_>>,
         uproject: &str,
         token: Option<&str>,
         rid: &HeaderValue,
-    ) -> Result<ClientResponse<'static>, GwError> {
+    ) -> Result<ClientResponse<'static>, GwError>
+    where
+        F: Fn(&'a Route) -> ResponseArgs<'a>,
+    {
         let up = &*self.upstream;
         let key = ReleaseKey::Tag(found.tag);
         let uroute = translate::upstream_route(up, op, &key)?;
         let Resolved { tag, id, .. } = self.resolve(uroute, &key, uproject, token, rid).await?;
         let page = PageReq::default();
-        let args = OutboundArgs {
+        let args_out = OutboundArgs {
             project: uproject,
             tag: tag.as_deref(),
             id,
             asset: params.asset,
             page: &page,
-            body: None,
+            body,
             token,
         };
-        let make = || translate::encode_request(up, uroute, &args);
+        let make = || translate::encode_request(up, uroute, &args_out);
         let answer = self.forward(make, op.idempotent(), rid).await?;
         succeeded(up, op, &answer)?;
+        if op == Op::UpdateAsset {
+            let cr = translate::translate_success(&args(uroute), &answer.headers, &answer.body)?;
+            return Ok(ClientResponse {
+                status: cr.status,
+                headers: cr.headers,
+                body: cr.body,
+                seen: Default::default(),
+            });
+        }
         if let Some(asset) = params.asset {
             self.asset_tags.remove(uproject, asset);
         }
         let mut cr = found.answer;
         cr.headers.clear();
-        translate::map_headers(up, client, &answer.headers, &mut cr.headers);
+        translate::map_headers(up, args(uroute).client, &answer.headers, &mut cr.headers);
         Ok(cr)
     }
 

@@ -333,14 +333,19 @@ pub fn refusal(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<(), GwErr
             };
             if hit {
                 let name = r.name;
-                return Err(GwError::gateway(
-                    ErrorKind::Unsupported,
-                    format!(
+                let message = match route.op.asks() {
+                    Kind::Release => format!(
                         "the upstream ({}) cannot {} this release: {}",
                         u.title, route.op, r.reason
                     ),
-                )
-                .with_field(name));
+                    kind => format!(
+                        "the upstream ({}) cannot take this {}: {}",
+                        u.title,
+                        kind.name(),
+                        r.reason
+                    ),
+                };
+                return Err(GwError::gateway(ErrorKind::Unsupported, message).with_field(name));
             }
         }
     }

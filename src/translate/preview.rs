@@ -303,8 +303,11 @@ impl<'a> Planner<'a> {
             self.send(list, &Addr::default(), None, &first, None)?;
             page.cursor = Some(format!("{{cursor of page {}}}", page.page));
         }
+        if let Some(ur) = uroute {
+            plan::early_refusal(up, ur, &key, record.as_ref())?;
+        }
         if op.addresses_asset() {
-            return self.asset(m);
+            return self.asset(m, record.as_ref());
         }
         if let (Op::Latest, None, Some((list, first, get))) = (op, uroute, plan::latest_by_list(up))
         {
@@ -335,7 +338,6 @@ impl<'a> Planner<'a> {
                 format!("no upstream route chosen for `{op}`"),
             ));
         };
-        plan::early_refusal(up, uroute, &key, record.as_ref())?;
         if uroute.found_in_list {
             // Found in the list by the client's tag or id: one walk.
             let addr = Addr {
@@ -433,7 +435,7 @@ impl<'a> Planner<'a> {
 
     /// One asset, as the gateway's `asset` and `asset_write` go: read from
     /// the release that holds it, then (a delete) written there.
-    fn asset(&mut self, m: &Matched<'a>) -> Result<(), GwError> {
+    fn asset(&mut self, m: &Matched<'a>, body: Option<&Record>) -> Result<(), GwError> {
         let up = self.up;
         let op = m.route.op;
         let Some(asset) = m.params.asset else {
@@ -505,7 +507,7 @@ impl<'a> Planner<'a> {
         let key = Key::Tag(holder);
         let uroute = upstream_route(up, op, &key.release_key())?;
         let addr = self.resolve(uroute, &key)?;
-        self.send(uroute, &addr, Some(asset), &PageReq::default(), None)
+        self.send(uroute, &addr, Some(asset), &PageReq::default(), body)
     }
 
     /// How `uroute` is addressed for the release `key` names, and the

@@ -107,4 +107,9 @@ check(
     status_of(lambda: api.repo_get_release_attachment(O, R, v11.id, assets[-1].id)),
     404,
 )
+
+# An attachment renamed: the forge's asset takes the new name.
+renamed = api.repo_edit_release_attachment(O, R, v11.id, left[0].id, body=giteapy.EditAttachmentOptions(name="renamed.tar.gz"))
+check("attachment renamed", (renamed.id, renamed.name), (left[0].id, "renamed.tar.gz"))
+check("attachment renamed, read again", api.repo_get_release_attachment(O, R, v11.id, left[0].id).name, "renamed.tar.gz")
 print("giteapy: all release calls answered as Gitea would")

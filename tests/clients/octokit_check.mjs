@@ -118,6 +118,8 @@ const back = await o.rest.repos.getReleaseAsset({
 check("upload: the file back", [back.status, Buffer.from(back.data).toString()], [200, "hello from octokit"]);
 const listed = await o.rest.repos.listReleaseAssets({ ...repo, release_id: v10.id });
 check("upload: then listed", listed.data.map((a) => a.name).at(-1), "notes.txt");
+const renamed = await o.rest.repos.updateReleaseAsset({ ...repo, asset_id: up.data.id, name: "notes-v1.txt", label: "Notes" });
+check("update: status, id, name", [renamed.status, renamed.data.id, renamed.data.name], [200, up.data.id, "notes-v1.txt"]);
 const rm = await o.rest.repos.deleteReleaseAsset({ ...repo, asset_id: up.data.id });
 check("uploaded asset deleted", rm.status, 204);
 if (upstream === "gitea") {

@@ -111,6 +111,11 @@ target = repo.get_release("v1.0.0")
 up = target.upload_asset(f.name, label="Notes", content_type="text/plain", name="notes.txt")
 check("upload_asset: name, size", (up.name, up.size), ("notes.txt", 19))
 check("upload_asset: then listed", [a.name for a in target.get_assets()][-1], "notes.txt")
+# Renamed: the forge's asset (GitLab's link, Gitea's attachment) takes the
+# new name; GitHub's label goes where the forge keeps one.
+renamed = up.update_asset("notes-v1.txt", label="Notes")
+check("update_asset: renamed", (renamed.id, renamed.name), (up.id, "notes-v1.txt"))
+check("update_asset: then listed", [a.name for a in target.get_assets()][-1], "notes-v1.txt")
 check("uploaded asset deleted", up.delete_asset(), True)
 os.unlink(f.name)
 

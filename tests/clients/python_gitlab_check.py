@@ -120,6 +120,9 @@ if UPSTREAM == "gitlab":
     link = v11.links.create(made)
     check("link made", (link.name, link.url, link.link_type), (made["name"], made["url"], "other"))
     check("link listed", [l.name for l in v11.links.list(get_all=True)][-1], made["name"])
+    link.link_type = "package"
+    link.save()
+    check("link edited", v11.links.get(link.id).link_type, "package")
     v11.links.delete(link.id)
 else:
     try:
@@ -129,4 +132,21 @@ else:
         check("link refused: status", e.response_code, 501)
         check("link refused: the reason", "upload the file to the release" in str(e.error_message), True)
     check("nothing linked", [l.name for l in v11.links.list(get_all=True)], left)
+
+# A link renamed (python-gitlab sends what changed), in every forge; a new
+# URL only where the link is GitLab's own.
+first = v11.links.list(get_all=True)[0]
+first.name = "renamed.tar.gz"
+first.save()
+check("link renamed", v11.links.get(first.id).name, "renamed.tar.gz")
+first.url = "https://downloads.example.com/elsewhere.tar.gz"
+if UPSTREAM == "gitlab":
+    first.save()
+    check("link moved", v11.links.get(first.id).url, first.url)
+else:
+    try:
+        first.save()
+        sys.exit("python-gitlab: a file's URL was changed on a forge that keeps the file")
+    except gitlab.exceptions.GitlabUpdateError as e:
+        check("link moved, refused: status", e.response_code, 501)
 print("python-gitlab: all release calls answered as GitLab would")
