@@ -824,7 +824,18 @@ fn sim_file(
             .map(|(_, v)| v.to_string())
     };
     let bad = |m: String| GwError::client(ErrorKind::BadRequest, m);
-    let Some(field) = &route.file_form else {
+    // A route that takes both reads what the request's media type says.
+    let form = crate::translate::form::is_form(content_type);
+    let field = match (&route.file_form, &route.file_query) {
+        (Some(f), _) if form => Some(f),
+        (Some(f), None) => {
+            return Err(bad(format!(
+                "the file is sent as the field `{f}` of a multipart/form-data form"
+            )))
+        }
+        _ => None,
+    };
+    let Some(field) = field else {
         let param = route.file_query.as_deref().unwrap_or("name");
         let name = arg(param)
             .filter(|n| !n.is_empty())
@@ -836,55 +847,19 @@ fn sim_file(
             bytes: body.to_vec(),
         });
     };
-    let boundary = content_type
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"'))
-        .filter(|b| content_type.trim_start().starts_with("multipart/form-data") && !b.is_empty())
-        .ok_or_else(|| bad("the file is sent as multipart/form-data".into()))?;
-    let delim = format!("--{boundary}");
-    let mut rest = body;
-    let finder = memchr::memmem::Finder::new(delim.as_bytes());
-    while let Some(at) = finder.find(rest) {
-        rest = &rest[at + delim.len()..];
-        if rest.starts_with(b"--") {
-            break;
-        }
-        let Some(end) = finder.find(rest) else { break };
-        let part = rest[..end].strip_suffix(b"\r\n").unwrap_or(&rest[..end]);
-        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        let Some(split) = memchr::memmem::find(part, b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&part[..split]);
-        let quoted = |key: &str| {
-            let at = head.find(&format!("; {key}=\""))? + key.len() + 4;
-            let len = head[at..].find('"')?;
-            Some(head[at..at + len].to_owned())
-        };
-        if quoted("name").as_deref() != Some(field.as_str()) {
-            continue;
-        }
-        let media = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case("content-type")
-                    .then(|| v.trim().to_owned())
-            })
-            .unwrap_or_else(|| "application/octet-stream".into());
-        let name = quoted("filename")
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| bad(format!("the form's `{field}` names no file")))?;
-        return Ok(SimFile {
-            name,
-            label: None,
-            media,
-            bytes: part[split + 4..].to_vec(),
-        });
-    }
-    Err(bad(format!("the form has no `{field}`")))
+    let part = crate::translate::form::file_part(content_type, body, field).map_err(bad)?;
+    let name = arg("name")
+        .or(part.filename)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| bad(format!("the form's `{field}` names no file")))?;
+    Ok(SimFile {
+        name,
+        label: None,
+        media: part
+            .media
+            .unwrap_or_else(|| "application/octet-stream".into()),
+        bytes: body[part.bytes].to_vec(),
+    })
 }
 
 fn json_response(status: u16, body: Vec<u8>, json: bool) -> Response<Full<Bytes>> {

@@ -369,3 +369,105 @@ async fn gitlab_client_keeps_a_file_in_a_project_on_gitlab_only() {
     );
     assert_eq!(fake.request_count(), 0);
 }
+
+/// A Gitea client's upload as Gitea's SDKs send it (giteapy, tea): a
+/// multipart form whose field `attachment` holds the file. In front of
+/// GitLab the file is read from the form, named by `?name=` or else by its
+/// filename, and kept and linked as any other; in front of GitHub it is
+/// refused before anything is sent.
+#[tokio::test]
+async fn gitea_client_uploads_a_form_to_a_gitlab_release() {
+    let answered = "https://gitlab.example.com/-/project/1234/uploads/66dbcd21ec5d24ed6ea225176098d52b/app.tar.gz";
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            &format!("{GL}/releases"),
+            Reply::json(200, &releases()),
+        )
+        .route(
+            "POST",
+            &format!("{GL}/uploads"),
+            Reply::json(201, &kept_file()),
+        )
+        .route(
+            "POST",
+            &format!("{GL}/releases/v1.0/assets/links"),
+            Reply::json(201, &link(9, "app.tar.gz", answered)),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitea", "gitlab", &fake.url(), "").await;
+    let id = synthetic_id("o/r", "v1.0");
+    let url = format!("{}/api/v1/repos/o/r/releases/{id}/assets", gw.url);
+    let headers = [
+        ("Authorization", "token gitea-secret"),
+        ("Content-Type", "multipart/form-data; boundary=9a8b"),
+    ];
+    let form = format!(
+        "--9a8b\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"app.tar.gz\"\r\n\
+         Content-Type: application/gzip\r\n\r\n{FILE}\r\n--9a8b--\r\n"
+    );
+    let r = call("POST", &url, &headers, &form).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitea_attachment(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        (&v["id"], &v["name"], &v["size"], &v["browser_download_url"]),
+        (
+            &json!(9),
+            &json!("app.tar.gz"),
+            &json!(FILE.len()),
+            &json!(answered)
+        )
+    );
+    let seen = fake.requests();
+    assert_eq!(
+        saw(&seen)[1..],
+        [
+            format!("POST {GL}/uploads"),
+            format!("POST {GL}/releases/v1.0/assets/links"),
+        ]
+    );
+    // The file, byte for byte, in GitLab's field, named and typed as in the
+    // client's form.
+    assert_eq!(seen[1].body_text(), form_of(&seen[1], "app.tar.gz"));
+    assert_eq!(seen[1].header_all("private-token"), ["gitea-secret"]);
+    assert_eq!(seen[2].json()["name"], "app.tar.gz");
+
+    // `?name=` names it over the filename.
+    let before = fake.request_count();
+    let r = call(
+        "POST",
+        &format!("{url}?name=app%20v1.tar.gz"),
+        &headers,
+        &form,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let seen = fake.requests();
+    assert_eq!(
+        seen[before].body_text(),
+        form_of(&seen[before], "app v1.tar.gz")
+    );
+
+    // A form without the field: the client's 422, nothing sent.
+    let before = fake.request_count();
+    let other = form.replace("name=\"attachment\"", "name=\"file\"");
+    let r = call("POST", &url, &headers, &other).await;
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    schema::gitea_error(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    assert_eq!(
+        v["message"],
+        "the form has no `attachment`: the file goes in `attachment`"
+    );
+    assert_eq!(fake.request_count(), before);
+
+    // In front of GitHub (files at its upload host only): 501, nothing sent.
+    let fake = FakeUpstream::builder().start().await;
+    let gw = TestGateway::start_pair("gitea", "github", &fake.url(), "").await;
+    let url = format!("{}/api/v1/repos/o/r/releases/5/assets", gw.url);
+    let r = call("POST", &url, &headers, &form).await;
+    assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(fake.request_count(), 0);
+}

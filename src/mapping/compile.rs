@@ -1487,13 +1487,6 @@ impl Compiler<'_, '_> {
                     None,
                 );
             }
-            if file_query.is_some() {
-                self.err(
-                    f.span(),
-                    "a route takes its file either as the body named in the query (`file_query`) or in a form (`file_form`), not both",
-                    None,
-                );
-            }
             let name = f.get_ref();
             if name.is_empty() || name.contains(['"', '\\', '\r', '\n']) {
                 self.err(

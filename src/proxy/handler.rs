@@ -367,9 +367,23 @@ impl Gateway {
         };
         let token = translate::extract_token(client, req.headers(), raw_query);
         let download = translate::wants_download(m.route, req.headers());
+        // A file sent in a form is read from it once the body is in.
+        let form_type = match &file {
+            Some(f) if f.form.is_some() => req
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            _ => None,
+        };
         let body = read_body(req, self.cfg.max_body_bytes)
             .await
             .map_err(fail)?;
+        let mut file = file;
+        let body = match (&mut file, form_type) {
+            (Some(f), Some(ct)) => plan::file_in_form(f, &ct, &body).map_err(fail)?,
+            _ => body,
+        };
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
         // Pages are the upstream's: no larger than it serves.
         let mut page = plan::page_request(client, up, m.route.op, raw_query).map_err(fail)?;

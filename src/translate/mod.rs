@@ -1,6 +1,7 @@
 //! Pure translation: client request → canonical → upstream request, and
 //! upstream response → canonical → client response. No I/O here.
 
+pub mod form;
 pub mod graphql;
 pub mod paging;
 pub mod plan;

@@ -65,6 +65,10 @@ pub struct FileOut {
     pub name: String,
     pub to: FileTo,
     pub media: http::HeaderValue,
+    /// The field of the client's form that holds the file, where the client
+    /// sent one: its name and media type are read from it with the body
+    /// (`file_in_form`).
+    pub form: Option<String>,
 }
 
 /// An upstream with no `upload` of its own that keeps a file in the project
@@ -80,8 +84,8 @@ pub fn store_and_link<'u>(up: &'u Dialect, key: &ReleaseKey) -> Option<(&'u Rout
 }
 
 /// A file passed on to an upstream of another dialect, through its route
-/// `uroute` (its `upload`, or its `store`). Only a raw body named in the
-/// query goes across: a multipart form is the client dialect's own.
+/// `uroute` (its `upload`, or its `store`): the raw body named in the query,
+/// or the field of a multipart form that the client's route names.
 pub fn upload_file(
     client: &Dialect,
     croute: &Route,
@@ -95,13 +99,33 @@ pub fn upload_file(
         (None, Some(f)) => FileTo::Form(f.clone()),
         (None, None) => return Err(upload_refused(client, up)),
     };
+    let content_type = headers.get(http::header::CONTENT_TYPE);
+    let ct = content_type.and_then(|v| v.to_str().ok()).unwrap_or("");
+    let named = |param: &str| {
+        url::query_pairs(raw_query)
+            .into_iter()
+            .find(|(k, v)| k == param && !v.is_empty())
+            .map(|(_, v)| v.into_owned())
+    };
+    let octets = http::HeaderValue::from_static("application/octet-stream");
+    if let (Some(field), true) = (&croute.file_form, super::form::is_form(ct)) {
+        // Named in the query, else by the form's filename.
+        let name = croute
+            .file_query
+            .as_deref()
+            .and_then(named)
+            .unwrap_or_default();
+        return Ok(FileOut {
+            name,
+            to,
+            media: octets,
+            form: Some(field.clone()),
+        });
+    }
+    let multipart = ct.trim().to_ascii_lowercase().starts_with("multipart/");
     let Some(cq) = &croute.file_query else {
         return Err(upload_refused(client, up));
     };
-    let content_type = headers.get(http::header::CONTENT_TYPE);
-    let multipart = content_type
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("multipart/"));
     if multipart {
         return Err(GwError::gateway(
             ErrorKind::Unsupported,
@@ -111,20 +135,54 @@ pub fn upload_file(
             ),
         ));
     }
-    let name = url::query_pairs(raw_query)
-        .into_iter()
-        .find(|(k, v)| k == cq && !v.is_empty())
-        .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| {
+    let name = named(cq).ok_or_else(|| {
+        GwError::client(
+            ErrorKind::Invalid,
+            format!("the file's name is missing: give it in the query (`?{cq}=…`)"),
+        )
+    })?;
+    let media = content_type.cloned().unwrap_or(octets);
+    Ok(FileOut {
+        name,
+        to,
+        media,
+        form: None,
+    })
+}
+
+/// The file's bytes in the client's `body`: the body itself, or the part of
+/// the form that holds it (`file.form`), whose filename and media type then
+/// complete `file`. A form without the file, or a file without a name, is
+/// the client's 422.
+pub fn file_in_form(
+    file: &mut FileOut,
+    content_type: &str,
+    body: &bytes::Bytes,
+) -> Result<bytes::Bytes, GwError> {
+    let Some(field) = &file.form else {
+        return Ok(body.clone());
+    };
+    let part = super::form::file_part(content_type, body, field).map_err(|e| {
+        GwError::client(
+            ErrorKind::Invalid,
+            format!("{e}: the file goes in `{field}`"),
+        )
+    })?;
+    if file.name.is_empty() {
+        file.name = part.filename.ok_or_else(|| {
             GwError::client(
                 ErrorKind::Invalid,
-                format!("the file's name is missing: give it in the query (`?{cq}=…`)"),
+                format!("the file's name is missing: give `{field}` a filename"),
             )
         })?;
-    let media = content_type
-        .cloned()
-        .unwrap_or_else(|| http::HeaderValue::from_static("application/octet-stream"));
-    Ok(FileOut { name, to, media })
+    }
+    if let Some(v) = part
+        .media
+        .and_then(|m| http::HeaderValue::from_str(&m).ok())
+    {
+        file.media = v;
+    }
+    Ok(body.slice(part.bytes))
 }
 
 /// Puts the file in a request to the upstream, as the upstream takes it:

@@ -279,8 +279,14 @@ impl<'a> Planner<'a> {
             }
         }
         if let (Op::Upload | Op::Store, Some(ur)) = (op, steps.map(|(store, _)| store).or(uroute)) {
-            let file = plan::upload_file(self.client, m.route, up, ur, &headers, req.query)?;
-            self.file = Some((file, bytes::Bytes::copy_from_slice(req.body)));
+            let mut file = plan::upload_file(self.client, m.route, up, ur, &headers, req.query)?;
+            let ct = headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let body = bytes::Bytes::copy_from_slice(req.body);
+            let bytes = plan::file_in_form(&mut file, ct, &body)?;
+            self.file = Some((file, bytes));
         }
         self.token = extract_token(self.client, &headers, req.query);
         if req.body.len() > self.cfg.max_body_bytes {
