@@ -7,7 +7,7 @@
 mod support;
 use forgebridge::canonical::synthetic_id;
 use serde_json::{json, Value};
-use support::fake::{FakeUpstream, Recorded, Reply};
+use support::fake::{FakeBuilder, FakeUpstream, Recorded, Reply};
 use support::gateway::{call, TestGateway};
 use support::{fixtures, schema};
 
@@ -39,6 +39,23 @@ fn link(id: u64, name: &str, url: &str) -> Value {
     });
     schema::gitlab_release_link(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
     v
+}
+
+/// A GitLab that keeps a file in project `o/r` (its documented answer) and
+/// answers the link to it with `links`; its release list holds `v1.0`.
+fn keeps_and_links(links: Reply) -> FakeBuilder {
+    FakeUpstream::builder()
+        .route(
+            "GET",
+            &format!("{GL}/releases"),
+            Reply::json(200, &releases()),
+        )
+        .route(
+            "POST",
+            &format!("{GL}/uploads"),
+            Reply::json(201, &kept_file()),
+        )
+        .route("POST", &format!("{GL}/releases/v1.0/assets/links"), links)
 }
 
 /// The GitLab list the gateway reads to learn which tag a GitHub client's
@@ -86,22 +103,7 @@ async fn github_client_uploads_a_file_to_a_gitlab_release_as_a_kept_file_and_its
     // The release, with the link.
     let mut linked = fixtures::gitlab_release("v1.0");
     linked["assets"]["links"] = json!([link(9, "app v1.tar.gz", answered)]);
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            &format!("{GL}/releases"),
-            Reply::json(200, &releases()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/uploads"),
-            Reply::json(201, &kept_file()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/releases/v1.0/assets/links"),
-            Reply::json(201, &link(9, "app v1.tar.gz", answered)),
-        )
+    let fake = keeps_and_links(Reply::json(201, &link(9, "app v1.tar.gz", answered)))
         .route(
             "GET",
             &format!("{GL}/releases/v1.0"),
@@ -175,27 +177,8 @@ async fn github_client_uploads_a_file_to_a_gitlab_release_as_a_kept_file_and_its
 /// is sent twice.
 #[tokio::test]
 async fn a_link_gitlab_refuses_says_where_the_file_is_kept() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            &format!("{GL}/releases"),
-            Reply::json(200, &releases()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/uploads"),
-            Reply::json(201, &kept_file()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/releases/v1.0/assets/links"),
-            Reply::json(
-                400,
-                &json!({"message": {"name": ["has already been taken"]}}),
-            ),
-        )
-        .start()
-        .await;
+    let taken = json!({"message": {"name": ["has already been taken"]}});
+    let fake = keeps_and_links(Reply::json(400, &taken)).start().await;
     let gw = TestGateway::start(&fake.url()).await;
     let r = upload(&gw, "name=app.tar.gz").await;
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
@@ -216,24 +199,7 @@ async fn a_link_gitlab_refuses_says_where_the_file_is_kept() {
     assert_eq!(fake.request_count(), 3);
 
     // A link whose answer never comes is not asked again either: 502.
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            &format!("{GL}/releases"),
-            Reply::json(200, &releases()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/uploads"),
-            Reply::json(201, &kept_file()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/releases/v1.0/assets/links"),
-            Reply::Hangup,
-        )
-        .start()
-        .await;
+    let fake = keeps_and_links(Reply::Hangup).start().await;
     let gw = TestGateway::start(&fake.url()).await;
     let r = upload(&gw, "name=app.tar.gz").await;
     assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
@@ -378,22 +344,7 @@ async fn gitlab_client_keeps_a_file_in_a_project_on_gitlab_only() {
 #[tokio::test]
 async fn gitea_client_uploads_a_form_to_a_gitlab_release() {
     let answered = "https://gitlab.example.com/-/project/1234/uploads/66dbcd21ec5d24ed6ea225176098d52b/app.tar.gz";
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            &format!("{GL}/releases"),
-            Reply::json(200, &releases()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/uploads"),
-            Reply::json(201, &kept_file()),
-        )
-        .route(
-            "POST",
-            &format!("{GL}/releases/v1.0/assets/links"),
-            Reply::json(201, &link(9, "app.tar.gz", answered)),
-        )
+    let fake = keeps_and_links(Reply::json(201, &link(9, "app.tar.gz", answered)))
         .start()
         .await;
     let gw = TestGateway::start_pair("gitea", "gitlab", &fake.url(), "").await;

@@ -548,17 +548,14 @@ fn a_draft_on_gitlab_is_refused_with_githubs_501() {
     assert!(!r.stdout.contains("abc"));
 }
 
-/// A GitHub client's upload in front of GitLab: the file kept in the project
-/// (GitLab's form field `file`, under a boundary that is not in the file),
-/// then linked to the release at the URL GitLab's answer gives; the label is
-/// not sent (a GitLab link has none).
-#[test]
-fn an_upload_to_gitlab_is_kept_in_the_project_then_linked() {
-    let r = shown(&[
+/// The arguments of a GitHub client's upload of `notes v1.txt` (labelled) to
+/// release 5, in front of `upstream` (DIALECT=URL).
+fn upload_to(upstream: &str) -> [&str; 12] {
+    [
         "--accept",
         "github",
         "--upstream",
-        GITLAB,
+        upstream,
         "-H",
         "Authorization: token abc",
         "-H",
@@ -567,7 +564,16 @@ fn an_upload_to_gitlab_is_kept_in_the_project_then_linked() {
         "the file",
         "POST",
         "/repos/o/r/releases/5/assets?name=notes%20v1.txt&label=Notes",
-    ]);
+    ]
+}
+
+/// A GitHub client's upload in front of GitLab: the file kept in the project
+/// (GitLab's form field `file`, under a boundary that is not in the file),
+/// then linked to the release at the URL GitLab's answer gives; the label is
+/// not sent (a GitLab link has none).
+#[test]
+fn an_upload_to_gitlab_is_kept_in_the_project_then_linked() {
+    let r = shown(&upload_to(GITLAB));
     let lines = r.lines();
     let boundary = lines[14]
         .strip_prefix("Content-Type: multipart/form-data; boundary=")
@@ -613,20 +619,7 @@ fn an_upload_to_gitlab_is_kept_in_the_project_then_linked() {
 /// Gitea's query; GitHub's label is not sent (Gitea has none).
 #[test]
 fn an_upload_to_gitea_is_the_body_named_in_the_query() {
-    let r = shown(&[
-        "--accept",
-        "github",
-        "--upstream",
-        "gitea=https://gitea.example.com",
-        "-H",
-        "Authorization: token abc",
-        "-H",
-        "Content-Type: text/plain",
-        "--body",
-        "the file",
-        "POST",
-        "/repos/o/r/releases/5/assets?name=notes%20v1.txt&label=Notes",
-    ]);
+    let r = shown(&upload_to("gitea=https://gitea.example.com"));
     assert_eq!(
         r.lines(),
         [
@@ -883,4 +876,85 @@ fn usage_errors_exit_2_without_echoing_headers() {
         assert_eq!(r.stdout, "", "{args:?}");
         assert_eq!(r.stderr, message, "{args:?}");
     }
+}
+
+/// A Gitea client's form upload in front of GitLab: only the file's part goes
+/// on, in GitLab's field, named and typed as in the client's form.
+#[test]
+fn a_form_upload_to_gitlab_sends_the_files_part_alone() {
+    let dir = TempDir::new("translate");
+    let form = dir.path().join("form.bin");
+    std::fs::write(
+        &form,
+        "--b0\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nnot the file\r\n\
+         --b0\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"a.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nthe file\r\n--b0--\r\n",
+    )
+    .expect("form written");
+    let body = format!("@{}", form.display());
+    let r = translate_in(
+        dir.path(),
+        &[
+            "--accept",
+            "gitea",
+            "--upstream",
+            GITLAB,
+            "-H",
+            "Authorization: token abc",
+            "-H",
+            "Content-Type: multipart/form-data; boundary=b0",
+            "--body",
+            &body,
+            "POST",
+            "/api/v1/repos/o/r/releases/5/assets",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let lines = r.lines();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("POST ") && l.ends_with("/uploads"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        lines[at + 7..at + 13],
+        [
+            lines[at + 7],
+            "Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"",
+            "Content-Type: text/plain",
+            "",
+            "the file",
+            &format!("{}--", lines[at + 7]),
+        ]
+    );
+    assert!(!r.stdout.contains("not the file"));
+    assert_eq!(
+        lines.last().copied(),
+        Some(r#"{"name":"a.txt","url":"{URL of the kept file}"}"#)
+    );
+}
+
+/// An edit the upstream cannot make is refused before the asset is looked
+/// for: nothing would be sent.
+#[test]
+fn an_asset_edit_github_cannot_make_is_refused_first() {
+    let r = refused(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        "github=https://api.github.com",
+        "--body",
+        r#"{"url":"https://example.com/a.tar.gz"}"#,
+        "PUT",
+        "/api/v4/projects/o%2Fr/releases/v1/assets/links/3",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab update_asset, project \"o/r\", tag \"v1\", asset 3",
+            "",
+            "refused: 501 Not Implemented",
+            "",
+            r#"{"message":"the upstream (GitHub) cannot take this asset: GitHub keeps the file of an asset, whose URL is its own; upload the file anew"}"#,
+        ]
+    );
 }
