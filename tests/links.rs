@@ -160,6 +160,16 @@ async fn github_client_uploads_a_file_to_a_gitlab_release_as_a_kept_file_and_its
         json!({"name": "app v1.tar.gz", "url": kept_at})
     );
 
+    // A release the list does not hold: GitHub's 404, and no file is kept.
+    let before = fake.request_count();
+    let url = format!("{}/repos/o/r/releases/12345/assets?name=a.txt", gw.url);
+    let r = call("POST", &url, &[("Authorization", "token ghp-secret")], FILE).await;
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        saw(&fake.requests())[before..],
+        [format!("GET {GL}/releases?page=1&per_page=100")]
+    );
+
     // The asset is found again by its id, in the release it was linked to
     // (read whole, as the gateway reads one asset), without a search.
     let url = format!("{}/repos/o/r/releases/assets/9", gw.url);
@@ -167,7 +177,7 @@ async fn github_client_uploads_a_file_to_a_gitlab_release_as_a_kept_file_and_its
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["browser_download_url"], json!(answered));
     assert_eq!(
-        saw(&fake.requests())[3..],
+        saw(&fake.requests())[4..],
         [format!("GET {GL}/releases/v1.0")]
     );
 }

@@ -693,7 +693,7 @@ pub fn translate_answer<'b>(
             if rec.json("size").is_none_or(|v| v == "null") {
                 rec.set_json("size", m.size.to_string());
             }
-            if rec.text("content_type").is_none_or(|t| t.is_empty()) {
+            if rec.text("content_type").is_none_or(|t| t.is_empty()) && !m.media.is_empty() {
                 rec.set_str("content_type", m.media);
             }
             if let Some(id) = asset_id(&rec).filter(|_| !m.tag.is_empty()) {
