@@ -242,6 +242,11 @@ async fn a_file_gitlab_does_not_keep_is_linked_to_nothing() {
             502,
             "the upstream (GitLab) answered store with asset `5`, whose `full_path` is missing",
         ),
+        (
+            Reply::raw(201, "text/html", "<html>signed out</html>"),
+            502,
+            "answered store with JSON without an object at $",
+        ),
         (Reply::Hangup, 502, ""),
     ] {
         let fake = FakeUpstream::builder()
