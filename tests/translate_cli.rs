@@ -542,7 +542,7 @@ fn a_draft_on_gitlab_is_refused_with_githubs_501() {
             "",
             "refused: 501 Not Implemented",
             "",
-            r#"{"message":"the upstream (GitLab) cannot create this release: GitLab has no draft releases; create it published or keep the draft elsewhere","documentation_url":"https://docs.github.com/rest/releases/releases","status":"501"}"#,
+            r#"{"message":"the upstream (GitLab) cannot create this release: GitLab has no draft releases; create it published or keep the draft elsewhere (to add files, as gh release create does through a draft: create the release, then upload them to it)","documentation_url":"https://docs.github.com/rest/releases/releases","status":"501"}"#,
         ]
     );
     assert!(!r.stdout.contains("abc"));
