@@ -802,6 +802,35 @@ fn a_body_over_the_limit_is_413() {
     );
 }
 
+/// A form over the limit is refused for its size before it is read, as the
+/// gateway refuses it.
+#[test]
+fn a_form_over_the_limit_is_413_before_it_is_read() {
+    let dir = TempDir::new("translate-limit-form");
+    dir.write(
+        "config/forgebridge.toml",
+        "[server]\naccept = [\"gitea\"]\n[upstream]\ndialect = \"gitlab\"\nurl = \"https://gitlab.example.com\"\n[limits]\nmax_body_bytes = 16\n",
+    );
+    let r = translate_in(
+        dir.path(),
+        &[
+            "-H",
+            "Content-Type: multipart/form-data; boundary=b0",
+            "--body",
+            "not a form at all, and longer than sixteen bytes",
+            "POST",
+            "/api/v1/repos/o/r/releases/5/assets",
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.lines()[2],
+        "refused: 413 Payload Too Large",
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn the_config_file_gives_the_client_dialect_and_the_upstream() {
     let dir = TempDir::new("translate-config");

@@ -218,8 +218,8 @@ struct Planner<'a> {
     root: &'a str,
     uproject: String,
     token: Option<String>,
-    /// An upload's file going across: its name, the upstream's query
-    /// parameter for it, its media type, and the body.
+    /// An upload's file going across: its name, how the upstream takes it
+    /// and its media type, and its bytes.
     file: Option<(plan::FileOut, bytes::Bytes)>,
     steps: Vec<Step>,
     /// Notes for the next request.
@@ -278,8 +278,24 @@ impl<'a> Planner<'a> {
                 headers.append(n, v);
             }
         }
-        if let (Op::Upload | Op::Store, Some(ur)) = (op, steps.map(|(store, _)| store).or(uroute)) {
-            let mut file = plan::upload_file(self.client, m.route, up, ur, &headers, req.query)?;
+        // As the gateway goes: what cannot go across is refused before the
+        // body is read, a body over the limit before its form is.
+        let file = match (op, steps.map(|(store, _)| store).or(uroute)) {
+            (Op::Upload | Op::Store, Some(ur)) => Some(plan::upload_file(
+                self.client,
+                m.route,
+                up,
+                ur,
+                &headers,
+                req.query,
+            )?),
+            _ => None,
+        };
+        self.token = extract_token(self.client, &headers, req.query);
+        if req.body.len() > self.cfg.max_body_bytes {
+            return Err(plan::too_large(self.cfg.max_body_bytes));
+        }
+        if let Some(mut file) = file {
             let ct = headers
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
@@ -287,10 +303,6 @@ impl<'a> Planner<'a> {
             let body = bytes::Bytes::copy_from_slice(req.body);
             let bytes = plan::file_in_form(&mut file, ct, &body)?;
             self.file = Some((file, bytes));
-        }
-        self.token = extract_token(self.client, &headers, req.query);
-        if req.body.len() > self.cfg.max_body_bytes {
-            return Err(plan::too_large(self.cfg.max_body_bytes));
         }
         let record = decode_body(self.client, m.route, req.body)?;
         let mut page = plan::page_request(self.client, up, op, req.query)?;
