@@ -466,14 +466,11 @@ impl Sim {
                 let i = find(&st).ok_or_else(not_found)?;
                 let release = &st.projects[project][i];
                 let tag = release.text("tag").unwrap_or_default().into_owned();
-                let taken = release.lists[0]
-                    .iter()
-                    .flatten()
-                    .any(|a| a.text("name").as_deref() == Some(&*file.name));
-                if taken {
-                    return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
-                        .with_field("name"));
-                }
+                name_free(
+                    release.lists[0].as_deref().unwrap_or_default(),
+                    Some(&file.name),
+                    None,
+                )?;
                 st.next_id += 1;
                 let mut a = Record::new(Kind::Asset);
                 a.set_json("id", st.next_id.to_string());
@@ -547,10 +544,7 @@ impl Sim {
                 let i = find(&st).ok_or_else(not_found)?;
                 let release = &mut st.projects.get_mut(project).ok_or_else(not_found)?[i];
                 let links = release.lists[0].get_or_insert_with(Vec::new);
-                if links.iter().any(|l| l.text("name") == a.text("name")) {
-                    return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
-                        .with_field("name"));
-                }
+                name_free(links, a.text("name").as_deref(), None)?;
                 a.set_json("id", id.to_string());
                 let a = a.into_owned();
                 links.push(a.clone());
@@ -584,14 +578,7 @@ impl Sim {
                     .get_mut(project)
                     .and_then(|rels| rels.get_mut(i)?.lists[0].as_mut())
                     .ok_or_else(not_found)?;
-                let name = change.text("name");
-                let taken = links.iter().enumerate().any(|(k, a)| {
-                    k != j && name.is_some() && a.text("name").as_deref() == name.as_deref()
-                });
-                if taken {
-                    return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists")
-                        .with_field("name"));
-                }
+                name_free(links, change.text("name").as_deref(), Some(j))?;
                 let asset = links.get_mut(j).ok_or_else(not_found)?;
                 for (f, v) in Kind::Asset.fields().iter().zip(&change.vals) {
                     if let Some(v) = v.as_deref().filter(|_| *f != "id") {
@@ -778,6 +765,21 @@ impl Reader for Sim {
             Response::from_parts(p, full(bytes))
         })
     }
+}
+
+/// Refuses a name another asset of the release has (all but the one at
+/// `except`), as forges refuse a second asset of one name. No name: free.
+fn name_free(links: &[Record], name: Option<&str>, except: Option<usize>) -> Result<(), GwError> {
+    let taken = name.is_some_and(|name| {
+        links
+            .iter()
+            .enumerate()
+            .any(|(k, a)| Some(k) != except && a.text("name").as_deref() == Some(name))
+    });
+    if taken {
+        return Err(GwError::client(ErrorKind::AlreadyExists, "already_exists").with_field("name"));
+    }
+    Ok(())
 }
 
 impl State {

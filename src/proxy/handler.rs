@@ -357,8 +357,9 @@ impl Gateway {
             _ if steps.is_some() => steps.map(|(_, link)| link),
             op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
         };
-        // A file goes across only as the raw body named in the query.
-        let file = match (m.route.op, steps.map(|(store, _)| store).or(uroute)) {
+        // A file goes across as the client's route and the upstream's take
+        // it (see `plan::upload_file`); what cannot is refused unread.
+        let mut file = match (m.route.op, steps.map(|(store, _)| store).or(uroute)) {
             (Op::Upload | Op::Store, Some(ur)) => Some(
                 plan::upload_file(client, m.route, up, ur, req.headers(), raw_query)
                     .map_err(fail)?,
@@ -379,7 +380,6 @@ impl Gateway {
         let body = read_body(req, self.cfg.max_body_bytes)
             .await
             .map_err(fail)?;
-        let mut file = file;
         let body = match (&mut file, form_type) {
             (Some(f), Some(ct)) => plan::file_in_form(f, &ct, &body).map_err(fail)?,
             _ => body,

@@ -685,10 +685,7 @@ pub fn translate_answer<'b>(
             );
         }
     } else {
-        let mut rec =
-            read_record(a.upstream, ushape, text).map_err(|e| bad(read_error_text(&e)))?;
-        identify(a, &upstream_ctx(a), &mut rec, &mut seen);
-        check_upstream(a, ushape, &rec).map_err(&bad)?;
+        let mut rec = read_upstream_record(a, ushape, text, &mut seen)?;
         if let Some(m) = made.filter(|_| rec.kind == Kind::Asset) {
             if rec.json("size").is_none_or(|v| v == "null") {
                 rec.set_json("size", m.size.to_string());
@@ -716,6 +713,22 @@ pub fn translate_answer<'b>(
     })
 }
 
+/// One record of an upstream answer (`text`, read with `shape`): identified,
+/// its derived and `base` fields filled, then checked (a 502 otherwise).
+#[inline]
+fn read_upstream_record<'b>(
+    a: &ResponseArgs,
+    shape: ShapeId,
+    text: &'b str,
+    seen: &mut Seen<'b>,
+) -> Result<Record<'b>, GwError> {
+    let bad = bad_answer(a);
+    let mut rec = read_record(a.upstream, shape, text).map_err(|e| bad(read_error_text(&e)))?;
+    identify(a, &upstream_ctx(a), &mut rec, seen);
+    check_upstream(a, shape, &rec).map_err(&bad)?;
+    Ok(rec)
+}
+
 /// Where an upstream's answer to a `store` says the file is kept: the
 /// asset's `url`, read with the route's shape (its `base` joined).
 pub fn stored_url(a: &ResponseArgs, body: &[u8]) -> Result<String, GwError> {
@@ -725,9 +738,7 @@ pub fn stored_url(a: &ResponseArgs, body: &[u8]) -> Result<String, GwError> {
     })?;
     let text =
         simdutf8::basic::from_utf8(body).map_err(|_| bad("a body that is not UTF-8".into()))?;
-    let mut rec = read_record(a.upstream, shape, text).map_err(|e| bad(read_error_text(&e)))?;
-    identify(a, &upstream_ctx(a), &mut rec, &mut Seen::default());
-    check_upstream(a, shape, &rec).map_err(&bad)?;
+    let rec = read_upstream_record(a, shape, text, &mut Seen::default())?;
     match rec.text("url") {
         Some(url) if !url.is_empty() => Ok(url.into_owned()),
         _ => Err(bad("a kept file without the URL it is kept at".into())),
