@@ -773,13 +773,22 @@ fn a_missing_tag_is_422() {
     );
 }
 
-#[test]
-fn a_body_over_the_limit_is_413() {
+/// A directory whose config accepts `client` in front of GitLab, with
+/// request bodies limited to 16 bytes.
+fn limited_to_16_bytes(client: &str) -> TempDir {
     let dir = TempDir::new("translate-limit");
     dir.write(
         "config/forgebridge.toml",
-        "[server]\naccept = [\"github\"]\n[upstream]\ndialect = \"gitlab\"\nurl = \"https://gitlab.example.com\"\n[limits]\nmax_body_bytes = 16\n",
+        &format!(
+            "[server]\naccept = [\"{client}\"]\n[upstream]\ndialect = \"gitlab\"\nurl = \"https://gitlab.example.com\"\n[limits]\nmax_body_bytes = 16\n"
+        ),
     );
+    dir
+}
+
+#[test]
+fn a_body_over_the_limit_is_413() {
+    let dir = limited_to_16_bytes("github");
     let r = translate_in(
         dir.path(),
         &[
@@ -806,11 +815,7 @@ fn a_body_over_the_limit_is_413() {
 /// gateway refuses it.
 #[test]
 fn a_form_over_the_limit_is_413_before_it_is_read() {
-    let dir = TempDir::new("translate-limit-form");
-    dir.write(
-        "config/forgebridge.toml",
-        "[server]\naccept = [\"gitea\"]\n[upstream]\ndialect = \"gitlab\"\nurl = \"https://gitlab.example.com\"\n[limits]\nmax_body_bytes = 16\n",
-    );
+    let dir = limited_to_16_bytes("gitea");
     let r = translate_in(
         dir.path(),
         &[
