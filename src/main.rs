@@ -305,7 +305,15 @@ fn translate(t: &TranslateArgs) -> ExitCode {
         headers: &headers,
         body: &body,
     };
-    let shown = preview::preview(&cfg, client, up, &request);
+    // Routes the upstream serves under roots of their own, as the gateway
+    // resolves them.
+    let base_path = cfg
+        .upstream_url
+        .parse::<http::Uri>()
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
+    let at_base = up.at_base(&base_path);
+    let shown = preview::preview(&cfg, client, at_base.as_ref().unwrap_or(up), &request);
     print!("{shown}");
     if shown.refused.is_some() {
         ExitCode::from(1)

@@ -254,7 +254,15 @@ impl Sim {
             Ok(m) => m,
             Err(e) => return self.error(&e),
         };
-        let api = format!("{}{}", self.base, m.root);
+        // A route served beside the API (under a root of its own) names the
+        // API in its answer, as the forge does.
+        let root = m
+            .route
+            .roots
+            .iter()
+            .find(|(_, own)| own == m.root)
+            .map_or(m.root, |(api, _)| api.as_str());
+        let api = format!("{}{root}", self.base);
         let route = m.route;
         let params = m.params;
         let download = translate::wants_download(route, req.headers());

@@ -729,7 +729,7 @@ async fn github_client_uploads_a_file_to_a_gitea_release() {
 
 /// What cannot go across is refused before anything is sent: a multipart form
 /// (which only a side of the client's own dialect reads), a file without its name,
-/// an upstream that takes files elsewhere (GitHub's upload host); and an upload the
+/// an upstream that takes files at another host (api.github.com's); and an upload the
 /// upstream drops without answering is not sent again.
 #[tokio::test]
 async fn an_upload_that_cannot_go_across_is_refused_and_none_is_sent_twice() {
@@ -782,15 +782,95 @@ async fn an_upload_that_cannot_go_across_is_refused_and_none_is_sent_twice() {
     assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(fake.request_count(), 0);
 
-    // A Gitea client's raw upload in front of GitHub, which takes files at its
-    // upload host only.
+    // A Gitea client's raw upload in front of api.github.com, which takes
+    // files at another host only (an upstream URL that ends with no API root
+    // of GitHub Enterprise's).
     let fake = FakeUpstream::builder().start().await;
     let gw = TestGateway::start_pair("gitea", "github", &fake.url(), "").await;
     let url = format!("{}/api/v1/repos/o/r/releases/5/assets?name=a.txt", gw.url);
     let r = call("POST", &url, &raw, "hi").await;
     assert_eq!(r.status, 501, "{}", String::from_utf8_lossy(&r.body));
     assert!(r.json()["message"].as_str().is_some_and(|m| m.starts_with(
-        "the upstream (GitHub) has no `upload` operation: GitHub takes a release's files at its upload host"
+        "the upstream (GitHub) has no `upload` operation: api.github.com takes a release's files at another host (uploads.github.com), where the gateway sends no token"
     )));
     assert_eq!(fake.request_count(), 0);
+}
+
+/// GitHub Enterprise takes a release's files beside its API (`/api/uploads`
+/// where the API is `/api/v3`): a Gitea client's upload goes there, on the
+/// upstream's host, with the credential, once; the asset comes back as
+/// Gitea's attachment.
+#[tokio::test]
+async fn a_gitea_client_uploads_to_github_enterprise_beside_its_api() {
+    let at = "/ghe/api/uploads/repos/o/r/releases/5/assets";
+    let asset = json!({
+        "url": "http://ghe.example/api/v3/repos/o/r/releases/assets/9",
+        "browser_download_url": "http://ghe.example/o/r/releases/download/v1/a.txt",
+        "id": 9, "node_id": "RA_9", "name": "a.txt", "label": "",
+        "state": "uploaded", "content_type": "text/plain", "size": 2,
+        "download_count": 0, "created_at": "2024-05-01T10:00:00Z",
+        "updated_at": "2024-05-01T10:00:00Z", "uploader": null,
+    });
+    let fake = FakeUpstream::builder()
+        .route("POST", at, Reply::json(201, &asset))
+        .start()
+        .await;
+    let base = format!("{}/ghe/api/v3", fake.url());
+    let gw = TestGateway::start_pair("gitea", "github", &base, "").await;
+    let url = format!("{}/api/v1/repos/o/r/releases/5/assets?name=a.txt", gw.url);
+    let headers = [
+        ("Authorization", "token gitea-secret"),
+        ("Content-Type", "text/plain"),
+    ];
+    let r = call("POST", &url, &headers, "hi").await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(
+        (&v["id"], &v["name"], &v["size"], &v["browser_download_url"]),
+        (
+            &json!(9),
+            &json!("a.txt"),
+            &json!(2),
+            &asset["browser_download_url"]
+        )
+    );
+    let seen = fake.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path_and_query, format!("{at}?name=a.txt"));
+    assert_eq!(seen[0].header_all("authorization"), ["Bearer gitea-secret"]);
+    assert_eq!(seen[0].header_all("content-type"), ["text/plain"]);
+    assert_eq!(seen[0].body, b"hi");
+}
+
+/// Between two GitHub sides, an upload a client sends to the gateway's
+/// `/api/uploads` (as GitHub Enterprise's releases name it) goes to the
+/// upstream's, beside its API; one sent under the API root too.
+#[tokio::test]
+async fn same_dialect_passes_an_upload_beside_the_api_to_its_place() {
+    let at = "/api/uploads/repos/o/r/releases/5/assets";
+    let fake = FakeUpstream::builder()
+        .route("POST", at, Reply::json(201, &github_asset()))
+        .start()
+        .await;
+    let base = format!("{}/api/v3", fake.url());
+    let gw = TestGateway::start_pair("github", "github", &base, "").await;
+    for client_path in [at, "/api/v3/repos/o/r/releases/5/assets"] {
+        let url = format!("{}{client_path}?name=example.zip", gw.url);
+        let headers = [("Authorization", "token ghp-secret")];
+        let r = call("POST", &url, &headers, "PK").await;
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let seen = fake.requests();
+    assert_eq!(
+        seen.iter()
+            .map(|r| r.path_and_query.as_str())
+            .collect::<Vec<_>>(),
+        [
+            format!("{at}?name=example.zip"),
+            format!("{at}?name=example.zip")
+        ]
+    );
+    // A list of assets is not served beside the API.
+    let r = support::gateway::get(&format!("{}{at}", gw.url)).await;
+    assert_eq!(r.status, 405, "{}", String::from_utf8_lossy(&r.body));
 }

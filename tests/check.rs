@@ -151,6 +151,7 @@ fixture_tests! {
     prefix_misused => "prefix.toml",
     upload_routes_misdeclared => "upload.toml",
     store_and_link_routes_misdeclared => "store_link.toml",
+    route_roots_misdeclared => "route_roots.toml",
 }
 
 #[test]

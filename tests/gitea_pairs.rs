@@ -1023,7 +1023,7 @@ async fn refusals(client: Forge, upstream: Forge) {
             }
             assert_eq!(listed, [a]);
         } else {
-            let want = "the upstream (GitHub) has no `upload` operation: GitHub takes a release's files at its upload host";
+            let want = "the upstream (GitHub) has no `upload` operation: api.github.com takes a release's files at another host";
             p.refused(&r, want);
             let listed = p.asset_list(&p.get(&p.assets_url(&v100)).await);
             assert_eq!(listed, Vec::<Value>::new(), "nothing was uploaded");

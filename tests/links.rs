@@ -429,7 +429,7 @@ async fn gitea_client_uploads_a_form_to_a_gitlab_release() {
     );
     assert_eq!(fake.request_count(), before);
 
-    // In front of GitHub (files at its upload host only): 501, nothing sent.
+    // In front of api.github.com (files at another host only): 501, nothing sent.
     let fake = FakeUpstream::builder().start().await;
     let gw = TestGateway::start_pair("gitea", "github", &fake.url(), "").await;
     let url = format!("{}/api/v1/repos/o/r/releases/5/assets", gw.url);

@@ -637,6 +637,39 @@ fn an_upload_to_gitea_is_the_body_named_in_the_query() {
     );
 }
 
+/// A Gitea client's upload in front of GitHub Enterprise: beside its API
+/// (`/api/uploads` in place of `/api/v3`), the file as the body; in front of
+/// api.github.com, refused with the reason.
+#[test]
+fn an_upload_to_github_enterprise_goes_beside_its_api() {
+    let args = |up| {
+        [
+            "--accept",
+            "gitea",
+            "--upstream",
+            up,
+            "-H",
+            "Authorization: token abc",
+            "--body",
+            "the file",
+            "POST",
+            "/api/v1/repos/o/r/releases/5/assets?name=notes.txt",
+        ]
+    };
+    let r = shown(&args("github=https://ghe.example.com/api/v3"));
+    assert_eq!(
+        r.lines()[2],
+        "POST https://ghe.example.com/api/uploads/repos/o/r/releases/5/assets?name=notes.txt"
+    );
+    let r = refused(&args("github=https://api.github.com"));
+    assert!(
+        r.stdout
+            .contains("api.github.com takes a release's files at another host"),
+        "{}",
+        r.stdout
+    );
+}
+
 /// A GraphQL request: between two GitHub sides, passed on to the upstream's own
 /// endpoint in place of its URL's API root; in front of another forge, answered by
 /// the gateway through GitHub's routes (nothing of its own is sent).

@@ -218,7 +218,7 @@ impl Compiler<'_, '_> {
 
         let mut routes = Vec::new();
         for r in &raw.routes {
-            if let Some(route) = self.route(r, &names) {
+            if let Some(route) = self.route(r, &names, &roots) {
                 routes.push(route);
             }
         }
@@ -241,11 +241,20 @@ impl Compiler<'_, '_> {
             let Some(o) = self.op_name(op) else {
                 continue;
             };
-            if routes.iter().any(|r| r.op == o && r.upstream) {
+            // A route asked under its own roots is asked only where the
+            // upstream's URL ends with one of them: elsewhere, the reason.
+            let always = |r: &Route| {
+                r.op == o
+                    && r.upstream
+                    && roots
+                        .iter()
+                        .all(|a| r.roots.is_empty() || r.roots.iter().any(|(k, _)| k == a))
+            };
+            if routes.iter().any(always) {
                 self.err(
                     op.span(),
                     "this dialect has a route for this operation: it is not unsupported",
-                    Some("a route only clients use says `upstream = false`".into()),
+                    Some("a route only clients use says `upstream = false`; a route with `roots` leaves out the API roots where the reason applies".into()),
                 );
             }
             unsupported.push((o, why.get_ref().clone()));
@@ -1231,6 +1240,7 @@ impl Compiler<'_, '_> {
         &mut self,
         r: &S<raw::RouteSection>,
         names: &HashMap<String, (ShapeId, Kind)>,
+        api_roots: &[String],
     ) -> Option<Route> {
         let rs = r.get_ref();
         let op = self.op_name(&rs.op);
@@ -1521,7 +1531,10 @@ impl Compiler<'_, '_> {
             );
         }
         let upstream = rs.upstream.as_ref().is_none_or(|u| *u.get_ref());
+        let roots = self.route_roots(rs, api_roots, upstream);
         Some(Route {
+            roots,
+            host_root: None,
             file_query,
             file_form,
             upstream,
@@ -1542,6 +1555,50 @@ impl Compiler<'_, '_> {
             answer,
             found_in_list: false,
         })
+    }
+
+    /// A route's `roots`: each an API root of the dialect, each standing in
+    /// for it a path of its own.
+    fn route_roots(
+        &mut self,
+        rs: &raw::RouteSection,
+        api_roots: &[String],
+        upstream: bool,
+    ) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (root, path) in &rs.roots {
+            if !api_roots.contains(root.get_ref()) {
+                self.err(
+                    root.span(),
+                    "not one of this dialect's API roots",
+                    Some(format!(
+                        "one of: {}",
+                        api_roots
+                            .iter()
+                            .map(|r| format!("\"{r}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+            let p = path.get_ref();
+            if !p.starts_with('/') || p.ends_with('/') || api_roots.contains(p) {
+                self.err(
+                    path.span(),
+                    "a root of its own starts with '/', does not end with one, and is not one of the dialect's API roots",
+                    None,
+                );
+            }
+            out.push((root.get_ref().clone(), p.clone()));
+        }
+        if let (Some(u), false) = (&rs.upstream, out.is_empty() || upstream) {
+            self.err(
+                u.span(),
+                "a route with `roots` is asked where the upstream's URL ends with one of them, and only there",
+                Some("drop `upstream = false`, or `roots`".into()),
+            );
+        }
+        out
     }
 
     fn path_template(&mut self, s: &S<String>) -> Option<PathTemplate> {
@@ -1635,7 +1692,28 @@ impl Compiler<'_, '_> {
                 None => by_path.push((r.path.raw.clone(), vec![i])),
             }
         }
+        // A route that stands under roots of its own is served there too,
+        // alone with the other routes of its path that do.
+        let mut own: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, r) in routes.iter().enumerate() {
+            for (_, root) in &r.roots {
+                let full = format!("{root}{}", r.path.raw);
+                match own.iter_mut().find(|(p, _)| *p == full) {
+                    Some((_, v)) => v.push(i),
+                    None => own.push((full, vec![i])),
+                }
+            }
+        }
         let mut router = matchit::Router::new();
+        for (full, ids) in own {
+            if let Err(e) = router.insert(full, ids) {
+                self.err(
+                    0..0,
+                    format!("route path conflicts with another: {e}"),
+                    None,
+                );
+            }
+        }
         for root in roots {
             for (p, ids) in &by_path {
                 if let Err(e) = router.insert(format!("{root}{p}"), ids.clone()) {

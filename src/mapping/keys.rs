@@ -72,6 +72,7 @@ const ROUTE: Keys = Table(&[
     ("file_query", Leaf),
     ("file_form", Leaf),
     ("upstream", Leaf),
+    ("roots", Any(&Leaf)),
 ]);
 const GQL_MEMBER: Keys = Table(&[("member", Leaf), ("same_as", Leaf)]);
 const GRAPHQL: Keys = Table(&[

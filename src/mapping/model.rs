@@ -6,7 +6,7 @@ use jsonpath_rust::parser::model::JpQuery;
 
 pub type ShapeId = usize;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Dialect {
     pub name: String,
     pub title: String,
@@ -41,7 +41,7 @@ pub struct Dialect {
 /// A GraphQL endpoint: a query's root field names a project, the project's
 /// fields read records through this dialect's own routes, and each record
 /// field is a member of a route's answer.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Graphql {
     pub paths: Vec<String>,
     /// The root field that names a project, its type, and its arguments as
@@ -58,7 +58,7 @@ pub struct Graphql {
     pub upstream: Vec<(String, String)>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct GqlField {
     pub name: String,
     /// Index into the dialect's routes.
@@ -79,13 +79,13 @@ pub struct GqlField {
     pub reversed: Vec<(String, crate::translate::graphql::Value)>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct GqlType {
     pub name: String,
     pub fields: Vec<(String, GqlOut)>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum GqlOut {
     /// A member of the route's answer (a path), a scalar.
     Member(Vec<String>),
@@ -114,7 +114,7 @@ pub enum PagingStyle {
     Token,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Paging {
     pub style: PagingStyle,
     pub page_param: Option<String>,
@@ -136,7 +136,7 @@ pub struct Paging {
     pub link_results: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Route {
     pub op: Op,
     pub method: Method,
@@ -174,6 +174,14 @@ pub struct Route {
     /// Whether the gateway asks an upstream of the dialect through this
     /// route (else only its clients use it).
     pub upstream: bool,
+    /// The mapping's `roots`: API root → the root that stands in its place
+    /// for this route, on the same host. Clients are served the route under
+    /// both.
+    pub roots: Vec<(String, String)>,
+    /// Set for an upstream (see [`Dialect::at_base`]): the path on the
+    /// upstream's host this route is asked under, in place of the upstream
+    /// URL's own path.
+    pub host_root: Option<String>,
 }
 
 impl Route {
@@ -200,13 +208,15 @@ impl Route {
             file_query: None,
             file_form: None,
             upstream: true,
+            roots: Vec::new(),
+            host_root: None,
         }
     }
 }
 
 /// A request for an asset's file, rather than its record, answered with a
 /// redirect to the file (a route's `download`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Download {
     /// The media type (lowercase) whose presence in `Accept` asks for the file.
     pub accept: String,
@@ -223,7 +233,7 @@ pub enum ReleaseKeyVar {
     Tag,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Refuse {
     /// The canonical name the rule is about (a field or a child list).
     pub name: &'static str,
@@ -231,7 +241,7 @@ pub struct Refuse {
     pub reason: String,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum RefuseCheck {
     /// The request carries this JSON value (compact JSON text) in field .0.
     Equals(usize, String),
@@ -315,7 +325,7 @@ pub enum Ty {
     Spelled,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Shape {
     pub name: String,
     pub kind: Kind,
@@ -350,7 +360,7 @@ impl Shape {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FieldCheck {
     pub field: usize,
     pub ty: Ty,
@@ -360,7 +370,7 @@ pub struct FieldCheck {
 }
 
 /// A trie of the object keys a shape reads: one walk of the JSON fills a record.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ReadNode {
     pub key: String,
     pub captures: Vec<Capture>,
@@ -480,7 +490,7 @@ mod tests {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Capture {
     Field(usize),
     /// A JSONPath remainder run on the captured sub-document (parsed at load).
@@ -520,7 +530,7 @@ pub enum Spelling {
     Prefix(String),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct WMember {
     /// `"key":` pre-encoded.
     pub key: String,
@@ -543,7 +553,7 @@ pub struct FieldOut {
     pub spelling: Option<Box<Spelling>>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum WValue {
     Object(Vec<WMember>),
     /// `omit`: a missing field without a default leaves the member out.
@@ -592,7 +602,7 @@ pub struct Element {
 }
 
 /// One step of a shape's lowered write program.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum WStep {
     /// Constant bytes: keys, punctuation, constant values and template
     /// literals, adjacent ones joined into one run.
@@ -736,7 +746,7 @@ pub enum TVar {
 }
 
 /// The value of an envelope member.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum EnvelopeValue {
     /// A constant (JSON text).
     Json(String),
@@ -744,7 +754,7 @@ pub enum EnvelopeValue {
     Template(Template),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Errors {
     pub shape: ShapeId,
     pub status: Vec<u16>,
@@ -802,4 +812,32 @@ impl Dialect {
     pub fn routes_for(&self, op: Op) -> impl Iterator<Item = &Route> {
         self.routes.iter().filter(move |r| r.op == op && r.upstream)
     }
+
+    /// The dialect as an upstream whose URL's path is `base_path`, where
+    /// some of its routes stand under other roots (`roots`): each such route
+    /// is asked under the root that stands in place of the one the path ends
+    /// with, on the same host, and not asked where the path ends with none.
+    /// `None` where no route has other roots.
+    pub fn at_base(&self, base_path: &str) -> Option<Dialect> {
+        if self.routes.iter().all(|r| r.roots.is_empty()) {
+            return None;
+        }
+        let mut d = self.clone();
+        for r in d.routes.iter_mut().filter(|r| !r.roots.is_empty()) {
+            r.host_root = root_in_place(&r.roots, base_path);
+            r.upstream = r.upstream && r.host_root.is_some();
+        }
+        Some(d)
+    }
+}
+
+/// For a URL whose path is `base_path`: the path that stands in place of the
+/// API root it ends with, the first of `table` (API root → its stand-in)
+/// that it does; `None` where it ends with none.
+pub fn root_in_place(table: &[(String, String)], base_path: &str) -> Option<String> {
+    let base = base_path.trim_end_matches('/');
+    let (root, path) = table
+        .iter()
+        .find(|(root, _)| base.ends_with(root.as_str()))?;
+    Some([&base[..base.len() - root.len()], path.as_str()].concat())
 }

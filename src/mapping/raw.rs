@@ -157,6 +157,11 @@ pub struct RouteSection {
     /// serve where the gateway asks it (the forge takes it elsewhere).
     #[serde(default)]
     pub upstream: Option<S<bool>>,
+    /// A route the forge serves under other roots than its API's: API root
+    /// → the root that stands in its place for this route, on the same
+    /// host (an upload host beside the API, say).
+    #[serde(default)]
+    pub roots: IndexMap<S<String>, S<String>>,
 }
 
 /// `download = { accept = "…", status = 302, location = "url" }`.

@@ -97,6 +97,12 @@ impl Gateway {
             extra_roots,
         };
         let http = Upstream::new(&cfg.upstream_url, &upstream.title, &opts);
+        // Routes the upstream serves under roots of their own, where its URL
+        // says which.
+        let upstream = match upstream.at_base(http.base_path()) {
+            Some(d) => Arc::new(d),
+            None => upstream,
+        };
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
@@ -1216,12 +1222,10 @@ impl Gateway {
 
     fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
         let uproject = self.cfg.upstream_project(&m.params.project);
-        self.http.uri(plan::pass_through_path(
-            &self.upstream,
-            m,
-            uproject,
-            raw_query,
-        )?)
+        match plan::pass_through_path(&self.upstream, m, uproject, raw_query)? {
+            (pq, false) => self.http.uri(pq),
+            (pq, true) => self.http.uri_on_host(pq),
+        }
     }
 
     /// Whether a pass-through sends a client's request header upstream: the
@@ -1563,7 +1567,11 @@ impl Gateway {
             let out = make()?;
             let mut req = Request::new(full(out.body.unwrap_or_default()));
             *req.method_mut() = out.method;
-            *req.uri_mut() = self.http.uri(out.path_and_query)?;
+            *req.uri_mut() = if out.on_host {
+                self.http.uri_on_host(out.path_and_query)?
+            } else {
+                self.http.uri(out.path_and_query)?
+            };
             let h = req.headers_mut();
             h.reserve(out.headers.len() + 2);
             for (k, v) in out.headers {

@@ -293,6 +293,9 @@ pub struct Outbound {
     /// Shared bytes: a body the client sent (an upload's file) goes on
     /// without a copy.
     pub body: Option<bytes::Bytes>,
+    /// The path is on the upstream's host, in place of its URL's path (a
+    /// route with a root of its own there: `Route::host_root`).
+    pub on_host: bool,
 }
 
 pub struct OutboundArgs<'a> {
@@ -408,6 +411,7 @@ pub fn encode_allowed(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
         path_and_query: path,
         headers,
         body,
+        on_host: route.host_root.is_some(),
     })
 }
 
@@ -421,7 +425,10 @@ pub fn encode_path(
     asset: Option<u64>,
 ) -> Result<String, GwError> {
     let mut path = String::with_capacity(64);
-    path.push_str(u.roots.first().map_or("", String::as_str));
+    match &route.host_root {
+        Some(r) => path.push_str(r),
+        None => path.push_str(u.roots.first().map_or("", String::as_str)),
+    }
     let (owner, repo) = match split_project(project) {
         // A project of one segment has no owner/repo form: it is an owner
         // (an organization) where the route names no repo, else a repo alone.

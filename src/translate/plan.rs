@@ -42,12 +42,7 @@ pub fn upload_refused(client: &Dialect, up: &Dialect) -> GwError {
 /// does). `None` where the dialect names no such endpoint or the path ends
 /// with none of its roots.
 pub fn graphql_upstream(g: &crate::mapping::model::Graphql, base_path: &str) -> Option<String> {
-    let base = base_path.trim_end_matches('/');
-    let (root, path) = g
-        .upstream
-        .iter()
-        .find(|(root, _)| base.ends_with(root.as_str()))?;
-    Some([&base[..base.len() - root.len()], path.as_str()].concat())
+    crate::mapping::model::root_in_place(&g.upstream, base_path)
 }
 
 /// How a file goes to an upstream: the raw body with its name in this
@@ -539,10 +534,24 @@ pub fn pass_through_path(
     m: &Matched<'_>,
     uproject: &str,
     raw_query: &str,
-) -> Result<String, GwError> {
+) -> Result<(String, bool), GwError> {
+    // A route the upstream serves under a root of its own, where its URL
+    // names one: asked there, on its host.
+    let route = match m.route.roots.is_empty() {
+        true => m.route,
+        false => up
+            .routes
+            .iter()
+            .find(|r| {
+                r.method == m.route.method
+                    && r.path.raw == m.route.path.raw
+                    && r.host_root.is_some()
+            })
+            .unwrap_or(m.route),
+    };
     let mut pq = encode_path(
         up,
-        m.route,
+        route,
         uproject,
         m.params.tag.as_deref(),
         m.params.id,
@@ -552,7 +561,7 @@ pub fn pass_through_path(
         pq.push('?');
         pq.push_str(raw_query);
     }
-    Ok(pq)
+    Ok((pq, route.host_root.is_some()))
 }
 
 /// Whether a pass-through sends a client's request header upstream: the

@@ -697,7 +697,11 @@ impl<'a> Planner<'a> {
         self.steps.push(Step {
             notes,
             method: out.method.to_string(),
-            url: [self.cfg.upstream_url.as_str(), &pq].concat(),
+            url: if out.on_host {
+                [self.upstream_host().as_str(), &pq].concat()
+            } else {
+                [self.cfg.upstream_url.as_str(), &pq].concat()
+            },
             headers,
             body: out_body,
         });
@@ -709,15 +713,8 @@ impl<'a> Planner<'a> {
     /// by the gateway, each field read through the dialect's routes.
     fn graphql(&mut self, g: &Graphql, req: &Request) -> Result<(), GwError> {
         self.line = format!("client: {} GraphQL", self.client.title);
-        let base = self
-            .cfg
-            .upstream_url
-            .parse::<http::Uri>()
-            .ok()
-            .map(|u| u.path().to_owned())
-            .unwrap_or_default();
         let at = (self.client.name == self.up.name)
-            .then(|| plan::graphql_upstream(g, &base))
+            .then(|| plan::graphql_upstream(g, &self.upstream_path()))
             .flatten();
         let Some(path) = at else {
             let fields: Vec<&str> = g.fields.iter().map(|f| f.name.as_str()).collect();
@@ -730,13 +727,7 @@ impl<'a> Planner<'a> {
             return Ok(());
         };
         // The path in place of the upstream URL's own.
-        let host = self
-            .cfg
-            .upstream_url
-            .strip_suffix(base.trim_end_matches('/'))
-            .unwrap_or(&self.cfg.upstream_url)
-            .trim_end_matches('/')
-            .to_owned();
+        let host = self.upstream_host();
         let mut pq = path;
         if !req.query.is_empty() {
             pq.push('?');
@@ -749,10 +740,34 @@ impl<'a> Planner<'a> {
         )
     }
 
+    /// The path of the upstream's URL.
+    fn upstream_path(&self) -> String {
+        self.cfg
+            .upstream_url
+            .parse::<http::Uri>()
+            .ok()
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The upstream's URL without its path: where a path in place of that
+    /// path goes.
+    fn upstream_host(&self) -> String {
+        let base = self.upstream_path();
+        self.cfg
+            .upstream_url
+            .strip_suffix(base.trim_end_matches('/'))
+            .unwrap_or(&self.cfg.upstream_url)
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
     /// Same dialect on both sides, as the gateway's `pass_through` goes.
     fn pass_through(&mut self, m: &Matched<'a>, req: &Request) -> Result<(), GwError> {
-        let pq = plan::pass_through_path(self.up, m, &self.uproject, req.query)?;
-        let url = [self.cfg.upstream_url.as_str(), &pq].concat();
+        let url = match plan::pass_through_path(self.up, m, &self.uproject, req.query)? {
+            (pq, false) => [self.cfg.upstream_url.as_str(), &pq].concat(),
+            (pq, true) => [self.upstream_host().as_str(), &pq].concat(),
+        };
         self.pass_through_to(
             url,
             req,

@@ -9,6 +9,7 @@ Exits non-zero, naming the first wrong answer."""
 import os
 import sys
 import tempfile
+import urllib.request
 from datetime import datetime
 
 import giteapy
@@ -116,21 +117,17 @@ check("attachment renamed", (renamed.id, renamed.name), (left[0].id, "renamed.ta
 check("attachment renamed, read again", api.repo_get_release_attachment(O, R, v11.id, left[0].id).name, "renamed.tar.gz")
 
 # A file uploaded as Gitea's SDKs send one (the form field `attachment`):
-# GitLab keeps it in the project and links it to the release; GitHub takes
-# files at its upload host only.
+# GitLab keeps it in the project and links it to the release; GitHub
+# Enterprise (the simulated GitHub is addressed at /api/v3) takes it at its
+# upload root beside the API. Either way the file comes back as it went.
 with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
     f.write("hello from giteapy")
-if GITHUB:
-    check(
-        "attachment upload, refused: GitHub's upload host",
-        status_of(lambda: api.repo_create_release_attachment(O, R, v11.id, f.name, name="notes.txt")),
-        501,
-    )
-else:
-    up = api.repo_create_release_attachment(O, R, v11.id, f.name, name="notes.txt")
-    check("attachment uploaded", (up.name, up.size), ("notes.txt", 18))
-    listed = api.repo_list_release_attachments(O, R, v11.id)
-    check("attachment uploaded, listed", listed[-1].name, "notes.txt")
-    api.repo_delete_release_attachment(O, R, v11.id, up.id)
+up = api.repo_create_release_attachment(O, R, v11.id, f.name, name="notes.txt")
+check("attachment uploaded", (up.name, up.size), ("notes.txt", 18))
+listed = api.repo_list_release_attachments(O, R, v11.id)
+check("attachment uploaded, listed", listed[-1].name, "notes.txt")
+with urllib.request.urlopen(up.browser_download_url) as got:
+    check("attachment uploaded, downloaded", got.read(), b"hello from giteapy")
+api.repo_delete_release_attachment(O, R, v11.id, up.id)
 os.unlink(f.name)
 print("giteapy: all release calls answered as Gitea would")
