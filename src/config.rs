@@ -64,6 +64,8 @@ struct LimitsSection {
     max_concurrent_translations: Option<u64>,
     io_buffer_bytes: Option<u64>,
     max_bulk_streams: Option<u64>,
+    held_file_bytes: Option<u64>,
+    held_file_seconds: Option<u64>,
 }
 
 /// Settings given on the command line (all optional).
@@ -112,6 +114,12 @@ pub struct Config {
     /// others wait briefly for a turn, then stream with ordinary ones. Bounds
     /// the memory large buffers take.
     pub max_bulk_streams: usize,
+    /// Files a client kept in a project, for an upstream that keeps files
+    /// only in releases: held by the gateway until a link names them, at
+    /// most this many bytes in all…
+    pub held_file_bytes: usize,
+    /// …and for at most this long.
+    pub held_file_time: Duration,
     pub projects: Vec<(String, String)>,
 }
 
@@ -349,6 +357,8 @@ pub fn resolve(
             || 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             |n| n.max(1) as usize,
         ),
+        held_file_bytes: l.held_file_bytes.unwrap_or(64 << 20) as usize,
+        held_file_time: Duration::from_secs(l.held_file_seconds.unwrap_or(3600)),
         projects,
     })
 }

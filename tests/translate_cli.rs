@@ -670,6 +670,73 @@ fn an_upload_to_github_enterprise_goes_beside_its_api() {
     );
 }
 
+/// A GitLab client's file kept in the project, in front of GitHub Enterprise
+/// (which keeps files only in releases): held, nothing sent; the link that
+/// names it uploads it to the release.
+#[test]
+fn a_kept_file_is_held_and_its_link_uploads_it() {
+    let dir = TempDir::new("translate-held");
+    let form = dir.path().join("form");
+    std::fs::write(
+        &form,
+        "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a b.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nhi\r\n--b0--\r\n",
+    )
+    .unwrap();
+    let body = format!("@{}", form.display());
+    let up = "github=https://ghe.example.com/api/v3";
+    let r = translate_in(
+        dir.path(),
+        &[
+            "--accept",
+            "gitlab",
+            "--upstream",
+            up,
+            "-H",
+            "PRIVATE-TOKEN: abc",
+            "-H",
+            "Content-Type: multipart/form-data; boundary=b0",
+            "--body",
+            &body,
+            "POST",
+            "/api/v4/projects/o%2Fr/uploads",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab store, project \"o/r\"",
+            "",
+            "# held by the gateway, nothing is sent: answered 201 with the file's URL on the gateway (/o/r/uploads/{secret}/a%20b.txt); a link of this project that names it within 3600 s uploads it to the release (2 bytes of 67108864 held at most)",
+        ]
+    );
+    let r = shown(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        up,
+        "-H",
+        "PRIVATE-TOKEN: abc",
+        "--body",
+        r#"{"name":"a.txt","url":"https://gl.example/o/r/uploads/0123456789abcdef0123456789abcdef/a.txt"}"#,
+        "POST",
+        "/api/v4/projects/o%2Fr/releases/v1/assets/links",
+    ]);
+    let lines = r.lines();
+    assert!(
+        lines[2].starts_with("# the file this link's URL names, held by the gateway"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        lines.contains(&"POST https://ghe.example.com/api/uploads/repos/o/r/releases/{id of tag v1}/assets?name=a.txt"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(lines.last(), Some(&"{the held file}"));
+}
+
 /// A GraphQL request: between two GitHub sides, passed on to the upstream's own
 /// endpoint in place of its URL's API root; in front of another forge, answered by
 /// the gateway through GitHub's routes (nothing of its own is sent).

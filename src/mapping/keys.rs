@@ -186,6 +186,8 @@ pub const CONFIG: Keys = Table(&[
             ("max_concurrent_translations", Leaf),
             ("io_buffer_bytes", Leaf),
             ("max_bulk_streams", Leaf),
+            ("held_file_bytes", Leaf),
+            ("held_file_seconds", Leaf),
         ]),
     ),
     ("projects", Any(&Leaf)),

@@ -39,6 +39,9 @@ pub struct Gateway {
     /// id (as clients do after reading a project) where the upstream
     /// addresses projects by path.
     pub project_paths: IdCache,
+    /// Files clients kept in a project, for an upstream that keeps files
+    /// only in releases, until a link names them.
+    pub held: super::held::Held,
     pub public_base: String,
     /// The upstream's API address (base URL and its first API root), which
     /// pass-through rewrites to the gateway's in `Link` and `Location`.
@@ -116,6 +119,7 @@ impl Gateway {
             ids: IdCache::new(cfg.id_cache_entries),
             asset_tags: IdCache::new(cfg.id_cache_entries),
             project_paths: IdCache::new(cfg.id_cache_entries),
+            held: super::held::Held::new(cfg.held_file_bytes, cfg.held_file_time),
             translations: Arc::new(tokio::sync::Semaphore::new(cfg.max_concurrent_translations)),
             public_base: cfg.public_base(),
             cfg,
@@ -353,6 +357,16 @@ impl Gateway {
             Op::Upload => plan::store_and_link(up, &key),
             _ => None,
         };
+        // A file kept in the project, or a link to one, for an upstream that
+        // keeps files only in its releases: held until a link names it, then
+        // uploaded to the release.
+        let held = plan::held_upload(up, m.route.op, &key);
+        if let (Op::Store, Some(ur)) = (m.route.op, held) {
+            return self
+                .hold_file(req, client, &m, ur, raw_query, &api)
+                .await
+                .map_err(fail);
+        }
         // What the upstream cannot do is refused before the body is read (an
         // upload's file, say). One asset is read from its release, and needs
         // no route of its own.
@@ -361,6 +375,7 @@ impl Gateway {
             // Found in the upstream's list (see `latest_by_list`).
             Op::Latest if plan::latest_by_list(up).is_some() => None,
             _ if steps.is_some() => steps.map(|(_, link)| link),
+            _ if held.is_some() => held,
             op => Some(translate::upstream_route(up, op, &key).map_err(fail)?),
         };
         // A file goes across as the client's route and the upstream's take
@@ -391,6 +406,26 @@ impl Gateway {
             _ => body,
         };
         let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
+        // A link to a held file: the file is what goes to the release.
+        let mut linked_file = None;
+        let body = match (held, &record) {
+            (Some(ur), Some(rec)) => {
+                let url = rec.text("url").unwrap_or_default();
+                let uproject = self.cfg.upstream_project(&m.params.project);
+                let (secret, f) = self
+                    .held
+                    .named_in(&url, uproject)
+                    .ok_or_else(|| fail(plan::no_held_file(up, self.cfg.held_file_time)))?;
+                let name = rec.text("name").filter(|n| !n.is_empty());
+                file = Some(
+                    plan::held_file_out(ur, name.as_deref().unwrap_or(&f.name), f.media)
+                        .map_err(fail)?,
+                );
+                linked_file = Some(secret);
+                f.bytes
+            }
+            _ => body.clone(),
+        };
         // Pages are the upstream's: no larger than it serves.
         let mut page = plan::page_request(client, up, m.route.op, raw_query).map_err(fail)?;
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
@@ -573,7 +608,10 @@ impl Gateway {
             Err(e) if e.kind == ErrorKind::AlreadyExists => {
                 // A dialect whose create is idempotent answers with the
                 // release that already exists.
-                let tag = record.as_ref().and_then(|r| r.text("tag"));
+                let tag = record
+                    .as_ref()
+                    .filter(|r| r.kind == Kind::Release)
+                    .and_then(|r| r.text("tag"));
                 if let (Some(status), Some(tag)) = (m.route.exists_status, tag) {
                     let there = self
                         .answer_release(
@@ -612,6 +650,9 @@ impl Gateway {
             )
             .map_err(fail)?,
         };
+        if let Some(secret) = &linked_file {
+            self.held.release(secret);
+        }
         self.remember(&uproject, &cr.seen);
         if let Some(pid) = cr.seen.project {
             self.project_paths.insert("", pid, &m.params.project);
@@ -683,6 +724,61 @@ impl Gateway {
     /// route (`args.upstream_route`), one request, never repeated; gives the
     /// link to make of it: an asset named as the file, at the URL where the
     /// upstream's answer says it is kept.
+    /// A client's file kept in the project, for an upstream that keeps files
+    /// only in its releases: held by the gateway (nothing is sent), and
+    /// answered as the client's forge answers, at a URL that names it.
+    async fn hold_file(
+        &self,
+        req: Request<Inbound>,
+        client: &Dialect,
+        m: &Matched<'_>,
+        upload: &Route,
+        raw_query: &str,
+        api: &str,
+    ) -> Result<Response<Body>, GwError> {
+        let mut file = plan::upload_file(
+            client,
+            m.route,
+            &self.upstream,
+            upload,
+            req.headers(),
+            raw_query,
+        )?;
+        let form_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = read_body(req, self.cfg.max_body_bytes).await?;
+        let bytes = match (&file.form, form_type) {
+            (Some(_), Some(ct)) => plan::file_in_form(&mut file, &ct, &body)?,
+            _ => body,
+        };
+        let uproject = self.cfg.upstream_project(&m.params.project);
+        let secret = self
+            .held
+            .hold(uproject, &file.name, file.media.clone(), bytes.clone())?;
+        let rec = plan::held_record(&m.params.project, &secret, &file, bytes.len());
+        let mut out = Vec::with_capacity(256);
+        if let Some(shape) = m.route.response {
+            let ctx = Ctx {
+                api,
+                upstream: &self.http.base,
+                owner: &m.params.owner,
+                repo: &m.params.repo,
+                project: &m.params.project,
+            };
+            crate::translate::write::write_record(&mut out, client, shape, &rec, &ctx);
+        }
+        let cr = ClientResponse {
+            status: m.route.status,
+            headers: Vec::new(),
+            body: out,
+            seen: Default::default(),
+        };
+        Ok(respond(cr, m.route.response.is_some()))
+    }
+
     async fn store_file(
         &self,
         args: &ResponseArgs<'_>,

@@ -4,6 +4,7 @@ pub mod client;
 pub mod graphql;
 pub mod h1;
 pub mod handler;
+pub mod held;
 pub mod server;
 
 pub use handler::Gateway;

@@ -78,6 +78,88 @@ pub fn store_and_link<'u>(up: &'u Dialect, key: &ReleaseKey) -> Option<(&'u Rout
     Some((store, link))
 }
 
+/// Where a client keeps a file in the project (`store`) or links one to a
+/// release (`link`), and the upstream has no such route but takes files in
+/// its releases (`upload`): the gateway holds the kept file until a link
+/// names it, then uploads it to the release. The upstream's `upload` route
+/// for the release `key` names.
+pub fn held_upload<'u>(up: &'u Dialect, op: Op, key: &ReleaseKey) -> Option<&'u Route> {
+    if !matches!(op, Op::Store | Op::Link) || up.routes_for(op).next().is_some() {
+        return None;
+    }
+    super::upstream_route(up, Op::Upload, key).ok()
+}
+
+/// A held file as it goes to the upstream's `upload` route: named `name`.
+pub fn held_file_out(
+    upload: &Route,
+    name: &str,
+    media: http::HeaderValue,
+) -> Result<FileOut, GwError> {
+    let to = match (&upload.file_query, &upload.file_form) {
+        (Some(q), _) => FileTo::Query(q.clone()),
+        (None, Some(f)) => FileTo::Form(f.clone()),
+        (None, None) => {
+            return Err(GwError::gateway(
+                ErrorKind::Internal,
+                "the upstream's `upload` route says not how it takes a file",
+            ))
+        }
+    };
+    Ok(FileOut {
+        name: name.to_owned(),
+        to,
+        media,
+        form: None,
+    })
+}
+
+/// The asset a held file is, as the client's `store` answer gives it: its
+/// URL is a path on the gateway that names it by its secret, as a forge's
+/// project upload is named (`/<project>/uploads/<secret>/<name>`, or
+/// `/-/project/<id>/uploads/…` for a project addressed by number), and its
+/// `direct_path` the same relative to the project.
+pub fn held_record(project: &str, secret: &str, file: &FileOut, size: usize) -> Record<'static> {
+    let name: String = url::segment_pieces(&file.name).collect();
+    let direct = format!("/uploads/{secret}/{name}");
+    let url = if !project.is_empty() && project.bytes().all(|b| b.is_ascii_digit()) {
+        format!("/-/project/{project}{direct}")
+    } else {
+        let path: Vec<String> = project
+            .split('/')
+            .map(|s| url::segment_pieces(s).collect())
+            .collect();
+        format!("/{}{direct}", path.join("/"))
+    };
+    let mut rec = Record::new(crate::canonical::Kind::Asset);
+    rec.set_str("name", &file.name);
+    rec.set_str("url", &url);
+    rec.set_str("direct_path", &direct);
+    rec.set_json("size", size.to_string());
+    rec.set_str(
+        "content_type",
+        file.media.to_str().unwrap_or("application/octet-stream"),
+    );
+    rec.into_owned()
+}
+
+/// The 501 for a link whose URL names no file the gateway holds, in front of
+/// an upstream that keeps files only in its releases.
+pub fn no_held_file(up: &Dialect, held_for: std::time::Duration) -> GwError {
+    let why = match up.unsupported.iter().find(|(o, _)| *o == Op::Link) {
+        Some((_, why)) => format!(": {why}"),
+        None => String::new(),
+    };
+    GwError::gateway(
+        ErrorKind::Unsupported,
+        format!(
+            "the upstream ({}) has no `link` operation{why}. The gateway uploads to the release a file kept in the project through it (within {} s): this link's URL names none it holds",
+            up.title,
+            held_for.as_secs()
+        ),
+    )
+}
+
 /// A file passed on to an upstream of another dialect, through its route
 /// `uroute` (its `upload`, or its `store`): the raw body named in the query,
 /// or the field of a multipart form that the client's route names.

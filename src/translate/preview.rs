@@ -263,10 +263,14 @@ impl<'a> Planner<'a> {
             Op::Upload => plan::store_and_link(up, &key),
             _ => None,
         };
+        // A file kept in the project, or linked, where the upstream keeps
+        // files only in releases: held by the gateway until a link names it.
+        let held = plan::held_upload(up, op, &key);
         let uroute = match op {
             Op::Asset => None,
             Op::Latest if plan::latest_by_list(up).is_some() => None,
             _ if steps.is_some() => steps.map(|(_, link)| link),
+            _ if held.is_some() => held,
             op => Some(upstream_route(up, op, &key)?),
         };
         let mut headers = HeaderMap::new();
@@ -304,7 +308,29 @@ impl<'a> Planner<'a> {
             let bytes = plan::file_in_form(&mut file, ct, &body)?;
             self.file = Some((file, bytes));
         }
+        if let (Op::Store, Some(_), Some((file, bytes))) = (op, held, &self.file) {
+            self.notes.push(format!(
+                "held by the gateway, nothing is sent: answered {} with the file's URL on the gateway (/{}/uploads/{{secret}}/{}); a link of this project that names it within {} s uploads it to the release ({} bytes of {} held at most)",
+                m.route.status,
+                m.params.project,
+                url::segment_pieces(&file.name).collect::<String>(),
+                self.cfg.held_file_time.as_secs(),
+                bytes.len(),
+                self.cfg.held_file_bytes
+            ));
+            return Ok(());
+        }
         let record = decode_body(self.client, m.route, req.body)?;
+        if let (Op::Link, Some(ur), Some(rec)) = (op, held, &record) {
+            let name = rec.text("name").unwrap_or_default().into_owned();
+            let octets = HeaderValue::from_static("application/octet-stream");
+            let file = plan::held_file_out(ur, &name, octets)?;
+            self.file = Some((file, bytes::Bytes::from_static(b"{the held file}")));
+            self.notes.push(format!(
+                "the file this link's URL names, held by the gateway since a client kept it in the project (a 501 where it holds none), goes to the release, once, under the link's name; then it is let go (kept {} s at most)",
+                self.cfg.held_file_time.as_secs()
+            ));
+        }
         let mut page = plan::page_request(self.client, up, op, req.query)?;
         if let (Some(list), true) = (uroute, plan::walks_to_page(self.client, up, op, &page)) {
             self.notes.push(format!(

@@ -8,6 +8,7 @@ Every release call python-gitlab makes, checked against the demo's seed.
 
 Exits non-zero, naming the first wrong answer."""
 import sys
+import urllib.request
 
 import gitlab
 from common import SEED as DEMO_SEED
@@ -132,6 +133,23 @@ else:
         check("link refused: status", e.response_code, 501)
         check("link refused: the reason", "upload the file to the release" in str(e.error_message), True)
     check("nothing linked", [l.name for l in v11.links.list(get_all=True)], left)
+
+# A file attached as python-gitlab's documentation and glab do: kept in the
+# project (`project.upload`), then linked to the release at the URL that
+# answer gives. GitHub Enterprise and Gitea keep files in releases only: the
+# gateway holds the kept file, and the link uploads it to the release, from
+# where it downloads as it went.
+# (The project read first: python-gitlab writes a lazy project's path into
+# the upload's URL encoded twice.)
+uploaded = gl.projects.get("demo/hello").upload("hello.txt", filedata=b"hello from python-gitlab")
+check("file kept: its markdown", uploaded["markdown"], f"[hello.txt]({uploaded['url']})")
+attached = v11.links.create({"name": "hello.txt", "url": f"{BASE}/demo/hello{uploaded['url']}"})
+check("file linked", attached.name, "hello.txt")
+check("file linked, listed", [l.name for l in v11.links.list(get_all=True)][-1], "hello.txt")
+if UPSTREAM != "gitlab":
+    with urllib.request.urlopen(attached.url) as got:
+        check("file linked, downloaded", got.read(), b"hello from python-gitlab")
+v11.links.delete(attached.id)
 
 # A link renamed (python-gitlab sends what changed), in every forge; a new
 # URL only where the link is GitLab's own.
