@@ -316,3 +316,198 @@ async fn a_file_kept_in_front_of_api_github_com_is_refused() {
     );
     assert_eq!(fake.request_count(), 0);
 }
+
+/// A release created with links to held files (semantic-release's and
+/// release-it's GitLab way: files kept first, then the release made with
+/// `assets.links` to them): made without them, each file then uploaded to
+/// it once, and the release read back with its files, as GitLab answers.
+#[tokio::test]
+async fn a_release_created_with_links_to_held_files_gets_them_uploaded() {
+    let made = schema::github_example_release("v2.0", 6);
+    let mut after = made.clone();
+    after["assets"] = json!([gh_asset("a.tar.gz"), gh_asset("b.tar.gz")]);
+    after["assets"][1]["id"] = json!(78);
+    let fake = FakeUpstream::builder()
+        .route(
+            "POST",
+            "/api/v3/repos/o/r/releases",
+            Reply::json(201, &made),
+        )
+        .route_seq(
+            "POST",
+            "/api/uploads/repos/o/r/releases/6/assets",
+            vec![
+                Reply::json(201, &gh_asset("a.tar.gz")),
+                Reply::json(201, &after["assets"][1]),
+            ],
+        )
+        .route(
+            "GET",
+            "/api/v3/repos/o/r/releases/tags/v2.0",
+            Reply::json(200, &after),
+        )
+        .start()
+        .await;
+    let base = format!("{}/api/v3", fake.url());
+    let gw = TestGateway::start_pair("gitlab", "github", &base, "").await;
+    let a = kept(
+        &keep(&gw, "o%2Fr", "a.tar.gz").await,
+        "/o/r",
+        "a.tar.gz",
+        "a.tar.gz",
+    );
+    let b = kept(
+        &keep(&gw, "o%2Fr", "b.tar.gz").await,
+        "/o/r",
+        "b.tar.gz",
+        "b.tar.gz",
+    );
+    let create = json!({
+        "tag_name": "v2.0", "name": "Two", "description": "With files.",
+        "assets": {"links": [
+            {"name": "a.tar.gz", "url": format!("https://gitlab.example/o/r/uploads/{a}/a.tar.gz")},
+            {"name": "b.tar.gz", "url": format!("https://gitlab.example/o/r/uploads/{b}/b.tar.gz")},
+        ]}
+    });
+    let headers = [
+        ("PRIVATE-TOKEN", "glpat-secret"),
+        ("Content-Type", "application/json"),
+    ];
+    let r = call(
+        "POST",
+        &format!("{}{GL}/releases", gw.url),
+        &headers,
+        &create.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    schema::gitlab_release(&v).unwrap_or_else(|e| panic!("{e}\n{v:#}"));
+    let links: Vec<(&Value, &Value)> = v["assets"]["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| (&l["id"], &l["name"]))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (&json!(77), &json!("a.tar.gz")),
+            (&json!(78), &json!("b.tar.gz"))
+        ]
+    );
+    let seen = fake.requests();
+    assert_eq!(
+        saw(&seen),
+        [
+            "POST /api/v3/repos/o/r/releases",
+            "POST /api/uploads/repos/o/r/releases/6/assets?name=a.tar.gz",
+            "POST /api/uploads/repos/o/r/releases/6/assets?name=b.tar.gz",
+            "GET /api/v3/repos/o/r/releases/tags/v2.0",
+        ]
+    );
+    // The release is made without the links GitHub cannot take.
+    assert_eq!(
+        seen[0].json(),
+        json!({"tag_name": "v2.0", "name": "Two", "body": "With files."})
+    );
+    assert!(seen[1..3].iter().all(|r| r.body == FILE.as_bytes()));
+    // Both let go.
+    let url = format!("https://gitlab.example/o/r/uploads/{a}/a.tar.gz");
+    assert_eq!(link(&gw, "v2.0", "a.tar.gz", &url).await.status, 501);
+    assert_eq!(fake.request_count(), 4);
+}
+
+/// A create whose links name a file not held (one kept elsewhere) is refused
+/// whole, with GitHub's reason, before anything is sent; an upload that fails
+/// after the release is made says so, and the files not uploaded stay held.
+#[tokio::test]
+async fn a_create_with_links_not_all_held_is_refused_and_a_failed_upload_says_what_was_made() {
+    let made = schema::github_example_release("v2.0", 6);
+    let fake = FakeUpstream::builder()
+        .route(
+            "POST",
+            "/api/v3/repos/o/r/releases",
+            Reply::json(201, &made),
+        )
+        .route(
+            "GET",
+            "/api/v3/repos/o/r/releases/tags/v2.0",
+            Reply::json(200, &made),
+        )
+        .route_seq(
+            "POST",
+            "/api/uploads/repos/o/r/releases/6/assets",
+            vec![
+                Reply::json(201, &gh_asset("a.tar.gz")),
+                Reply::json(500, &json!({"message": "Server Error"})),
+                Reply::json(201, &gh_asset("b.tar.gz")),
+            ],
+        )
+        .start()
+        .await;
+    let base = format!("{}/api/v3", fake.url());
+    let gw = TestGateway::start_pair("gitlab", "github", &base, "").await;
+    let a = kept(
+        &keep(&gw, "o%2Fr", "a.tar.gz").await,
+        "/o/r",
+        "a.tar.gz",
+        "a.tar.gz",
+    );
+    let b = kept(
+        &keep(&gw, "o%2Fr", "b.tar.gz").await,
+        "/o/r",
+        "b.tar.gz",
+        "b.tar.gz",
+    );
+    let held = |s: &str, n: &str| json!({"name": n, "url": format!("https://gitlab.example/o/r/uploads/{s}/{n}")});
+    let headers = [
+        ("PRIVATE-TOKEN", "glpat-secret"),
+        ("Content-Type", "application/json"),
+    ];
+    let at = format!("{}{GL}/releases", gw.url);
+
+    let mixed = json!({"tag_name": "v2.0", "assets": {"links": [
+        held(&a, "a.tar.gz"),
+        {"name": "x", "url": "https://downloads.example/x.tar.gz"},
+    ]}});
+    let r = call("POST", &at, &headers, &mixed.to_string()).await;
+    assert_eq!(r.status, 501, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("GitHub attaches files to a release by upload once it exists"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(fake.request_count(), 0);
+
+    let both = json!({"tag_name": "v2.0", "assets": {"links": [held(&a, "a.tar.gz"), held(&b, "b.tar.gz")]}});
+    let r = call("POST", &at, &headers, &both.to_string()).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        msg.ends_with("(release v2.0 was made with 1 of its 2 files; `b.tar.gz` and those after it were not uploaded and stay held: link them to the release)"),
+        "{msg}"
+    );
+    // Sent once each, never again.
+    assert_eq!(
+        saw(&fake.requests()),
+        [
+            "POST /api/v3/repos/o/r/releases",
+            "POST /api/uploads/repos/o/r/releases/6/assets?name=a.tar.gz",
+            "POST /api/uploads/repos/o/r/releases/6/assets?name=b.tar.gz",
+        ]
+    );
+    // `b` is held still: its link uploads it.
+    let r = link(
+        &gw,
+        "v2.0",
+        "b.tar.gz",
+        &held(&b, "b.tar.gz")["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+}

@@ -735,6 +735,24 @@ fn a_kept_file_is_held_and_its_link_uploads_it() {
         r.stdout
     );
     assert_eq!(lines.last(), Some(&"{the held file}"));
+
+    // A release created with links: made without them where each names a
+    // held file, else refused as GitHub refuses links on a create.
+    let r = refused(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        up,
+        "--body",
+        r#"{"tag_name":"v2","assets":{"links":[{"name":"a.txt","url":"https://gl.example/o/r/uploads/0123456789abcdef0123456789abcdef/a.txt"}]}}"#,
+        "POST",
+        "/api/v4/projects/o%2Fr/releases",
+    ]);
+    assert_eq!(
+        r.lines()[2],
+        "# where every link's URL names a file the gateway holds (kept in the project through it), the release is made without the links, each file is then uploaded to it once (GitHub's `upload`), and the release read back; otherwise as follows"
+    );
+    assert!(r.stdout.contains("refused: 501"), "{}", r.stdout);
 }
 
 /// A GraphQL request: between two GitHub sides, passed on to the upstream's own

@@ -2,6 +2,7 @@
 //! encode → forward → translate back. Every failure leaves through `respond_error`.
 
 use super::client::{self, full, Answer, Body, Inbound, Upstream, UpstreamOptions, Upstreamed};
+use super::held::HeldFile;
 use crate::canonical::{ErrorKind, Kind, Op};
 use crate::config::Config;
 use crate::error::{encode_error, GwError};
@@ -405,7 +406,20 @@ impl Gateway {
             (Some(f), Some(ct)) => plan::file_in_form(f, &ct, &body).map_err(fail)?,
             _ => body,
         };
-        let record = translate::decode_body(client, m.route, &body).map_err(fail)?;
+        let mut record = translate::decode_body(client, m.route, &body).map_err(fail)?;
+        // A release created with links to files the gateway holds, for an
+        // upstream that keeps files only in releases: made without them,
+        // then each file uploaded to it.
+        let create_upload = match m.route.op {
+            Op::Create => plan::held_upload(up, Op::Link, &ReleaseKey::None),
+            _ => None,
+        };
+        let held_assets = match (create_upload, record.as_mut()) {
+            (Some(_), Some(rec)) => {
+                self.held_assets(rec, self.cfg.upstream_project(&m.params.project))
+            }
+            _ => Vec::new(),
+        };
         // A link to a held file: the file is what goes to the release.
         let mut linked_file = None;
         let body = match (held, &record) {
@@ -654,6 +668,22 @@ impl Gateway {
             self.held.release(secret);
         }
         self.remember(&uproject, &cr.seen);
+        if let (Some(upload), false) = (create_upload, held_assets.is_empty()) {
+            let made = cr.seen.releases.first().map(|(i, t)| (*i, t.to_string()));
+            return self
+                .upload_held(
+                    &answer_args,
+                    m.route.status,
+                    made,
+                    upload,
+                    held_assets,
+                    &uproject,
+                    token.as_deref(),
+                    rid,
+                )
+                .await
+                .map_err(fail);
+        }
         if let Some(pid) = cr.seen.project {
             self.project_paths.insert("", pid, &m.params.project);
         }
@@ -724,6 +754,107 @@ impl Gateway {
     /// route (`args.upstream_route`), one request, never repeated; gives the
     /// link to make of it: an asset named as the file, at the URL where the
     /// upstream's answer says it is kept.
+    /// The links of a release to be created, where every one names a file
+    /// the gateway holds for `uproject`: taken out of the release (which is
+    /// made without them), each with its file and the name to give it.
+    /// Otherwise none, and the links stay for the upstream's rules to judge.
+    fn held_assets(&self, rec: &mut Record, uproject: &str) -> Vec<(String, HeldFile, String)> {
+        let Some(at) = rec.kind.list_index("assets") else {
+            return Vec::new();
+        };
+        let Some(links) = rec.lists[at].as_ref().filter(|l| !l.is_empty()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(links.len());
+        for l in links {
+            let url = l.text("url").unwrap_or_default();
+            let Some((secret, f)) = self.held.named_in(&url, uproject) else {
+                return Vec::new();
+            };
+            let name = l
+                .text("name")
+                .filter(|n| !n.is_empty())
+                .map_or_else(|| f.name.clone(), |n| n.into_owned());
+            out.push((secret, f, name));
+        }
+        rec.lists[at] = None;
+        out
+    }
+
+    /// Uploads held files to the release just made (`made`: its id and tag),
+    /// each once, and answers with the release as it then is. A file that
+    /// fails ends the uploads: the client gets that error, saying what was
+    /// made and that the files not uploaded stay held.
+    #[allow(clippy::too_many_arguments)]
+    async fn upload_held<'a, F>(
+        &'a self,
+        answer_args: &F,
+        status: u16,
+        made: Option<(u64, String)>,
+        upload: &Route,
+        files: Vec<(String, HeldFile, String)>,
+        uproject: &str,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Response<Body>, GwError>
+    where
+        F: Fn(&'a Route) -> ResponseArgs<'a>,
+    {
+        let up = &*self.upstream;
+        let Some((id, tag)) = made else {
+            return Err(GwError::upstream(
+                ErrorKind::BadUpstreamResponse,
+                format!(
+                    "the upstream ({}) answered the release's creation without its id: its files stay held, link them to the release",
+                    up.title
+                ),
+            ));
+        };
+        let page = PageReq::default();
+        let total = files.len();
+        for (done, (secret, f, name)) in files.iter().enumerate() {
+            let file = plan::held_file_out(upload, name, f.media.clone())?;
+            let args = OutboundArgs {
+                project: uproject,
+                tag: Some(&tag),
+                id: Some(id),
+                asset: None,
+                page: &page,
+                body: None,
+                token,
+            };
+            let make = || {
+                let mut out = translate::encode_request(up, upload, &args)?;
+                plan::attach_file(&mut out, &file, &f.bytes);
+                Ok(out)
+            };
+            let sent = match self.forward(make, false, rid).await {
+                Ok(a) => succeeded(up, Op::Upload, &a),
+                Err(e) => Err(e),
+            };
+            if let Err(mut e) = sent {
+                e.message = format!(
+                    "{} (release {tag} was made with {done} of its {total} files; `{name}` and those after it were not uploaded and stay held: link them to the release)",
+                    e.message
+                );
+                return Err(e);
+            }
+            self.held.release(secret);
+        }
+        // The release as it is now, its files in it.
+        self.answer_release(answer_args, uproject, &tag, token, Some(status), rid)
+            .await?
+            .ok_or_else(|| {
+                GwError::gateway(
+                    ErrorKind::Internal,
+                    format!(
+                        "the upstream ({}) has no route to read the release back",
+                        up.title
+                    ),
+                )
+            })
+    }
+
     /// A client's file kept in the project, for an upstream that keeps files
     /// only in its releases: held by the gateway (nothing is sent), and
     /// answered as the client's forge answers, at a URL that names it.

@@ -347,6 +347,20 @@ impl<'a> Planner<'a> {
             self.send(list, &Addr::default(), None, &first, None)?;
             page.cursor = Some(format!("{{cursor of page {}}}", page.page));
         }
+        let links = record
+            .as_ref()
+            .and_then(|r| {
+                r.kind
+                    .list_index("assets")
+                    .and_then(|i| r.lists[i].as_ref())
+            })
+            .is_some_and(|l| !l.is_empty());
+        if let (Op::Create, true, Some(_)) = (op, links, plan::held_upload(up, Op::Link, &key)) {
+            self.notes.push(format!(
+                "where every link's URL names a file the gateway holds (kept in the project through it), the release is made without the links, each file is then uploaded to it once ({}'s `upload`), and the release read back; otherwise as follows",
+                up.title
+            ));
+        }
         if let Some(ur) = uroute {
             plan::early_refusal(up, ur, &key, record.as_ref())?;
         }

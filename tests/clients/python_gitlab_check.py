@@ -151,6 +151,21 @@ if UPSTREAM != "gitlab":
         check("file linked, downloaded", got.read(), b"hello from python-gitlab")
 v11.links.delete(attached.id)
 
+# A release created with links to files kept first (semantic-release's and
+# release-it's GitLab way): in front of GitHub and Gitea the gateway makes
+# the release, then uploads the held files to it.
+full = gl.projects.get("demo/hello")
+notes = full.upload("notes.txt", filedata=b"release notes")
+four = project.releases.create({
+    "tag_name": "v4.0.0", "name": "Four", "description": "With a file.", "ref": "main",
+    "assets": {"links": [{"name": "notes.txt", "url": f"{BASE}/demo/hello{notes['url']}"}]},
+})
+check("created with a file", [l["name"] for l in four.assets["links"]], ["notes.txt"])
+if UPSTREAM != "gitlab":
+    with urllib.request.urlopen(four.assets["links"][0]["url"]) as got:
+        check("created with a file, downloaded", got.read(), b"release notes")
+project.releases.delete("v4.0.0")
+
 # A link renamed (python-gitlab sends what changed), in every forge; a new
 # URL only where the link is GitLab's own.
 first = v11.links.list(get_all=True)[0]
