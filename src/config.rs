@@ -43,6 +43,10 @@ struct UpstreamSection {
     dialect: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     ca_file: Option<String>,
+    /// Other hosts of the upstream forge that its mapping's routes name
+    /// (`host = "NAME"`): NAME → base URL.
+    #[serde(default)]
+    hosts: indexmap::IndexMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +99,10 @@ pub struct Config {
     /// PEM certificates trusted for an `https://` upstream besides the
     /// public roots (a self-hosted forge's private CA).
     pub upstream_ca_file: Option<PathBuf>,
+    /// Other hosts of the upstream forge (`[upstream.hosts]`), by the name
+    /// routes give them: the gateway sends credentials to these besides
+    /// `upstream_url`, and to no other.
+    pub upstream_hosts: Vec<(String, String)>,
     pub mappings_dir: PathBuf,
     pub max_body_bytes: usize,
     pub max_response_bytes: usize,
@@ -315,6 +323,13 @@ pub fn resolve(
     let mappings_dir = path_setting("FORGEBRIDGE_MAPPINGS", &flags.mappings, &fc.mappings.dir)
         .unwrap_or_else(|| PathBuf::from("mappings"));
 
+    let mut upstream_hosts = Vec::new();
+    for (name, u) in &fc.upstream.hosts {
+        if let Err(m) = check_url(u.get_ref()) {
+            errs.push(at(u, m, None));
+        }
+        upstream_hosts.push((name.clone(), u.get_ref().trim_end_matches('/').to_owned()));
+    }
     let mut projects = Vec::new();
     for (k, v) in &fc.projects {
         if k.trim_matches('/').is_empty() || v.get_ref().trim_matches('/').is_empty() {
@@ -336,6 +351,7 @@ pub fn resolve(
         tls_cert,
         tls_key,
         upstream_ca_file,
+        upstream_hosts,
         mappings_dir,
         max_body_bytes: l.max_body_bytes.unwrap_or(10 << 20) as usize,
         max_response_bytes: l.max_response_bytes.unwrap_or(64 << 20) as usize,
@@ -431,5 +447,21 @@ mod tests {
         )
         .expect_err("bad");
         assert_eq!((e[0].line, e[0].column), (2, 1));
+    }
+
+    #[test]
+    fn upstream_hosts_are_urls() {
+        let file = "[upstream.hosts]\nuploads = \"https://uploads.example/\"\n";
+        let c = resolve(Some(("f.toml", file)), &Flags::default(), &no_env).expect("config");
+        assert_eq!(
+            c.upstream_hosts,
+            [("uploads".to_owned(), "https://uploads.example".to_owned())]
+        );
+        let file = "[upstream.hosts]\nuploads = \"uploads.example\"\n";
+        let e = resolve(Some(("f.toml", file)), &Flags::default(), &no_env).expect_err("bad");
+        assert_eq!(
+            e[0].to_string(),
+            "f.toml:2:11: error: not an http:// or https:// URL: `\"uploads.example\"`"
+        );
     }
 }

@@ -312,7 +312,7 @@ fn translate(t: &TranslateArgs) -> ExitCode {
         .parse::<http::Uri>()
         .map(|u| u.path().to_owned())
         .unwrap_or_default();
-    let at_base = up.at_base(&base_path);
+    let at_base = up.at_base(&base_path, &cfg.upstream_hosts);
     let shown = preview::preview(&cfg, client, at_base.as_ref().unwrap_or(up), &request);
     print!("{shown}");
     if shown.refused.is_some() {

@@ -842,6 +842,42 @@ async fn a_gitea_client_uploads_to_github_enterprise_beside_its_api() {
     assert_eq!(seen[0].body, b"hi");
 }
 
+/// api.github.com takes a release's files at another host
+/// (uploads.github.com): where the config names it (`[upstream.hosts]
+/// uploads`), a Gitea client's upload goes there, with the credential, once;
+/// the API host gets nothing.
+#[tokio::test]
+async fn a_gitea_client_uploads_to_api_github_com_at_its_named_upload_host() {
+    let api = FakeUpstream::builder().start().await;
+    let uploads = FakeUpstream::builder()
+        .route(
+            "POST",
+            "/repos/o/r/releases/5/assets",
+            Reply::json(201, &github_asset()),
+        )
+        .start()
+        .await;
+    let cfg = format!("[upstream.hosts]\nuploads = \"{}\"\n", uploads.url());
+    let gw = TestGateway::start_pair("gitea", "github", &api.url(), &cfg).await;
+    let url = format!("{}/api/v1/repos/o/r/releases/5/assets?name=a.zip", gw.url);
+    let headers = [
+        ("Authorization", "token gitea-secret"),
+        ("Content-Type", "application/zip"),
+    ];
+    let r = call("POST", &url, &headers, "PK").await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["name"], github_asset()["name"]);
+    let seen = uploads.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].path_and_query,
+        "/repos/o/r/releases/5/assets?name=a.zip"
+    );
+    assert_eq!(seen[0].header_all("authorization"), ["Bearer gitea-secret"]);
+    assert_eq!(seen[0].body, b"PK");
+    assert_eq!(api.request_count(), 0);
+}
+
 /// Between two GitHub sides, an upload a client sends to the gateway's
 /// `/api/uploads` (as GitHub Enterprise's releases name it) goes to the
 /// upstream's, beside its API; one sent under the API root too.

@@ -503,3 +503,44 @@ async fn a_create_with_links_not_all_held_is_refused_and_a_failed_upload_says_wh
     let r = link(&gw, "v2.0", "b.tar.gz", &url).await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
+
+/// api.github.com with its upload host named in the config: the kept file
+/// goes there when linked, and the release is looked up at the API.
+#[tokio::test]
+async fn a_file_kept_then_linked_goes_to_the_upload_host_the_config_names() {
+    let api = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repos/o/r/releases/tags/v1.0",
+            Reply::json(200, &schema::github_example_release("v1.0", 5)),
+        )
+        .start()
+        .await;
+    let uploads = FakeUpstream::builder()
+        .route(
+            "POST",
+            "/repos/o/r/releases/5/assets",
+            Reply::json(201, &gh_asset("app.tar.gz")),
+        )
+        .start()
+        .await;
+    let cfg = format!("[upstream.hosts]\nuploads = \"{}\"\n", uploads.url());
+    let gw = TestGateway::start_pair("gitlab", "github", &api.url(), &cfg).await;
+    let secret = kept(
+        &keep(&gw, "o%2Fr", "app.tar.gz").await,
+        "/o/r",
+        "app.tar.gz",
+        "app.tar.gz",
+    );
+    let url = format!("https://gitlab.example/o/r/uploads/{secret}/app.tar.gz");
+    let r = link(&gw, "v1.0", "app.tar.gz", &url).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(saw(&api.requests()), ["GET /repos/o/r/releases/tags/v1.0"]);
+    let seen = uploads.requests();
+    assert_eq!(
+        saw(&seen),
+        ["POST /repos/o/r/releases/5/assets?name=app.tar.gz"]
+    );
+    assert_eq!(seen[0].header_all("authorization"), ["Bearer glpat-secret"]);
+    assert_eq!(seen[0].body, FILE.as_bytes());
+}

@@ -352,7 +352,7 @@ async fn gitlab_client_keeps_a_file_in_a_project_on_gitlab_only() {
         (r.status, r.json()),
         (
             501,
-            json!({"message": "the upstream (GitHub) has no `store` operation: GitHub keeps no files outside a release; upload the file to one"})
+            json!({"message": "the upstream (GitHub) has no `store` operation: GitHub keeps no files outside a release, and the gateway holds one for a link only where it can upload it to the release: at GitHub Enterprise, or at api.github.com with its upload host named in the config ([upstream.hosts] uploads = \"https://uploads.github.com\"); upload the file to a release"})
         )
     );
     assert_eq!(fake.request_count(), 0);

@@ -976,6 +976,31 @@ fn the_config_file_gives_the_client_dialect_and_the_upstream() {
     );
 }
 
+/// The upstream's other host, named in the config: a file for api.github.com
+/// goes to its upload host.
+#[test]
+fn an_upload_goes_to_the_upload_host_the_config_names() {
+    let dir = TempDir::new("translate-hosts");
+    dir.write(
+        "config/forgebridge.toml",
+        "[server]\naccept = [\"gitea\"]\n[upstream]\ndialect = \"github\"\nurl = \"https://api.github.com\"\n[upstream.hosts]\nuploads = \"https://uploads.github.com\"\n",
+    );
+    let r = translate_in(
+        dir.path(),
+        &[
+            "--body",
+            "hi",
+            "POST",
+            "/api/v1/repos/o/r/releases/5/assets?name=a.txt",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.lines()[2],
+        "POST https://uploads.github.com/repos/o/r/releases/5/assets?name=a.txt"
+    );
+}
+
 #[test]
 fn an_unknown_dialect_is_a_usage_error() {
     let r = translate(&[

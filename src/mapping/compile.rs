@@ -246,6 +246,7 @@ impl Compiler<'_, '_> {
             let always = |r: &Route| {
                 r.op == o
                     && r.upstream
+                    && r.host.is_none()
                     && roots
                         .iter()
                         .all(|a| r.roots.is_empty() || r.roots.iter().any(|(k, _)| k == a))
@@ -1532,9 +1533,29 @@ impl Compiler<'_, '_> {
         }
         let upstream = rs.upstream.as_ref().is_none_or(|u| *u.get_ref());
         let roots = self.route_roots(rs, api_roots, upstream);
+        let host = rs.host.as_ref().and_then(|h| {
+            let name = h.get_ref();
+            let ok = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !ok {
+                self.err(
+                    h.span(),
+                    "a host's name is lowercase letters, digits and '_'",
+                    Some("the name the config's [upstream.hosts] gives the host's URL, e.g. \"uploads\"".into()),
+                );
+            }
+            if !upstream {
+                self.err(h.span(), "a route the gateway never asks (`upstream = false`) has no host", None);
+            }
+            ok.then(|| name.clone())
+        });
         Some(Route {
             roots,
             host_root: None,
+            host,
+            at_host: None,
             file_query,
             file_form,
             upstream,

@@ -73,6 +73,7 @@ const ROUTE: Keys = Table(&[
     ("file_form", Leaf),
     ("upstream", Leaf),
     ("roots", Any(&Leaf)),
+    ("host", Leaf),
 ]);
 const GQL_MEMBER: Keys = Table(&[("member", Leaf), ("same_as", Leaf)]);
 const GRAPHQL: Keys = Table(&[
@@ -170,7 +171,12 @@ pub const CONFIG: Keys = Table(&[
     ),
     (
         "upstream",
-        Table(&[("dialect", Leaf), ("url", Leaf), ("ca_file", Leaf)]),
+        Table(&[
+            ("dialect", Leaf),
+            ("url", Leaf),
+            ("ca_file", Leaf),
+            ("hosts", Any(&Leaf)),
+        ]),
     ),
     ("mappings", Table(&[("dir", Leaf)])),
     (

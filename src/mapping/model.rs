@@ -182,6 +182,12 @@ pub struct Route {
     /// upstream's host this route is asked under, in place of the upstream
     /// URL's own path.
     pub host_root: Option<String>,
+    /// The mapping's `host`: another host of the forge, by name, where the
+    /// route is asked when no `roots` entry applies.
+    pub host: Option<String>,
+    /// Set for an upstream (see [`Dialect::at_base`]): the route is asked at
+    /// the upstream's host of this name, which the config names.
+    pub at_host: Option<String>,
 }
 
 impl Route {
@@ -210,6 +216,8 @@ impl Route {
             upstream: true,
             roots: Vec::new(),
             host_root: None,
+            host: None,
+            at_host: None,
         }
     }
 }
@@ -813,19 +821,25 @@ impl Dialect {
         self.routes.iter().filter(move |r| r.op == op && r.upstream)
     }
 
-    /// The dialect as an upstream whose URL's path is `base_path`, where
-    /// some of its routes stand under other roots (`roots`): each such route
-    /// is asked under the root that stands in place of the one the path ends
-    /// with, on the same host, and not asked where the path ends with none.
-    /// `None` where no route has other roots.
-    pub fn at_base(&self, base_path: &str) -> Option<Dialect> {
-        if self.routes.iter().all(|r| r.roots.is_empty()) {
+    /// The dialect as an upstream whose URL's path is `base_path` and whose
+    /// other hosts the config names (`hosts`: name → URL), where some of its
+    /// routes stand elsewhere: a route with `roots` is asked under the root
+    /// that stands in place of the one the path ends with, on the same host;
+    /// else a route with `host` at that host, where `hosts` names it; else
+    /// it is not asked. `None` where no route stands elsewhere.
+    pub fn at_base(&self, base_path: &str, hosts: &[(String, String)]) -> Option<Dialect> {
+        let elsewhere = |r: &Route| !r.roots.is_empty() || r.host.is_some();
+        if !self.routes.iter().any(elsewhere) {
             return None;
         }
         let mut d = self.clone();
-        for r in d.routes.iter_mut().filter(|r| !r.roots.is_empty()) {
+        for r in d.routes.iter_mut().filter(|r| elsewhere(r)) {
             r.host_root = root_in_place(&r.roots, base_path);
-            r.upstream = r.upstream && r.host_root.is_some();
+            r.at_host = match (&r.host_root, &r.host) {
+                (None, Some(h)) => hosts.iter().any(|(n, _)| n == h).then(|| h.clone()),
+                _ => None,
+            };
+            r.upstream = r.upstream && (r.host_root.is_some() || r.at_host.is_some());
         }
         Some(d)
     }

@@ -162,6 +162,11 @@ pub struct RouteSection {
     /// host (an upload host beside the API, say).
     #[serde(default)]
     pub roots: IndexMap<S<String>, S<String>>,
+    /// Where the upstream's URL ends with none of `roots`: the route is
+    /// asked at the upstream's host of this name, where the config names
+    /// one (`[upstream.hosts]`).
+    #[serde(default)]
+    pub host: Option<S<String>>,
 }
 
 /// `download = { accept = "…", status = 302, location = "url" }`.

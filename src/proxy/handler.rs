@@ -31,6 +31,9 @@ pub struct Gateway {
     pub clients: Vec<Arc<Dialect>>,
     pub upstream: Arc<Dialect>,
     pub http: Upstream,
+    /// The upstream's other hosts the config names (`[upstream.hosts]`),
+    /// each with connections of its own.
+    hosts: Vec<(String, Upstream)>,
     pub ids: IdCache,
     /// Asset id → tag of the release it was last seen in, so that an asset
     /// addressed by its id alone is read from its release without a walk.
@@ -103,13 +106,18 @@ impl Gateway {
         let http = Upstream::new(&cfg.upstream_url, &upstream.title, &opts);
         // Routes the upstream serves under roots of their own, where its URL
         // says which.
-        let upstream = match upstream.at_base(http.base_path()) {
+        let upstream = match upstream.at_base(http.base_path(), &cfg.upstream_hosts) {
             Some(d) => Arc::new(d),
             None => upstream,
         };
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
+        let hosts = cfg
+            .upstream_hosts
+            .iter()
+            .map(|(name, url)| (name.clone(), Upstream::new(url, &upstream.title, &opts)))
+            .collect();
         let upstream_api = format!(
             "{}{}",
             http.base,
@@ -127,6 +135,7 @@ impl Gateway {
             clients,
             upstream,
             http,
+            hosts,
             seq: AtomicU64::new(0),
             id_prefix: nanos ^ std::process::id(),
         })
@@ -1790,14 +1799,28 @@ impl Gateway {
         idempotent: bool,
         rid: &HeaderValue,
     ) -> Result<Answer, GwError> {
-        let build = || -> Result<Request<Body>, GwError> {
-            let out = make()?;
+        // Where it goes: the upstream, or another of its hosts by name.
+        let at = |host: &Option<String>| match host {
+            None => Ok(&self.http),
+            Some(h) => self
+                .hosts
+                .iter()
+                .find(|(n, _)| n == h)
+                .map(|(_, u)| u)
+                .ok_or_else(|| {
+                    GwError::gateway(
+                        ErrorKind::Internal,
+                        format!("no upstream host `{h}` in the config's [upstream.hosts]"),
+                    )
+                }),
+        };
+        let request = |out: translate::Outbound, u: &Upstream| -> Result<Request<Body>, GwError> {
             let mut req = Request::new(full(out.body.unwrap_or_default()));
             *req.method_mut() = out.method;
             *req.uri_mut() = if out.on_host {
-                self.http.uri_on_host(out.path_and_query)?
+                u.uri_on_host(out.path_and_query)?
             } else {
-                self.http.uri(out.path_and_query)?
+                u.uri(out.path_and_query)?
             };
             let h = req.headers_mut();
             h.reserve(out.headers.len() + 2);
@@ -1811,9 +1834,12 @@ impl Gateway {
             );
             Ok(req)
         };
-        let req = build()?;
-        self.http
-            .send(req, idempotent.then_some(build), Some(&self.translations))
+        let out = make()?;
+        let host = at(&out.host)?;
+        let req = request(out, host)?;
+        // Built again, for the same host, only if it has to be sent again.
+        let build = || request(make()?, host);
+        host.send(req, idempotent.then_some(build), Some(&self.translations))
             .await
     }
 }

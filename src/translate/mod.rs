@@ -296,6 +296,9 @@ pub struct Outbound {
     /// The path is on the upstream's host, in place of its URL's path (a
     /// route with a root of its own there: `Route::host_root`).
     pub on_host: bool,
+    /// The upstream's other host, by name, the request goes to
+    /// (`Route::at_host`): its URL, then `path_and_query`.
+    pub host: Option<String>,
 }
 
 pub struct OutboundArgs<'a> {
@@ -412,6 +415,7 @@ pub fn encode_allowed(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
         headers,
         body,
         on_host: route.host_root.is_some(),
+        host: route.at_host.clone(),
     })
 }
 
@@ -425,9 +429,11 @@ pub fn encode_path(
     asset: Option<u64>,
 ) -> Result<String, GwError> {
     let mut path = String::with_capacity(64);
-    match &route.host_root {
-        Some(r) => path.push_str(r),
-        None => path.push_str(u.roots.first().map_or("", String::as_str)),
+    match (&route.host_root, &route.at_host) {
+        (Some(r), _) => path.push_str(r),
+        // Another host's URL holds its whole path.
+        (None, Some(_)) => {}
+        (None, None) => path.push_str(u.roots.first().map_or("", String::as_str)),
     }
     let (owner, repo) = match split_project(project) {
         // A project of one segment has no owner/repo form: it is an owner

@@ -737,10 +737,13 @@ impl<'a> Planner<'a> {
         self.steps.push(Step {
             notes,
             method: out.method.to_string(),
-            url: if out.on_host {
-                [self.upstream_host().as_str(), &pq].concat()
-            } else {
-                [self.cfg.upstream_url.as_str(), &pq].concat()
+            url: match &out.host {
+                Some(h) => {
+                    let at = self.cfg.upstream_hosts.iter().find(|(n, _)| n == h);
+                    [at.map_or("", |(_, u)| u.as_str()), &pq].concat()
+                }
+                None if out.on_host => [self.upstream_host().as_str(), &pq].concat(),
+                None => [self.cfg.upstream_url.as_str(), &pq].concat(),
             },
             headers,
             body: out_body,
