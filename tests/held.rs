@@ -65,6 +65,11 @@ fn kept(r: &Resp, project_path: &str, name_in_url: &str, alt: &str) -> String {
     secret.to_owned()
 }
 
+/// A file kept in project `o/r` under `name` (a plain one): its secret.
+async fn held_in_o_r(gw: &TestGateway, name: &str) -> String {
+    kept(&keep(gw, "o%2Fr", name).await, "/o/r", name, name)
+}
+
 fn saw(seen: &[Recorded]) -> Vec<String> {
     seen.iter()
         .map(|r| format!("{} {}", r.method, r.path_and_query))
@@ -222,7 +227,7 @@ async fn links_to_files_not_held_are_refused_and_a_refused_upload_keeps_the_file
 }
 
 /// Gitea takes the file in its release too: the link's name in its query.
-/// A project addressed by number gets GitLab 17.1's `full_path`.
+/// A project addressed by number is named so in the file's `full_path`.
 #[tokio::test]
 async fn a_file_kept_then_linked_is_uploaded_to_a_gitea_release() {
     let attachment = json!({
@@ -255,8 +260,8 @@ async fn a_file_kept_then_linked_is_uploaded_to_a_gitea_release() {
     )
     .await;
     let r = keep(&gw, "1234", "notes.txt").await;
-    let secret = kept(&r, "/-/project/1234", "notes.txt", "notes.txt");
-    let url = format!("https://gitlab.example/-/project/1234/uploads/{secret}/notes.txt");
+    let secret = kept(&r, "/1234", "notes.txt", "notes.txt");
+    let url = format!("https://gitlab.example/1234/uploads/{secret}/notes.txt");
     let r = link(&gw, "v1.0", "notes.txt", &url).await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(
@@ -350,18 +355,8 @@ async fn a_release_created_with_links_to_held_files_gets_them_uploaded() {
         .await;
     let base = format!("{}/api/v3", fake.url());
     let gw = TestGateway::start_pair("gitlab", "github", &base, "").await;
-    let a = kept(
-        &keep(&gw, "o%2Fr", "a.tar.gz").await,
-        "/o/r",
-        "a.tar.gz",
-        "a.tar.gz",
-    );
-    let b = kept(
-        &keep(&gw, "o%2Fr", "b.tar.gz").await,
-        "/o/r",
-        "b.tar.gz",
-        "b.tar.gz",
-    );
+    let a = held_in_o_r(&gw, "a.tar.gz").await;
+    let b = held_in_o_r(&gw, "b.tar.gz").await;
     let create = json!({
         "tag_name": "v2.0", "name": "Two", "description": "With files.",
         "assets": {"links": [
@@ -448,18 +443,8 @@ async fn a_create_with_links_not_all_held_is_refused_and_a_failed_upload_says_wh
         .await;
     let base = format!("{}/api/v3", fake.url());
     let gw = TestGateway::start_pair("gitlab", "github", &base, "").await;
-    let a = kept(
-        &keep(&gw, "o%2Fr", "a.tar.gz").await,
-        "/o/r",
-        "a.tar.gz",
-        "a.tar.gz",
-    );
-    let b = kept(
-        &keep(&gw, "o%2Fr", "b.tar.gz").await,
-        "/o/r",
-        "b.tar.gz",
-        "b.tar.gz",
-    );
+    let a = held_in_o_r(&gw, "a.tar.gz").await;
+    let b = held_in_o_r(&gw, "b.tar.gz").await;
     let held = |s: &str, n: &str| json!({"name": n, "url": format!("https://gitlab.example/o/r/uploads/{s}/{n}")});
     let headers = [
         ("PRIVATE-TOKEN", "glpat-secret"),
@@ -526,12 +511,7 @@ async fn a_file_kept_then_linked_goes_to_the_upload_host_the_config_names() {
         .await;
     let cfg = format!("[upstream.hosts]\nuploads = \"{}\"\n", uploads.url());
     let gw = TestGateway::start_pair("gitlab", "github", &api.url(), &cfg).await;
-    let secret = kept(
-        &keep(&gw, "o%2Fr", "app.tar.gz").await,
-        "/o/r",
-        "app.tar.gz",
-        "app.tar.gz",
-    );
+    let secret = held_in_o_r(&gw, "app.tar.gz").await;
     let url = format!("https://gitlab.example/o/r/uploads/{secret}/app.tar.gz");
     let r = link(&gw, "v1.0", "app.tar.gz", &url).await;
     assert_eq!(r.status, 201, "{}", r.text());

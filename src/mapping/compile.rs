@@ -1551,11 +1551,22 @@ impl Compiler<'_, '_> {
             }
             ok.then(|| name.clone())
         });
+        let held_url = rs.held_url.as_ref().and_then(|h| {
+            if op != Some(Op::Store) {
+                self.err(
+                    h.span(),
+                    "only a `store` route says where a held file is",
+                    None,
+                );
+            }
+            self.template(h, Kind::Asset)
+        });
         Some(Route {
             roots,
             host_root: None,
             host,
             at_host: None,
+            held_url,
             file_query,
             file_form,
             upstream,

@@ -74,6 +74,7 @@ const ROUTE: Keys = Table(&[
     ("upstream", Leaf),
     ("roots", Any(&Leaf)),
     ("host", Leaf),
+    ("held_url", Leaf),
 ]);
 const GQL_MEMBER: Keys = Table(&[("member", Leaf), ("same_as", Leaf)]);
 const GRAPHQL: Keys = Table(&[

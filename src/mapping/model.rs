@@ -188,6 +188,9 @@ pub struct Route {
     /// Set for an upstream (see [`Dialect::at_base`]): the route is asked at
     /// the upstream's host of this name, which the config names.
     pub at_host: Option<String>,
+    /// A `store` route's `held_url`: the URL a file the gateway holds for a
+    /// link is given (see `translate::plan::held_record`).
+    pub held_url: Option<Template>,
 }
 
 impl Route {
@@ -218,6 +221,7 @@ impl Route {
             host_root: None,
             host: None,
             at_host: None,
+            held_url: None,
         }
     }
 }

@@ -167,6 +167,11 @@ pub struct RouteSection {
     /// one (`[upstream.hosts]`).
     #[serde(default)]
     pub host: Option<S<String>>,
+    /// A `store` route: the URL a file the gateway holds for a link is
+    /// given, a template of the asset (`{direct_path}` is the file's secret
+    /// and name) and the context.
+    #[serde(default)]
+    pub held_url: Option<S<String>>,
 }
 
 /// `download = { accept = "…", status = 302, location = "url" }`.

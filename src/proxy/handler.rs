@@ -759,10 +759,6 @@ impl Gateway {
         ))
     }
 
-    /// Keeps a client's file in the upstream's project through its `store`
-    /// route (`args.upstream_route`), one request, never repeated; gives the
-    /// link to make of it: an asset named as the file, at the URL where the
-    /// upstream's answer says it is kept.
     /// The links of a release to be created, where every one names a file
     /// the gateway holds for `uproject`: taken out of the release (which is
     /// made without them), each with its file and the name to give it.
@@ -898,16 +894,16 @@ impl Gateway {
         let secret = self
             .held
             .hold(uproject, &file.name, file.media.clone(), bytes.clone())?;
-        let rec = plan::held_record(&m.params.project, &secret, &file, bytes.len());
+        let ctx = Ctx {
+            api,
+            upstream: &self.http.base,
+            owner: &m.params.owner,
+            repo: &m.params.repo,
+            project: &m.params.project,
+        };
+        let rec = plan::held_record(m.route, &ctx, &secret, &file, bytes.len());
         let mut out = Vec::with_capacity(256);
         if let Some(shape) = m.route.response {
-            let ctx = Ctx {
-                api,
-                upstream: &self.http.base,
-                owner: &m.params.owner,
-                repo: &m.params.repo,
-                project: &m.params.project,
-            };
             crate::translate::write::write_record(&mut out, client, shape, &rec, &ctx);
         }
         let cr = ClientResponse {
@@ -919,6 +915,10 @@ impl Gateway {
         Ok(respond(cr, m.route.response.is_some()))
     }
 
+    /// Keeps a client's file in the upstream's project through its `store`
+    /// route (`args.upstream_route`), one request, never repeated; gives the
+    /// link to make of it: an asset named as the file, at the URL where the
+    /// upstream's answer says it is kept.
     async fn store_file(
         &self,
         args: &ResponseArgs<'_>,

@@ -81,14 +81,13 @@ impl Held {
         Ok(secret)
     }
 
-    /// The file a URL names (`…/uploads/<secret>/…`), kept in `project` and
-    /// held still.
+    /// The file a URL names (its secret is a segment of the URL's path),
+    /// kept in `project` and held still.
     pub fn named_in(&self, url: &str, project: &str) -> Option<(String, HeldFile)> {
         let now = Instant::now();
         let files = self.lock();
-        url.match_indices("/uploads/").find_map(|(i, m)| {
-            let rest = &url[i + m.len()..];
-            let secret = rest.split(['/', '?', '#']).next()?;
+        let path = url.split(['?', '#']).next().unwrap_or_default();
+        path.split('/').find_map(|secret| {
             let f = files.get(secret)?;
             (f.project == project && now.duration_since(f.at) < self.max_age)
                 .then(|| (secret.to_owned(), f.clone()))

@@ -90,22 +90,28 @@ pub fn held_upload<'u>(up: &'u Dialect, op: Op, key: &ReleaseKey) -> Option<&'u 
     super::upstream_route(up, Op::Upload, key).ok()
 }
 
+/// How route `r` takes a file: the raw body named in the query where it
+/// can, else in a form.
+fn file_to(r: &Route) -> Option<FileTo> {
+    match (&r.file_query, &r.file_form) {
+        (Some(q), _) => Some(FileTo::Query(q.clone())),
+        (None, Some(f)) => Some(FileTo::Form(f.clone())),
+        (None, None) => None,
+    }
+}
+
 /// A held file as it goes to the upstream's `upload` route: named `name`.
 pub fn held_file_out(
     upload: &Route,
     name: &str,
     media: http::HeaderValue,
 ) -> Result<FileOut, GwError> {
-    let to = match (&upload.file_query, &upload.file_form) {
-        (Some(q), _) => FileTo::Query(q.clone()),
-        (None, Some(f)) => FileTo::Form(f.clone()),
-        (None, None) => {
-            return Err(GwError::gateway(
-                ErrorKind::Internal,
-                "the upstream's `upload` route says not how it takes a file",
-            ))
-        }
-    };
+    let to = file_to(upload).ok_or_else(|| {
+        GwError::gateway(
+            ErrorKind::Internal,
+            "the upstream's `upload` route says not how it takes a file",
+        )
+    })?;
     Ok(FileOut {
         name: name.to_owned(),
         to,
@@ -115,31 +121,31 @@ pub fn held_file_out(
 }
 
 /// The asset a held file is, as the client's `store` answer gives it: its
-/// URL is a path on the gateway that names it by its secret, as a forge's
-/// project upload is named (`/<project>/uploads/<secret>/<name>`, or
-/// `/-/project/<id>/uploads/…` for a project addressed by number), and its
-/// `direct_path` the same relative to the project.
-pub fn held_record(project: &str, secret: &str, file: &FileOut, size: usize) -> Record<'static> {
+/// `direct_path` is the file's secret and name (`<secret>/<name>`), and its
+/// URL what the client's `store` route says (`held_url`), else that path.
+/// A link names the file by the secret, a segment of its URL.
+pub fn held_record(
+    store: &Route,
+    ctx: &super::write::Ctx,
+    secret: &str,
+    file: &FileOut,
+    size: usize,
+) -> Record<'static> {
     let name: String = url::segment_pieces(&file.name).collect();
-    let direct = format!("/uploads/{secret}/{name}");
-    let url = if !project.is_empty() && project.bytes().all(|b| b.is_ascii_digit()) {
-        format!("/-/project/{project}{direct}")
-    } else {
-        let path: Vec<String> = project
-            .split('/')
-            .map(|s| url::segment_pieces(s).collect())
-            .collect();
-        format!("/{}{direct}", path.join("/"))
-    };
+    let direct = format!("{secret}/{name}");
     let mut rec = Record::new(crate::canonical::Kind::Asset);
     rec.set_str("name", &file.name);
-    rec.set_str("url", &url);
     rec.set_str("direct_path", &direct);
     rec.set_json("size", size.to_string());
     rec.set_str(
         "content_type",
         file.media.to_str().unwrap_or("application/octet-stream"),
     );
+    let url = match &store.held_url {
+        Some(t) => super::write::render(t, &rec, ctx),
+        None => direct,
+    };
+    rec.set_str("url", &url);
     rec.into_owned()
 }
 
@@ -171,10 +177,8 @@ pub fn upload_file(
     headers: &http::HeaderMap,
     raw_query: &str,
 ) -> Result<FileOut, GwError> {
-    let to = match (&uroute.file_query, &uroute.file_form) {
-        (Some(q), _) => FileTo::Query(q.clone()),
-        (None, Some(f)) => FileTo::Form(f.clone()),
-        (None, None) => return Err(upload_refused(client, up)),
+    let Some(to) = file_to(uroute) else {
+        return Err(upload_refused(client, up));
     };
     let content_type = headers.get(http::header::CONTENT_TYPE);
     let ct = content_type.and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -309,11 +309,17 @@ impl<'a> Planner<'a> {
             self.file = Some((file, bytes));
         }
         if let (Op::Store, Some(_), Some((file, bytes))) = (op, held, &self.file) {
+            let ctx = Ctx {
+                owner: &m.params.owner,
+                repo: &m.params.repo,
+                project: &m.params.project,
+                ..Ctx::default()
+            };
+            let rec = plan::held_record(m.route, &ctx, "{secret}", file, bytes.len());
             self.notes.push(format!(
-                "held by the gateway, nothing is sent: answered {} with the file's URL on the gateway (/{}/uploads/{{secret}}/{}); a link of this project that names it within {} s uploads it to the release ({} bytes of {} held at most)",
+                "held by the gateway, nothing is sent: answered {} with the file's URL on the gateway ({}); a link of this project that names it within {} s uploads it to the release ({} bytes of {} held at most)",
                 m.route.status,
-                m.params.project,
-                url::segment_pieces(&file.name).collect::<String>(),
+                rec.text("url").unwrap_or_default(),
                 self.cfg.held_file_time.as_secs(),
                 bytes.len(),
                 self.cfg.held_file_bytes
