@@ -132,6 +132,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The path of the upstream's URL ("" or "/api/v3", say).
+    pub fn upstream_path(&self) -> String {
+        self.upstream_url
+            .parse::<http::Uri>()
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default()
+    }
+
     /// The upstream project path for a client project path.
     pub fn upstream_project<'a>(&'a self, client: &'a str) -> &'a str {
         self.projects

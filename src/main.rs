@@ -307,12 +307,7 @@ fn translate(t: &TranslateArgs) -> ExitCode {
     };
     // Routes the upstream serves under roots of their own, as the gateway
     // resolves them.
-    let base_path = cfg
-        .upstream_url
-        .parse::<http::Uri>()
-        .map(|u| u.path().to_owned())
-        .unwrap_or_default();
-    let at_base = up.at_base(&base_path, &cfg.upstream_hosts);
+    let at_base = up.at_base(&cfg.upstream_path(), &cfg.upstream_hosts);
     let shown = preview::preview(&cfg, client, at_base.as_ref().unwrap_or(up), &request);
     print!("{shown}");
     if shown.refused.is_some() {

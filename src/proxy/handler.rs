@@ -416,6 +416,7 @@ impl Gateway {
             _ => body,
         };
         let mut record = translate::decode_body(client, m.route, &body).map_err(fail)?;
+        let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         // A release created with links to files the gateway holds, for an
         // upstream that keeps files only in releases: made without them,
         // then each file uploaded to it.
@@ -424,26 +425,17 @@ impl Gateway {
             _ => None,
         };
         let held_assets = match (create_upload, record.as_mut()) {
-            (Some(_), Some(rec)) => {
-                self.held_assets(rec, self.cfg.upstream_project(&m.params.project))
-            }
+            (Some(_), Some(rec)) => self.held_assets(rec, &uproject),
             _ => Vec::new(),
         };
         // A link to a held file: the file is what goes to the release.
         let mut linked_file = None;
         let body = match (held, &record) {
             (Some(ur), Some(rec)) => {
-                let url = rec.text("url").unwrap_or_default();
-                let uproject = self.cfg.upstream_project(&m.params.project);
-                let (secret, f) = self
-                    .held
-                    .named_in(&url, uproject)
+                let (secret, f, name) = self
+                    .held_link(rec, &uproject)
                     .ok_or_else(|| fail(plan::no_held_file(up, self.cfg.held_file_time)))?;
-                let name = rec.text("name").filter(|n| !n.is_empty());
-                file = Some(
-                    plan::held_file_out(ur, name.as_deref().unwrap_or(&f.name), f.media)
-                        .map_err(fail)?,
-                );
+                file = Some(plan::held_file_out(ur, &name, f.media).map_err(fail)?);
                 linked_file = Some(secret);
                 f.bytes
             }
@@ -451,7 +443,6 @@ impl Gateway {
         };
         // Pages are the upstream's: no larger than it serves.
         let mut page = plan::page_request(client, up, m.route.op, raw_query).map_err(fail)?;
-        let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         // A page asked for by number of an upstream that pages by cursor: its
         // cursor, found by following the list from the first page.
         let mut past_the_end = false;
@@ -770,20 +761,28 @@ impl Gateway {
         let Some(links) = rec.lists[at].as_ref().filter(|l| !l.is_empty()) else {
             return Vec::new();
         };
-        let mut out = Vec::with_capacity(links.len());
-        for l in links {
-            let url = l.text("url").unwrap_or_default();
-            let Some((secret, f)) = self.held.named_in(&url, uproject) else {
-                return Vec::new();
-            };
-            let name = l
-                .text("name")
-                .filter(|n| !n.is_empty())
-                .map_or_else(|| f.name.clone(), |n| n.into_owned());
-            out.push((secret, f, name));
-        }
+        let Some(out) = links
+            .iter()
+            .map(|l| self.held_link(l, uproject))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Vec::new();
+        };
         rec.lists[at] = None;
         out
+    }
+
+    /// The file a link names, where the gateway holds it for `uproject`: its
+    /// secret, the file, and the name to give it (the link's, else the
+    /// file's own).
+    fn held_link(&self, link: &Record, uproject: &str) -> Option<(String, HeldFile, String)> {
+        let url = link.text("url").unwrap_or_default();
+        let (secret, f) = self.held.named_in(&url, uproject)?;
+        let name = link
+            .text("name")
+            .filter(|n| !n.is_empty())
+            .map_or_else(|| f.name.clone(), |n| n.into_owned());
+        Some((secret, f, name))
     }
 
     /// Uploads held files to the release just made (`made`: its id and tag),

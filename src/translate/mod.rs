@@ -268,20 +268,24 @@ pub fn upstream_route<'u>(u: &'u Dialect, op: Op, key: &ReleaseKey) -> Result<&'
         ReleaseKey::None => ReleaseKeyVar::None,
     };
     let mut candidates = u.routes_for(op);
-    let first = candidates.next().ok_or_else(|| {
-        let why = match u.unsupported.iter().find(|(o, _)| *o == op) {
-            Some((_, why)) => format!(": {why}"),
-            None => String::new(),
-        };
-        GwError::gateway(
-            ErrorKind::Unsupported,
-            format!("the upstream ({}) has no `{op}` operation{why}", u.title),
-        )
-    })?;
+    let first = candidates.next().ok_or_else(|| no_operation(u, op))?;
     if first.key == want {
         return Ok(first);
     }
     Ok(u.routes_for(op).find(|r| r.key == want).unwrap_or(first))
+}
+
+/// The 501 for an operation upstream `u` has no route for, with the reason
+/// its mapping gives (`[unsupported]`).
+pub fn no_operation(u: &Dialect, op: Op) -> GwError {
+    let why = match u.unsupported.iter().find(|(o, _)| *o == op) {
+        Some((_, why)) => format!(": {why}"),
+        None => String::new(),
+    };
+    GwError::gateway(
+        ErrorKind::Unsupported,
+        format!("the upstream ({}) has no `{op}` operation{why}", u.title),
+    )
 }
 
 /// A request ready to send upstream (path relative to the upstream base URL).

@@ -152,18 +152,13 @@ pub fn held_record(
 /// The 501 for a link whose URL names no file the gateway holds, in front of
 /// an upstream that keeps files only in its releases.
 pub fn no_held_file(up: &Dialect, held_for: std::time::Duration) -> GwError {
-    let why = match up.unsupported.iter().find(|(o, _)| *o == Op::Link) {
-        Some((_, why)) => format!(": {why}"),
-        None => String::new(),
-    };
-    GwError::gateway(
-        ErrorKind::Unsupported,
-        format!(
-            "the upstream ({}) has no `link` operation{why}. The gateway uploads to the release a file kept in the project through it (within {} s): this link's URL names none it holds",
-            up.title,
-            held_for.as_secs()
-        ),
-    )
+    let mut e = super::no_operation(up, Op::Link);
+    e.message = format!(
+        "{}. The gateway uploads to the release a file kept in the project through it (within {} s): this link's URL names none it holds",
+        e.message,
+        held_for.as_secs()
+    );
+    e
 }
 
 /// A file passed on to an upstream of another dialect, through its route

@@ -763,7 +763,7 @@ impl<'a> Planner<'a> {
     fn graphql(&mut self, g: &Graphql, req: &Request) -> Result<(), GwError> {
         self.line = format!("client: {} GraphQL", self.client.title);
         let at = (self.client.name == self.up.name)
-            .then(|| plan::graphql_upstream(g, &self.upstream_path()))
+            .then(|| plan::graphql_upstream(g, &self.cfg.upstream_path()))
             .flatten();
         let Some(path) = at else {
             let fields: Vec<&str> = g.fields.iter().map(|f| f.name.as_str()).collect();
@@ -789,20 +789,10 @@ impl<'a> Planner<'a> {
         )
     }
 
-    /// The path of the upstream's URL.
-    fn upstream_path(&self) -> String {
-        self.cfg
-            .upstream_url
-            .parse::<http::Uri>()
-            .ok()
-            .map(|u| u.path().to_owned())
-            .unwrap_or_default()
-    }
-
     /// The upstream's URL without its path: where a path in place of that
     /// path goes.
     fn upstream_host(&self) -> String {
-        let base = self.upstream_path();
+        let base = self.cfg.upstream_path();
         self.cfg
             .upstream_url
             .strip_suffix(base.trim_end_matches('/'))
