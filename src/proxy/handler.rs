@@ -399,22 +399,7 @@ impl Gateway {
         };
         let token = translate::extract_token(client, req.headers(), raw_query);
         let download = translate::wants_download(m.route, req.headers());
-        // A file sent in a form is read from it once the body is in.
-        let form_type = match &file {
-            Some(f) if f.form.is_some() => req
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            _ => None,
-        };
-        let body = read_body(req, self.cfg.max_body_bytes)
-            .await
-            .map_err(fail)?;
-        let body = match (&mut file, form_type) {
-            (Some(f), Some(ct)) => plan::file_in_form(f, &ct, &body).map_err(fail)?,
-            _ => body,
-        };
+        let body = self.read_upload(req, file.as_mut()).await.map_err(fail)?;
         let mut record = translate::decode_body(client, m.route, &body).map_err(fail)?;
         let uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         // A release created with links to files the gateway holds, for an
@@ -859,6 +844,29 @@ impl Gateway {
             })
     }
 
+    /// The request's body (within `max_body_bytes`); where `file` is sent in
+    /// a form, only the file's part of it, its name and media type read
+    /// into `file`.
+    async fn read_upload(
+        &self,
+        req: Request<Inbound>,
+        file: Option<&mut plan::FileOut>,
+    ) -> Result<Bytes, GwError> {
+        let form_type = match &file {
+            Some(f) if f.form.is_some() => req
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            _ => None,
+        };
+        let body = read_body(req, self.cfg.max_body_bytes).await?;
+        match (file, form_type) {
+            (Some(f), Some(ct)) => plan::file_in_form(f, &ct, &body),
+            _ => Ok(body),
+        }
+    }
+
     /// A client's file kept in the project, for an upstream that keeps files
     /// only in its releases: held by the gateway (nothing is sent), and
     /// answered as the client's forge answers, at a URL that names it.
@@ -879,16 +887,7 @@ impl Gateway {
             req.headers(),
             raw_query,
         )?;
-        let form_type = req
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = read_body(req, self.cfg.max_body_bytes).await?;
-        let bytes = match (&file.form, form_type) {
-            (Some(_), Some(ct)) => plan::file_in_form(&mut file, &ct, &body)?,
-            _ => body,
-        };
+        let bytes = self.read_upload(req, Some(&mut file)).await?;
         let uproject = self.cfg.upstream_project(&m.params.project);
         let secret = self
             .held
