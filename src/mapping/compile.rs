@@ -482,20 +482,7 @@ impl Compiler<'_, '_> {
         }
         let mut upstream = Vec::new();
         for (root, path) in &g.upstream {
-            if !roots.contains(root.get_ref()) {
-                self.err(
-                    root.span(),
-                    "not one of this dialect's API roots",
-                    Some(format!(
-                        "one of: {}",
-                        roots
-                            .iter()
-                            .map(|r| format!("\"{r}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                );
-            }
+            self.api_root(root, roots);
             if !path.get_ref().starts_with('/') {
                 self.err(path.span(), "a GraphQL path starts with '/'", None);
             }
@@ -1589,6 +1576,19 @@ impl Compiler<'_, '_> {
         })
     }
 
+    /// Reports `root` where it is not one of the dialect's API roots.
+    fn api_root(&mut self, root: &S<String>, api_roots: &[String]) {
+        if api_roots.contains(root.get_ref()) {
+            return;
+        }
+        let listed: Vec<String> = api_roots.iter().map(|r| format!("\"{r}\"")).collect();
+        self.err(
+            root.span(),
+            "not one of this dialect's API roots",
+            Some(format!("one of: {}", listed.join(", "))),
+        );
+    }
+
     /// A route's `roots`: each an API root of the dialect, each standing in
     /// for it a path of its own.
     fn route_roots(
@@ -1599,20 +1599,7 @@ impl Compiler<'_, '_> {
     ) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (root, path) in &rs.roots {
-            if !api_roots.contains(root.get_ref()) {
-                self.err(
-                    root.span(),
-                    "not one of this dialect's API roots",
-                    Some(format!(
-                        "one of: {}",
-                        api_roots
-                            .iter()
-                            .map(|r| format!("\"{r}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                );
-            }
+            self.api_root(root, api_roots);
             let p = path.get_ref();
             if !p.starts_with('/') || p.ends_with('/') || api_roots.contains(p) {
                 self.err(
