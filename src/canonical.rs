@@ -40,13 +40,17 @@ pub enum Op {
     /// One project (a repository): its name, default branch and visibility,
     /// which clients read before they address its releases.
     Project,
+    /// One project found by its number (`{id}`), with the path it is
+    /// addressed by elsewhere (its `path` field): how a project a client
+    /// names by number is found where the upstream addresses projects by path.
+    ProjectById,
     /// One git tag of a project, by its name: whether it exists, and the
     /// commit it names (release tools ask it before they release a tag).
     Tag,
 }
 
 impl Op {
-    pub const ALL: [Op; 16] = [
+    pub const ALL: [Op; 17] = [
         Op::List,
         Op::Get,
         Op::Latest,
@@ -62,6 +66,7 @@ impl Op {
         Op::Store,
         Op::About,
         Op::Project,
+        Op::ProjectById,
         Op::Tag,
     ];
 
@@ -82,6 +87,7 @@ impl Op {
             Op::Store => "store",
             Op::About => "about",
             Op::Project => "project",
+            Op::ProjectById => "project_by_id",
             Op::Tag => "tag",
         }
     }
@@ -101,6 +107,7 @@ impl Op {
                 | Op::Asset
                 | Op::About
                 | Op::Project
+                | Op::ProjectById
                 | Op::Tag
         )
     }
@@ -141,7 +148,7 @@ impl Op {
             | Op::Upload
             | Op::Link
             | Op::Store => Kind::Asset,
-            Op::Project => Kind::Project,
+            Op::Project | Op::ProjectById => Kind::Project,
             Op::Tag => Kind::Tag,
             _ => Kind::Release,
         }
@@ -266,12 +273,14 @@ pub const ASSET_FIELDS: &[&str] = &[
     "updated_at",
 ];
 
-/// Project fields. A project has no name here: a client names it by the path
-/// it asked by, which its mapping writes from the request. `owner.*` is the
-/// user or group that holds it, `owner.kind` either `user` or
+/// Project fields. A client names a project by the path it asked by, which
+/// its mapping writes from the request; `path` is the path the forge gives
+/// (`owner/repo`), read where a project is found by its number. `owner.*` is
+/// the user or group that holds it, `owner.kind` either `user` or
 /// `organization`. `private` is true for any project not everybody can read.
 pub const PROJECT_FIELDS: &[&str] = &[
     "id",
+    "path",
     "description",
     "default_branch",
     "html_url",

@@ -15,7 +15,7 @@ use crate::translate::{self, Params};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -51,6 +51,8 @@ struct State {
     /// The files uploaded to it, by the path of the URL it serves each at:
     /// (media type, bytes). At most `SIM_FILE_BYTES` in all.
     files: HashMap<String, (String, Bytes)>,
+    /// Projects read by path, so that their number finds them too.
+    read: HashSet<String>,
     next_id: u64,
 }
 
@@ -167,6 +169,26 @@ impl Sim {
             }
         });
         Ok((addr, task))
+    }
+
+    /// The simulated forge's project at `project`: every one exists.
+    fn project(&self, project: &str) -> Record<'static> {
+        let (owner, _) = translate::split_project(project);
+        let mut r = Record::new(Kind::Project);
+        r.set_json("id", synthetic_id(project, "").to_string());
+        r.set_str("path", project);
+        r.set_str("description", "");
+        r.set_str("default_branch", "main");
+        r.set_str("html_url", &format!("{}/{project}", self.base));
+        r.set_str("clone_url", &format!("{}/{project}.git", self.base));
+        r.set_json("private", "false".into());
+        r.set_json("archived", "false".into());
+        r.set_str("created_at", SIM_PROJECT_CREATED);
+        r.set_str("updated_at", SIM_PROJECT_CREATED);
+        r.set_json("owner.id", synthetic_id(owner, "").to_string());
+        r.set_str("owner.kind", "user");
+        r.set_str("owner.html_url", &format!("{}/{owner}", self.base));
+        r
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -356,7 +378,10 @@ impl Sim {
                 p.project.clone()
             } else if let Some(k) = p.project.parse::<u64>().ok().and_then(|id| {
                 // A project addressed by its (synthetic) numeric id.
-                st.projects.keys().find(|k| synthetic_id(k, "") == id)
+                st.projects
+                    .keys()
+                    .chain(&st.read)
+                    .find(|k| synthetic_id(k, "") == id)
             }) {
                 k.clone()
             } else {
@@ -417,23 +442,45 @@ impl Sim {
                 route.answer.as_deref().unwrap_or(b"{}").to_vec(),
                 true,
             )),
-            // Every project exists, empty until a release is made in it.
-            Op::Project => {
-                let (owner, _) = translate::split_project(project);
-                let mut r = Record::new(Kind::Project);
-                r.set_json("id", synthetic_id(project, "").to_string());
-                r.set_str("description", "");
-                r.set_str("default_branch", "main");
-                r.set_str("html_url", &format!("{}/{project}", self.base));
-                r.set_str("clone_url", &format!("{}/{project}.git", self.base));
-                r.set_json("private", "false".into());
-                r.set_json("archived", "false".into());
-                r.set_str("created_at", SIM_PROJECT_CREATED);
-                r.set_str("updated_at", SIM_PROJECT_CREATED);
-                r.set_json("owner.id", synthetic_id(owner, "").to_string());
-                r.set_str("owner.kind", "user");
-                r.set_str("owner.html_url", &format!("{}/{owner}", self.base));
-                Ok(one(&r, route.status))
+            // Every project named by path exists, empty until a release is
+            // made in it; one named by number (as GitLab takes one wherever
+            // it takes a path) is one read by path before, or holding
+            // releases.
+            Op::Project | Op::ProjectById => {
+                let number = match route.op {
+                    Op::ProjectById => p.id,
+                    _ => p.project.parse::<u64>().ok(),
+                };
+                let mut st = self.lock();
+                let found = match number {
+                    Some(n) => st
+                        .projects
+                        .keys()
+                        .chain(&st.read)
+                        .find(|k| synthetic_id(k, "") == n)
+                        .cloned()
+                        .ok_or_else(|| {
+                            GwError::client(ErrorKind::NotFound, "404 Project Not Found")
+                        })?,
+                    None => {
+                        st.read.insert(project.to_owned());
+                        project.to_owned()
+                    }
+                };
+                drop(st);
+                // Named by its path, whatever the request named it by.
+                let (owner, repo) = translate::split_project(&found);
+                let ctx = Ctx {
+                    owner,
+                    repo,
+                    project: &found,
+                    ..ctx
+                };
+                let mut out = Vec::new();
+                if let Some(s) = route.response {
+                    write_record(&mut out, d, s, &self.project(&found), &ctx);
+                }
+                Ok(json_response(route.status, out, route.response.is_some()))
             }
             // The simulated forge's tags are those its releases were made
             // with, deleted or not.

@@ -152,6 +152,7 @@ fixture_tests! {
     upload_routes_misdeclared => "upload.toml",
     store_and_link_routes_misdeclared => "store_link.toml",
     route_roots_misdeclared => "route_roots.toml",
+    project_by_id_and_served_misdeclared => "project_by_id.toml",
 }
 
 #[test]

@@ -219,6 +219,20 @@ impl Compiler<'_, '_> {
         let mut routes = Vec::new();
         for r in &raw.routes {
             if let Some(route) = self.route(r, &names, &roots) {
+                // A project found by its number is asked for its path.
+                let path = Kind::Project.field_index("path");
+                let reads_path = |s: ShapeId| {
+                    shapes[s]
+                        .as_ref()
+                        .is_none_or(|s: &Shape| path.is_some_and(|p| s.field_keys[p].is_some()))
+                };
+                if route.op == Op::ProjectById && !route.response.is_none_or(reads_path) {
+                    self.err(
+                        r.get_ref().response.as_ref().map_or(0..0, |s| s.span()),
+                        "the answer of a `project_by_id` route says the project's path: its `response` shape reads `path`",
+                        Some("the member that holds owner/repo, read only: \"$.full_name\" = { field = \"path\", write = false }".into()),
+                    );
+                }
                 routes.push(route);
             }
         }
@@ -1511,6 +1525,28 @@ impl Compiler<'_, '_> {
                 );
             }
         }
+        if op == Some(Op::ProjectById) {
+            let other = [
+                PathVar::Project,
+                PathVar::Owner,
+                PathVar::Repo,
+                PathVar::Tag,
+            ];
+            if !path.names(PathVar::Id) || other.iter().any(|v| path.names(*v)) {
+                self.err(
+                    rs.path.span(),
+                    "a `project_by_id` route names a project by its number alone: the path has {id} and no {project}, {owner}, {repo} or {tag}",
+                    None,
+                );
+            }
+            if rs.response.is_none() {
+                self.err(
+                    rs.op.span(),
+                    "a `project_by_id` route needs `response`: its answer says the project's path",
+                    None,
+                );
+            }
+        }
         if op == Some(Op::Link) && rs.request.is_none() {
             self.err(
                 rs.op.span(),
@@ -1519,6 +1555,14 @@ impl Compiler<'_, '_> {
             );
         }
         let upstream = rs.upstream.as_ref().is_none_or(|u| *u.get_ref());
+        let served = rs.served.as_ref().is_none_or(|u| *u.get_ref());
+        if let (Some(s), false, false) = (&rs.served, served, upstream) {
+            self.err(
+                s.span(),
+                "a route neither served (`served = false`) nor asked (`upstream = false`) does nothing",
+                Some("leave one of them out".into()),
+            );
+        }
         let roots = self.route_roots(rs, api_roots, upstream);
         let host = rs.host.as_ref().and_then(|h| {
             let name = h.get_ref();
@@ -1557,6 +1601,7 @@ impl Compiler<'_, '_> {
             file_query,
             file_form,
             upstream,
+            served,
             op: op?,
             method: method?,
             path,
@@ -1678,7 +1723,7 @@ impl Compiler<'_, '_> {
     ) -> matchit::Router<Vec<usize>> {
         // Group by path so that one path may serve several methods.
         let mut by_path: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, r) in routes.iter().enumerate() {
+        for (i, r) in routes.iter().enumerate().filter(|(_, r)| r.served) {
             match by_path.iter_mut().find(|(p, _)| *p == r.path.raw) {
                 Some((_, v)) => {
                     let before = v.iter().filter(|j| routes[**j].method == r.method).count();
@@ -1714,7 +1759,7 @@ impl Compiler<'_, '_> {
         // A route that stands under roots of its own is served there too,
         // alone with the other routes of its path that do.
         let mut own: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, r) in routes.iter().enumerate() {
+        for (i, r) in routes.iter().enumerate().filter(|(_, r)| r.served) {
             for (_, root) in &r.roots {
                 let full = format!("{root}{}", r.path.raw);
                 match own.iter_mut().find(|(p, _)| *p == full) {

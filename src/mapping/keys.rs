@@ -72,6 +72,7 @@ const ROUTE: Keys = Table(&[
     ("file_query", Leaf),
     ("file_form", Leaf),
     ("upstream", Leaf),
+    ("served", Leaf),
     ("roots", Any(&Leaf)),
     ("host", Leaf),
     ("held_url", Leaf),

@@ -174,6 +174,9 @@ pub struct Route {
     /// Whether the gateway asks an upstream of the dialect through this
     /// route (else only its clients use it).
     pub upstream: bool,
+    /// Whether clients of the dialect are served this route (else the
+    /// gateway only asks it of an upstream of the dialect).
+    pub served: bool,
     /// The mapping's `roots`: API root → the root that stands in its place
     /// for this route, on the same host. Clients are served the route under
     /// both.
@@ -217,6 +220,7 @@ impl Route {
             file_query: None,
             file_form: None,
             upstream: true,
+            served: false,
             roots: Vec::new(),
             host_root: None,
             host: None,

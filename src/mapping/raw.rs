@@ -157,6 +157,10 @@ pub struct RouteSection {
     /// serve where the gateway asks it (the forge takes it elsewhere).
     #[serde(default)]
     pub upstream: Option<S<bool>>,
+    /// `false`: a route the gateway asks of an upstream of the dialect and
+    /// does not serve its clients (they reach the same thing by another).
+    #[serde(default)]
+    pub served: Option<S<bool>>,
     /// A route the forge serves under other roots than its API's: API root
     /// → the root that stands in its place for this route, on the same
     /// host (an upload host beside the API, say).
