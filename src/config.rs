@@ -148,6 +148,15 @@ impl Config {
             .map_or(client, |(_, u)| u.as_str())
     }
 
+    /// The client project path `[projects]` maps to an upstream path (the
+    /// first entry that does), else the upstream's own.
+    pub fn client_project<'a>(&'a self, upstream: &'a str) -> &'a str {
+        self.projects
+            .iter()
+            .find(|(_, u)| u == upstream)
+            .map_or(upstream, |(c, _)| c.as_str())
+    }
+
     pub fn public_base(&self) -> String {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),

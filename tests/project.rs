@@ -332,6 +332,23 @@ async fn forges_without_a_project_refuse_before_asking() {
         assert!(r.json()["message"]
             .as_str()
             .is_some_and(|m| m.contains(why)));
+        // A repository by its number: nothing to find it by.
+        let r = get_with(&gw, "/repositories/3", ("Authorization", "token t")).await;
+        let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(r.status, 501, "{upstream}: {msg}");
+        assert!(
+            msg.contains("has no `project_by_id` operation"),
+            "{upstream}: {msg}"
+        );
+        // A GitLab client's project by number: the number names nothing
+        // there, and `[projects]` may map it.
+        let r = get_with(&gw, "/api/v4/projects/3/releases", ("PRIVATE-TOKEN", "t")).await;
+        let msg = r.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(r.status, 404, "{upstream}: {msg}");
+        assert!(
+            msg.contains("map it to one in the gateway's [projects]"),
+            "{upstream}: {msg}"
+        );
         assert_eq!(fake.request_count(), 0, "{upstream}");
     }
 }
@@ -389,7 +406,8 @@ async fn gitlab_client_reads_a_github_repository_as_a_project() {
 
 /// python-gitlab's default: `projects.get` reads the project, and its releases are
 /// then asked by the project's numeric id. In front of a forge that addresses
-/// projects by path, that id is the one the gateway gave when the project was read.
+/// projects by path, that id is the one the gateway gave when the project was read:
+/// nothing more is asked.
 #[tokio::test]
 async fn gitlab_client_addresses_a_project_read_by_path_by_its_id() {
     let fake = FakeUpstream::builder()
@@ -407,15 +425,6 @@ async fn gitlab_client_addresses_a_project_read_by_path_by_its_id() {
         .await;
     let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
     let token = ("PRIVATE-TOKEN", "ghp_secret");
-    // Before the project was read, its id names nothing the gateway knows.
-    let r = get_with(&gw, "/api/v4/projects/1296269/releases", token).await;
-    assert_eq!(r.status, 404, "{}", r.text());
-    assert!(
-        r.text().contains("read the project by its path first"),
-        "{}",
-        r.text()
-    );
-    assert_eq!(fake.request_count(), 0);
     let r = get_with(&gw, "/api/v4/projects/octocat%2FHello-World", token).await;
     assert_eq!(r.json()["id"], json!(1296269));
     let r = get_with(&gw, "/api/v4/projects/1296269/releases", token).await;
@@ -430,9 +439,195 @@ async fn gitlab_client_addresses_a_project_read_by_path_by_its_id() {
             ),
         ]
     );
-    // Another id is still nothing.
+}
+
+/// A number the gateway did not give (it restarted, or another replica gave it:
+/// CI scripts keep a project's number) is asked of the upstream once, as GitHub
+/// serves a repository by its number (`GET /repositories/{id}`, with the client's
+/// credential); the path in its answer addresses the request, and the number is
+/// known from then on.
+#[tokio::test]
+async fn gitlab_client_addresses_a_project_by_a_number_the_gateway_never_gave() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/repositories/1296269",
+            Reply::json(200, &github_repository(false, "public", "User")),
+        )
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World",
+            Reply::json(200, &github_repository(false, "public", "User")),
+        )
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World/releases",
+            Reply::json(200, &json!([])),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let token = ("PRIVATE-TOKEN", "ghp_secret");
+    for _ in 0..2 {
+        let r = get_with(&gw, "/api/v4/projects/1296269/releases", token).await;
+        assert_eq!((r.status, r.json()), (200, json!([])), "{}", r.text());
+    }
+    let seen = fake.requests();
+    assert_eq!(
+        calls(&seen),
+        [
+            ("GET", "/repositories/1296269"),
+            (
+                "GET",
+                "/repos/octocat/Hello-World/releases?page=1&per_page=20"
+            ),
+            (
+                "GET",
+                "/repos/octocat/Hello-World/releases?page=1&per_page=20"
+            ),
+        ]
+    );
+    assert_eq!(seen[0].header("authorization"), Some("Bearer ghp_secret"));
+    // The project itself, by that number: its path is the one GitHub gave.
+    let r = get_with(&gw, "/api/v4/projects/1296269", token).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/id", json!(1296269)),
+            ("/path_with_namespace", json!("octocat/Hello-World")),
+            ("/namespace/full_path", json!("octocat")),
+            (
+                "/_links/self",
+                json!(format!("{}/api/v4/projects/octocat%2FHello-World", gw.url)),
+            ),
+        ],
+    );
+    assert_eq!(
+        fake.requests()[3].path_and_query,
+        "/repos/octocat/Hello-World"
+    );
+}
+
+/// A number the upstream does not know is its 404, as GitLab answers one, and
+/// nothing else is asked; an answer that names no path is the upstream's fault.
+#[tokio::test]
+async fn a_project_number_the_upstream_does_not_know_is_the_clients_404() {
+    let mut nameless = github_repository(false, "public", "User");
+    nameless.as_object_mut().unwrap().remove("full_name");
+    let fake = FakeUpstream::builder()
+        .route("GET", "/repositories/7", Reply::json(200, &nameless))
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let token = ("PRIVATE-TOKEN", "ghp_secret");
     let r = get_with(&gw, "/api/v4/projects/1296270/releases", token).await;
     assert_eq!(r.status, 404, "{}", r.text());
+    assert!(r.json()["message"].is_string(), "{}", r.text());
+    assert_eq!(calls(&fake.requests()), [("GET", "/repositories/1296270")]);
+    let r = get_with(&gw, "/api/v4/projects/7/releases", token).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("answered the lookup of project 7 with a project without its path"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(fake.request_count(), 2);
+}
+
+/// PyGithub's `get_repo(1296269)` and octokit's `GET /repositories/{id}`: a GitHub
+/// client reads a repository by its number. In front of GitLab, that is GitLab's
+/// project by number (`/projects/{id}`, asked once); the repository is written
+/// with the path GitLab gives, and its API URLs address it by that path.
+#[tokio::test]
+async fn github_client_reads_a_repository_by_its_number_in_front_of_gitlab() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v4/projects/3",
+            Reply::json(200, &gitlab_project("private", "group")),
+        )
+        .route(
+            "GET",
+            "/api/v4/projects/diaspora%2Fdiaspora-project-site/releases",
+            Reply::json(200, &json!([])),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("github", "gitlab", &fake.url(), "").await;
+    let token = ("Authorization", "token glpat-secret");
+    let r = get_with(&gw, "/repositories/3", token).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/id", json!(3)),
+            ("/name", json!("diaspora-project-site")),
+            ("/full_name", json!("diaspora/diaspora-project-site")),
+            ("/owner/login", json!("diaspora")),
+            ("/private", json!(true)),
+            (
+                "/url",
+                json!(format!("{}/repos/diaspora/diaspora-project-site", gw.url)),
+            ),
+        ],
+    );
+    let seen = one_request(&fake, "private-token", "glpat-secret");
+    assert_eq!(seen.path_and_query, "/api/v4/projects/3");
+    // The repository's URL is what PyGithub follows next.
+    let r = get_with(&gw, "/repos/diaspora/diaspora-project-site/releases", token).await;
+    assert_eq!((r.status, r.json()), (200, json!([])), "{}", r.text());
+    // Asked again by number, the path is known: the project is read by it.
+    let r = get_with(&gw, "/repositories/3", token).await;
+    assert_eq!(
+        r.json()["full_name"],
+        json!("diaspora/diaspora-project-site")
+    );
+    assert_eq!(fake.request_count(), 3);
+    let last = fake.requests().pop().unwrap();
+    assert_eq!(last.path_and_query, "/api/v4/projects/3");
+    // A number GitLab does not know: GitHub's 404.
+    let r = get_with(&gw, "/repositories/4", token).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.json()["message"], json!("Not Found"));
+}
+
+/// Gitea serves a repository by its number too (`/api/v1/repositories/{id}`, the
+/// SDK's `GetRepoByID`): a GitLab client's number is found there.
+#[tokio::test]
+async fn gitlab_client_addresses_a_gitea_repository_by_its_number() {
+    let fake = FakeUpstream::builder()
+        .route(
+            "GET",
+            "/api/v1/repositories/1296269",
+            Reply::json(200, &github_repository(false, "public", "User")),
+        )
+        .route(
+            "GET",
+            "/api/v1/repos/octocat/Hello-World/releases",
+            Reply::json(200, &json!([])),
+        )
+        .start()
+        .await;
+    let gw = TestGateway::start_pair("gitlab", "gitea", &fake.url(), "").await;
+    let r = get_with(
+        &gw,
+        "/api/v4/projects/1296269/releases",
+        ("PRIVATE-TOKEN", "gt"),
+    )
+    .await;
+    assert_eq!((r.status, r.json()), (200, json!([])), "{}", r.text());
+    let seen = fake.requests();
+    assert_eq!(seen[0].path_and_query, "/api/v1/repositories/1296269");
+    assert_eq!(seen[0].header("authorization"), Some("token gt"));
+    assert!(
+        seen[1]
+            .path_and_query
+            .starts_with("/api/v1/repos/octocat/Hello-World/releases?"),
+        "{}",
+        seen[1].path_and_query
+    );
 }
 
 #[tokio::test]
@@ -542,4 +737,28 @@ async fn words_are_written_from_canonical_values() {
             ("/secrecy", json!("none")),
         ],
     );
+}
+
+/// A repository found by its number whose path the config's `[projects]` maps is
+/// named by its `[projects]` name, as when the client asks by that name.
+#[tokio::test]
+async fn a_repository_found_by_number_keeps_its_projects_name() {
+    let config = "[projects]\n\"acme/site\" = \"diaspora/diaspora-project-site\"\n";
+    let (fake, gw, r) = ask(
+        ("github", "gitlab", config),
+        "/api/v4/projects/3",
+        &gitlab_project("public", "group"),
+        "/repositories/3",
+        ("Authorization", "token glpat-secret"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_members(
+        &r.json(),
+        &[
+            ("/full_name", json!("acme/site")),
+            ("/url", json!(format!("{}/repos/acme/site", gw.url))),
+        ],
+    );
+    assert_eq!(fake.request_count(), 1);
 }

@@ -298,3 +298,43 @@ async fn the_simulated_gitlab_keeps_files_and_links_them() {
     assert_eq!(r.status, 409, "{}", r.text());
     assert_eq!(get(&links).await.json().as_array().map(Vec::len), Some(1));
 }
+
+/// The simulated forges name a project by its number as the forges do: GitHub
+/// at `/repositories/{id}`, GitLab wherever it takes a path. The number is the
+/// one a read by path gives; the answer names the project by its path. A number
+/// it does not know is a 404.
+#[tokio::test]
+async fn projects_are_found_by_their_number() {
+    let maps = support::gateway::mappings();
+    for (dialect, by_path, by_number, path_member) in [
+        (
+            "github",
+            "/repos/demo/hello",
+            "/repositories/",
+            "/full_name",
+        ),
+        (
+            "gitlab",
+            "/api/v4/projects/demo%2Fhello",
+            "/api/v4/projects/",
+            "/path_with_namespace",
+        ),
+    ] {
+        let d = maps.get(dialect).expect("dialect").clone();
+        let (addr, _task) = Sim::start(d, 0, sim::DEMO_PROJECT, &sim::demo_seed())
+            .await
+            .expect("sim starts");
+        let read = get(&format!("http://{addr}{by_path}")).await.json();
+        let id = read["id"].as_u64().expect("a numeric id");
+        let found = get(&format!("http://{addr}{by_number}{id}")).await;
+        assert_eq!(found.status, 200, "{dialect}: {}", found.text());
+        assert_eq!(found.json(), read, "{dialect}");
+        assert_eq!(
+            read.pointer(path_member),
+            Some(&json!("demo/hello")),
+            "{dialect}"
+        );
+        let unknown = get(&format!("http://{addr}{by_number}{}", id + 1)).await;
+        assert_eq!(unknown.status, 404, "{dialect}: {}", unknown.text());
+    }
+}

@@ -1135,3 +1135,77 @@ fn an_asset_edit_github_cannot_make_is_refused_first() {
         ]
     );
 }
+
+/// A GitLab client's project named by a number, in front of GitHub: the
+/// repository by that number first, then the request at the path its answer
+/// gives (each lookup a step of its own).
+#[test]
+fn a_project_number_on_github_first_finds_the_path() {
+    let r = shown(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        GITHUB,
+        "-H",
+        "PRIVATE-TOKEN: abc",
+        "DELETE",
+        "/api/v4/projects/1296269/releases/v1.0",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab delete, project \"1296269\", tag \"v1.0\"",
+            "",
+            "# first, to find the path of project 1296269:",
+            "# the gateway's cache (the numbers it gave reading projects), else:",
+            "GET https://api.github.com/repositories/1296269",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "# then, to find the id of tag v1.0:",
+            "# its answer is also the release the client gets back",
+            "GET https://api.github.com/repos/{owner of project 1296269}/{repo of project 1296269}/releases/tags/v1.0",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+            "",
+            "DELETE https://api.github.com/repos/{owner of project 1296269}/{repo of project 1296269}/releases/{id of tag v1.0}",
+            "Accept: application/json",
+            "Authorization: Bearer ***",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+    assert!(!r.stdout.contains("abc"));
+}
+
+/// A GitHub client's repository by its number, in front of GitLab: GitLab's
+/// project by that number, one request.
+#[test]
+fn a_repository_by_number_on_gitlab_is_the_project_by_number() {
+    let r = shown(&[
+        "--accept",
+        "github",
+        "--upstream",
+        GITLAB,
+        "-H",
+        "Authorization: token abc",
+        "GET",
+        "/repositories/3",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitHub project_by_id, id 3",
+            "",
+            "GET https://gitlab.example.com/api/v4/projects/3",
+            "Accept: application/json",
+            "PRIVATE-TOKEN: ***",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+}

@@ -26,6 +26,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// An upstream's answer the gateway read for itself: its headers and body.
+type Looked = (HeaderMap, Vec<u8>);
+
 pub struct Gateway {
     pub cfg: Config,
     pub clients: Vec<Arc<Dialect>>,
@@ -311,26 +314,78 @@ impl Gateway {
                 .map_err(|e| (e, ci));
         }
         let mut m = m;
-        if let Some(path) = self.project_by_id(&m.params.project) {
-            let (owner, repo) = translate::split_project(&path);
-            (m.params.owner, m.params.repo) = (owner.to_owned(), repo.to_owned());
-            m.params.project = path;
-        }
+        // Boxed, and only for a project named by number: the lookup's state
+        // would otherwise be carried by every request's future.
+        let found = match plan::project_number(&m, &self.cfg) {
+            Some(n) => {
+                Box::pin(self.project_by_number(n, &m, client, req.headers(), raw_query, rid))
+                    .await
+                    .map_err(|e| (e, ci))?
+            }
+            None => None,
+        };
+        let answer = match found {
+            Some((path, answer)) => {
+                // The answer is the client's where it asked for the project.
+                let answer = answer.filter(|_| m.route.op == Op::ProjectById);
+                let (owner, repo) = translate::split_project(&path);
+                (m.params.owner, m.params.repo) = (owner.to_owned(), repo.to_owned());
+                m.params.project = path;
+                answer
+            }
+            None => None,
+        };
         // Boxed: the translating path's state is large, and every request's
         // future would otherwise carry (and move) it.
-        Box::pin(self.translated(req, ci, m, raw_path, raw_query, rid, log)).await
+        Box::pin(self.translated(req, ci, m, raw_path, raw_query, rid, answer, log)).await
     }
 
-    /// The path of a project a client addresses by the numeric id it was
-    /// given for it (not one the config maps).
-    fn project_by_id(&self, project: &str) -> Option<String> {
-        if project.is_empty()
-            || !project.bytes().all(|b| b.is_ascii_digit())
-            || self.cfg.upstream_project(project) != project
-        {
-            return None;
+    /// The path of the project a client names by `number`
+    /// (`plan::project_number`), as the client would name it: the path the
+    /// gateway gave that number reading the project, else the path in the
+    /// upstream's answer to its `project_by_id` route (a GET; the number is
+    /// then remembered), with that answer. `None` where the upstream has no
+    /// such route (the number goes as the project).
+    async fn project_by_number(
+        &self,
+        number: u64,
+        m: &Matched<'_>,
+        client: &Dialect,
+        headers: &HeaderMap,
+        raw_query: &str,
+        rid: &HeaderValue,
+    ) -> Result<Option<(String, Option<Looked>)>, GwError> {
+        if let Some(path) = self.project_paths.get("", number) {
+            return Ok(Some((path, None)));
         }
-        self.project_paths.get("", project.parse().ok()?)
+        let up = &*self.upstream;
+        let Some(route) = plan::number_route(up) else {
+            return match m.route.op {
+                Op::ProjectById => Err(translate::no_operation(up, Op::ProjectById)),
+                _ => Ok(None),
+            };
+        };
+        let token = translate::extract_token(client, headers, raw_query);
+        let page = PageReq::default();
+        let args = OutboundArgs {
+            project: "",
+            tag: None,
+            id: Some(number),
+            asset: None,
+            page: &page,
+            body: None,
+            token: token.as_deref(),
+        };
+        let mut answer = self.ask(route, &args, rid).await?;
+        let body = answer.body.to_vec();
+        // As the client would name it: the `[projects]` name for that path.
+        let upath = plan::project_path(up, route, number, &body)?;
+        let path = self.cfg.client_project(&upath).to_owned();
+        self.project_paths.insert("", number, &path);
+        Ok(Some((
+            path,
+            Some((std::mem::take(&mut answer.headers), body)),
+        )))
     }
 
     /// Different dialects: decode, resolve, encode, forward, translate back.
@@ -343,6 +398,7 @@ impl Gateway {
         raw_path: &str,
         raw_query: &str,
         rid: &HeaderValue,
+        looked_up: Option<Looked>,
         log: &mut LogLine<'s>,
     ) -> Result<Response<Body>, (GwError, usize)> {
         let fail = |e: GwError| (e, ci);
@@ -460,6 +516,12 @@ impl Gateway {
             raw_query,
             page: &page,
         };
+        // A project the client named by number, read already to find its
+        // path: that answer is the client's.
+        if let (Some((headers, body)), Some(ur)) = (&looked_up, uroute) {
+            let cr = translate::translate_success(&answer_args(ur), headers, body).map_err(fail)?;
+            return Ok(respond(cr, true));
+        }
         // A client whose dialect does not page gets the whole list.
         if let (true, Some(list)) = (plan::whole_list(client, up, m.route.op), uroute) {
             return self

@@ -683,6 +683,56 @@ pub fn list_element<'t>(text: &'t str, path: &[String], i: usize) -> Option<&'t 
     elements.get(i).map(|e| e.get())
 }
 
+/// The path of the project numbered `number`, from the upstream's answer to
+/// its `project_by_id` route `route`: the `path` its response shape reads.
+pub fn project_path(
+    up: &Dialect,
+    route: &Route,
+    number: u64,
+    body: &[u8],
+) -> Result<String, GwError> {
+    let bad = |what: &str| {
+        GwError::upstream(
+            ErrorKind::BadUpstreamResponse,
+            format!(
+                "the upstream ({}) answered the lookup of project {number} with {what}",
+                up.title
+            ),
+        )
+    };
+    let text = std::str::from_utf8(body).map_err(|_| bad("a body that is not UTF-8"))?;
+    let shape = route.response.ok_or_else(|| bad("no shape to read"))?;
+    let rec = super::read::read_record(up, shape, text).map_err(|e| bad(&e.to_string()))?;
+    match rec.text("path") {
+        Some(p) if !p.is_empty() => Ok(p.into_owned()),
+        _ => Err(bad("a project without its path")),
+    }
+}
+
+/// The number a client names a project by: the `{id}` of its
+/// `project_by_id` route, or a `{project}` of digits that `[projects]` does
+/// not map (a GitLab client's `/projects/1296269`). `None` for a project
+/// named by its path.
+pub fn project_number(m: &Matched<'_>, cfg: &crate::config::Config) -> Option<u64> {
+    let project = m.params.project.as_str();
+    match m.route.op {
+        Op::ProjectById => m.params.id,
+        _ if m.route.path.names(crate::mapping::model::PathVar::Project)
+            && !project.is_empty()
+            && project.bytes().all(|b| b.is_ascii_digit())
+            && cfg.upstream_project(project) == project =>
+        {
+            project.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// The upstream's route that finds a project by its number, if it has one.
+pub fn number_route(up: &Dialect) -> Option<&Route> {
+    up.routes_for(Op::ProjectById).next()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,6 +82,7 @@ pub fn preview(cfg: &Config, client: &Dialect, up: &Dialect, request: &Request) 
         file: None,
         steps: Vec::new(),
         notes: Vec::new(),
+        marks: Vec::new(),
     };
     let refused = p.run(request).err().map(|e| p.refusal(&e));
     Preview {
@@ -224,6 +225,8 @@ struct Planner<'a> {
     steps: Vec<Step>,
     /// Notes for the next request.
     notes: Vec<String>,
+    /// Stand-ins in the upstream paths (encoded) and the words shown for them.
+    marks: Vec<(String, String)>,
 }
 
 impl<'a> Planner<'a> {
@@ -242,6 +245,31 @@ impl<'a> Planner<'a> {
         self.uproject = self.cfg.upstream_project(&m.params.project).to_owned();
         if self.client.name == self.up.name {
             return self.pass_through(&m, req);
+        }
+        // A project named by a number, where the upstream addresses projects
+        // by path: its path first (a client's `project_by_id` is that request).
+        if let (Some(n), Some(route), false) = (
+            plan::project_number(&m, self.cfg),
+            plan::number_route(self.up),
+            m.route.op == Op::ProjectById,
+        ) {
+            self.token = extract_token(self.client, &header_map(req), req.query);
+            self.notes
+                .push(format!("first, to find the path of project {n}:"));
+            self.notes.push(
+                "the gateway's cache (the numbers it gave reading projects), else:".to_owned(),
+            );
+            let addr = Addr {
+                id: Some(Id::Known(n)),
+                ..Addr::default()
+            };
+            self.send(route, &addr, None, &PageReq::default(), None)?;
+            // Stand-ins, each one encoded segment, then shown in words.
+            self.uproject = "\u{1}/\u{2}".to_owned();
+            self.marks = vec![
+                ("%01".to_owned(), format!("{{owner of project {n}}}")),
+                ("%02".to_owned(), format!("{{repo of project {n}}}")),
+            ];
         }
         self.translated(&m, req)
     }
@@ -273,15 +301,7 @@ impl<'a> Planner<'a> {
             _ if held.is_some() => held,
             op => Some(upstream_route(up, op, &key)?),
         };
-        let mut headers = HeaderMap::new();
-        for (n, v) in req.headers {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(n.trim().as_bytes()),
-                HeaderValue::from_str(v.trim()),
-            ) {
-                headers.append(n, v);
-            }
-        }
+        let headers = header_map(req);
         // As the gateway goes: what cannot go across is refused before the
         // body is read, a body over the limit before its form is.
         let file = match (op, steps.map(|(store, _)| store).or(uroute)) {
@@ -706,6 +726,9 @@ impl<'a> Planner<'a> {
         if let Some((mark, text)) = id_mark {
             pq = pq.replacen(&mark, text, 1);
         }
+        for (mark, text) in &self.marks {
+            pq = pq.replace(mark.as_str(), text);
+        }
         // A cursor only the upstream's answers would give, shown as a placeholder.
         if let Some(c) = page.cursor.as_deref().filter(|c| c.starts_with('{')) {
             let encoded: String = url::segment_pieces(c).collect();
@@ -895,6 +918,20 @@ impl<'a> Planner<'a> {
 }
 
 /// `client: TITLE OP, project "…", tag "…", id N, asset N, page N, N per page`.
+/// The request's headers, those that parse.
+fn header_map(req: &Request) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (n, v) in req.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(n.trim().as_bytes()),
+            HeaderValue::from_str(v.trim()),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    headers
+}
+
 fn client_line(d: &Dialect, m: &Matched, query: &str) -> String {
     let p = &m.params;
     let mut s = format!("client: {} {}", d.title, m.route.op);

@@ -1,12 +1,16 @@
 """PyGithub against forgebridge's demo (a simulated GitLab behind a GitHub-speaking
 gateway, or a simulated Gitea: give `gitea` as the second argument): every
-release call PyGithub makes, checked against the demo's seed.
+release call PyGithub makes, checked against the demo's seed. With the simulated
+forge's URL as the third argument, a repository is first read by a number the
+gateway never gave.
 
-    python pygithub_check.py http://127.0.0.1:PORT [gitea]
+    python pygithub_check.py http://127.0.0.1:PORT [gitlab|gitea [SIMULATED_FORGE_URL]]
 
 Exits non-zero, naming the first wrong answer."""
+import json
 import os
 import sys
+import urllib.request
 import tempfile
 from datetime import datetime
 
@@ -16,7 +20,7 @@ from common import checker
 from github import Auth, Github
 
 BASE = sys.argv[1]
-GITEA = sys.argv[2:] == ["gitea"]
+GITEA = sys.argv[2:3] == ["gitea"]
 SEED = [(r["tag"], r["name"], r["body"], datetime.fromisoformat(r["published_at"])) for r in DEMO_SEED]
 check = checker("PyGithub")
 
@@ -34,6 +38,16 @@ limits = g.get_rate_limit()
 check("rate limit: core remaining", (limits.resources.core.remaining, limits.resources.core.limit), (5000, 5000))
 check("rate limit: rate remaining", limits.rate.remaining, 5000)
 
+# get_repo with a number the gateway never gave (another replica's, say), read
+# from the simulated forge itself before anything here reads the repository:
+# the gateway finds it by that number upstream.
+if len(sys.argv) > 3:
+    at = "/api/v1/repos/demo/hello" if GITEA else "/api/v4/projects/demo%2Fhello"
+    with urllib.request.urlopen(f"{sys.argv[3]}{at}") as answer:
+        number = json.load(answer)["id"]
+    first = Github(base_url=BASE, auth=Auth.Token("glpat-demo"), retry=None).get_repo(number)
+    check("get_repo(number the gateway never gave): names, url", (first.id, first.full_name, first.url), (number, "demo/hello", f"{BASE}/repos/demo/hello"))
+
 # PyGithub's default: get_repo reads the repository, and its releases are then
 # asked at the repository's `url` (the gateway's).
 eager = Github(base_url=BASE, auth=Auth.Token("glpat-demo"), retry=None).get_repo("demo/hello")
@@ -41,6 +55,11 @@ check("get_repo: names", (eager.full_name, eager.name, eager.owner.login), ("dem
 check("get_repo: default branch, visibility", (eager.default_branch, eager.private, eager.visibility), ("main", False, "public"))
 check("get_repo: url", eager.url, f"{BASE}/repos/demo/hello")
 check("get_repo: its releases", [r.tag_name for r in eager.get_releases()], [t for t, *_ in SEED])
+# get_repo with the repository's number: GET /repositories/{id}, answered from
+# the upstream's project by that number, its URLs by path.
+numbered = Github(base_url=BASE, auth=Auth.Token("glpat-demo"), retry=None).get_repo(eager.id)
+check("get_repo(number): names, url", (numbered.id, numbered.full_name, numbered.url), (eager.id, "demo/hello", f"{BASE}/repos/demo/hello"))
+check("get_repo(number): its releases", [r.tag_name for r in numbered.get_releases()], [t for t, *_ in SEED])
 
 # A tag's git reference, by its name.
 ref = eager.get_git_ref("tags/release/2.0")

@@ -4,9 +4,10 @@ simulated GitHub or Gitea upstream translated (give `github` or `gitea` as the
 second argument).
 Every release call python-gitlab makes, checked against the demo's seed.
 
-    python python_gitlab_check.py http://127.0.0.1:PORT [github|gitea]
+    python python_gitlab_check.py http://127.0.0.1:PORT [github|gitea [SIMULATED_FORGE_URL]]
 
 Exits non-zero, naming the first wrong answer."""
+import json
 import sys
 import urllib.request
 
@@ -17,7 +18,7 @@ from common import checker
 BASE = sys.argv[1]
 # GitHub's paging says how many pages there are, not how many releases: the
 # gateway sends no X-Total then, as GitLab itself does for very long lists.
-TOTAL = None if sys.argv[2:] == ["github"] else 3
+TOTAL = None if sys.argv[2:3] == ["github"] else 3
 SEED = [(r["tag"], r["name"], r["body"], r["published_at"]) for r in DEMO_SEED]
 check = checker("python-gitlab")
 
@@ -34,6 +35,17 @@ project = gl.projects.get("demo/hello", lazy=True)  # sent as demo%2Fhello
 # gateway's own (the API level of its GitLab mapping) in front of other forges;
 # the same words either way.
 check("gl.version()", gl.version(), ("15.11.0", "forgebridge"))
+
+# A project's number the gateway never gave (a CI job's, or another replica's):
+# read from the simulated forge itself, before anything here reads the project.
+# The gateway finds the project by that number upstream.
+if len(sys.argv) > 3:
+    root = "/api/v1" if sys.argv[2] == "gitea" else ""
+    with urllib.request.urlopen(f"{sys.argv[3]}{root}/repos/demo/hello") as answer:
+        number = json.load(answer)["id"]
+    numbered = gl.projects.get(number)
+    check("projects.get(number the gateway never gave): paths", (numbered.id, numbered.path_with_namespace), (number, "demo/hello"))
+    check("its releases, by that number", seen(numbered.releases.list(get_all=True)), SEED)
 
 # python-gitlab's default: projects.get reads the project (goreleaser reads its
 # default branch so).
