@@ -910,3 +910,49 @@ async fn same_dialect_passes_an_upload_beside_the_api_to_its_place() {
     let r = support::gateway::get(&format!("{}{at}", gw.url)).await;
     assert_eq!(r.status, 405, "{}", String::from_utf8_lossy(&r.body));
 }
+
+/// Between two GitHub sides in front of api.github.com, an upload a client
+/// sends to the gateway (go-github's upload URL set to it, goreleaser's
+/// `github_urls.upload`) goes to the upload host the config names, with the
+/// client's credential, once; the API host gets nothing. The answer names the
+/// API: rewritten to the gateway, as every pass-through answer is.
+#[tokio::test]
+async fn same_dialect_passes_an_upload_to_the_named_upload_host() {
+    let api = FakeUpstream::builder().start().await;
+    let mut asset = github_asset();
+    asset["url"] = json!(format!("{}/repos/o/r/releases/assets/1", api.url()));
+    let uploads = FakeUpstream::builder()
+        .route(
+            "POST",
+            "/repos/o/r/releases/5/assets",
+            Reply::json(201, &asset),
+        )
+        .start()
+        .await;
+    let cfg = format!("[upstream.hosts]\nuploads = \"{}\"\n", uploads.url());
+    let gw = TestGateway::start_pair("github", "github", &api.url(), &cfg).await;
+    for client_path in [
+        "/repos/o/r/releases/5/assets",
+        "/api/uploads/repos/o/r/releases/5/assets",
+    ] {
+        let url = format!("{}{client_path}?name=a.zip", gw.url);
+        let headers = [
+            ("Authorization", "token ghp-secret"),
+            ("Content-Type", "application/zip"),
+        ];
+        let r = call("POST", &url, &headers, "PK").await;
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.json()["url"],
+            json!(format!("{}/repos/o/r/releases/assets/1", gw.url))
+        );
+    }
+    let seen = uploads.requests();
+    assert_eq!(seen.len(), 2);
+    for s in &seen {
+        assert_eq!(s.path_and_query, "/repos/o/r/releases/5/assets?name=a.zip");
+        assert_eq!(s.header_all("authorization"), ["token ghp-secret"]);
+        assert_eq!(s.body, b"PK");
+    }
+    assert_eq!(api.request_count(), 0);
+}

@@ -999,6 +999,25 @@ fn an_upload_goes_to_the_upload_host_the_config_names() {
         r.lines()[2],
         "POST https://uploads.github.com/repos/o/r/releases/5/assets?name=a.txt"
     );
+    // A GitHub client's upload, passed through, goes there too.
+    let r = translate_in(
+        dir.path(),
+        &[
+            "--accept",
+            "github",
+            "--body",
+            "hi",
+            "POST",
+            "/repos/o/r/releases/5/assets?name=a.txt",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("\nPOST https://uploads.github.com/repos/o/r/releases/5/assets?name=a.txt\n"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -1331,7 +1331,7 @@ impl Gateway {
             None
         };
         let idempotent = m.route.op.idempotent();
-        let uri = self.pass_through_uri(m, raw_query)?;
+        let (uri, upstream) = self.pass_through_uri(m, raw_query)?;
         let (retry, first) = self.pass_through_request(req, uri, rid, idempotent)?;
         // The retry (bodiless requests only) is built again rather than copied
         // up front: most requests never need it.
@@ -1339,7 +1339,7 @@ impl Gateway {
             move || {
                 let mut r = Request::new(full(Bytes::new()));
                 *r.method_mut() = retry.method;
-                *r.uri_mut() = self.pass_through_uri(m, raw_query)?;
+                *r.uri_mut() = self.pass_through_uri(m, raw_query)?.0;
                 let h = r.headers_mut();
                 h.reserve(retry.headers.len() + 1);
                 for (k, v) in retry.headers {
@@ -1349,8 +1349,7 @@ impl Gateway {
                 Ok(r)
             }
         });
-        let resp = self
-            .http
+        let resp = upstream
             .head_or_again(first, again, deadline, permit.is_some())
             .await
             .map_err(|e| self.body_limit(e))?;
@@ -1516,11 +1515,39 @@ impl Gateway {
         Ok((retry, r))
     }
 
-    fn pass_through_uri(&self, m: &Matched<'_>, raw_query: &str) -> Result<Uri, GwError> {
+    /// Where a pass-through goes: the URI, and the upstream's host that
+    /// serves it (its URL's, or another the config names).
+    fn pass_through_uri(
+        &self,
+        m: &Matched<'_>,
+        raw_query: &str,
+    ) -> Result<(Uri, &Upstream), GwError> {
         let uproject = self.cfg.upstream_project(&m.params.project);
-        match plan::pass_through_path(&self.upstream, m, uproject, raw_query)? {
-            (pq, false) => self.http.uri(pq),
-            (pq, true) => self.http.uri_on_host(pq),
+        let to = plan::pass_through_path(&self.upstream, m, uproject, raw_query)?;
+        let u = self.upstream_at(to.host)?;
+        let uri = match to.on_host {
+            false => u.uri(to.pq)?,
+            true => u.uri_on_host(to.pq)?,
+        };
+        Ok((uri, u))
+    }
+
+    /// The upstream's host of that name, which the config names
+    /// (`[upstream.hosts]`); its URL's where none is named.
+    fn upstream_at(&self, host: Option<&str>) -> Result<&Upstream, GwError> {
+        match host {
+            None => Ok(&self.http),
+            Some(h) => self
+                .hosts
+                .iter()
+                .find(|(n, _)| n == h)
+                .map(|(_, u)| u)
+                .ok_or_else(|| {
+                    GwError::gateway(
+                        ErrorKind::Internal,
+                        format!("no upstream host `{h}` in the config's [upstream.hosts]"),
+                    )
+                }),
         }
     }
 
@@ -1859,21 +1886,6 @@ impl Gateway {
         idempotent: bool,
         rid: &HeaderValue,
     ) -> Result<Answer, GwError> {
-        // Where it goes: the upstream, or another of its hosts by name.
-        let at = |host: &Option<String>| match host {
-            None => Ok(&self.http),
-            Some(h) => self
-                .hosts
-                .iter()
-                .find(|(n, _)| n == h)
-                .map(|(_, u)| u)
-                .ok_or_else(|| {
-                    GwError::gateway(
-                        ErrorKind::Internal,
-                        format!("no upstream host `{h}` in the config's [upstream.hosts]"),
-                    )
-                }),
-        };
         let request = |out: translate::Outbound, u: &Upstream| -> Result<Request<Body>, GwError> {
             let mut req = Request::new(full(out.body.unwrap_or_default()));
             *req.method_mut() = out.method;
@@ -1895,7 +1907,8 @@ impl Gateway {
             Ok(req)
         };
         let out = make()?;
-        let host = at(&out.host)?;
+        // Where it goes: the upstream, or another of its hosts by name.
+        let host = self.upstream_at(out.host.as_deref())?;
         let req = request(out, host)?;
         // Built again, for the same host, only if it has to be sent again.
         let build = || request(make()?, host);

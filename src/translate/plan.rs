@@ -607,32 +607,40 @@ pub fn newest_published(recs: &[Record]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// The path and query a pass-through sends (same dialect on both sides): the
-/// path rebuilt from the matched route, every parameter encoded again, the
-/// query as the client sent it.
-pub fn pass_through_path(
-    up: &Dialect,
+/// Where a pass-through sends a request: the path and query, and the host.
+pub struct PassedTo<'u> {
+    /// The path rebuilt from the matched route, every parameter encoded
+    /// again, the query as the client sent it.
+    pub pq: String,
+    /// The path is on the upstream's host, in place of its URL's path (a
+    /// route with a root of its own there: `Route::host_root`).
+    pub on_host: bool,
+    /// The upstream's other host, by name, the request goes to
+    /// (`Route::at_host`): its URL, then `pq`.
+    pub host: Option<&'u str>,
+}
+
+/// Where a pass-through sends a request (same dialect on both sides): a
+/// route the upstream serves under a root of its own, or at another host of
+/// its, is asked there, as a translated request would be.
+pub fn pass_through_path<'u>(
+    up: &'u Dialect,
     m: &Matched<'_>,
     uproject: &str,
     raw_query: &str,
-) -> Result<(String, bool), GwError> {
-    // A route the upstream serves under a root of its own, where its URL
-    // names one: asked there, on its host.
-    let route = match m.route.roots.is_empty() {
-        true => m.route,
-        false => up
-            .routes
-            .iter()
-            .find(|r| {
-                r.method == m.route.method
-                    && r.path.raw == m.route.path.raw
-                    && r.host_root.is_some()
-            })
-            .unwrap_or(m.route),
+) -> Result<PassedTo<'u>, GwError> {
+    let elsewhere = |r: &&Route| {
+        r.method == m.route.method
+            && r.path.raw == m.route.path.raw
+            && (r.host_root.is_some() || r.at_host.is_some())
+    };
+    let there = match m.route.roots.is_empty() && m.route.host.is_none() {
+        true => None,
+        false => up.routes.iter().find(elsewhere),
     };
     let mut pq = encode_path(
         up,
-        route,
+        there.unwrap_or(m.route),
         uproject,
         m.params.tag.as_deref(),
         m.params.id,
@@ -642,7 +650,11 @@ pub fn pass_through_path(
         pq.push('?');
         pq.push_str(raw_query);
     }
-    Ok((pq, route.host_root.is_some()))
+    Ok(PassedTo {
+        pq,
+        on_host: there.is_some_and(|r| r.host_root.is_some()),
+        host: there.and_then(|r| r.at_host.as_deref()),
+    })
 }
 
 /// Whether a pass-through sends a client's request header upstream: the

@@ -766,14 +766,7 @@ impl<'a> Planner<'a> {
         self.steps.push(Step {
             notes,
             method: out.method.to_string(),
-            url: match &out.host {
-                Some(h) => {
-                    let at = self.cfg.upstream_hosts.iter().find(|(n, _)| n == h);
-                    [at.map_or("", |(_, u)| u.as_str()), &pq].concat()
-                }
-                None if out.on_host => [self.upstream_host().as_str(), &pq].concat(),
-                None => [self.cfg.upstream_url.as_str(), &pq].concat(),
-            },
+            url: [self.url_of(out.host.as_deref(), out.on_host).as_str(), &pq].concat(),
             headers,
             body: out_body,
         });
@@ -814,6 +807,19 @@ impl<'a> Planner<'a> {
 
     /// The upstream's URL without its path: where a path in place of that
     /// path goes.
+    /// What a request's path follows: the URL of the upstream's other host
+    /// `host` names, else its host (`on_host`), else its URL.
+    fn url_of(&self, host: Option<&str>, on_host: bool) -> String {
+        match host {
+            Some(h) => {
+                let at = self.cfg.upstream_hosts.iter().find(|(n, _)| n == h);
+                at.map_or("", |(_, u)| u.as_str()).to_owned()
+            }
+            None if on_host => self.upstream_host(),
+            None => self.cfg.upstream_url.clone(),
+        }
+    }
+
     fn upstream_host(&self) -> String {
         let base = self.cfg.upstream_path();
         self.cfg
@@ -826,10 +832,8 @@ impl<'a> Planner<'a> {
 
     /// Same dialect on both sides, as the gateway's `pass_through` goes.
     fn pass_through(&mut self, m: &Matched<'a>, req: &Request) -> Result<(), GwError> {
-        let url = match plan::pass_through_path(self.up, m, &self.uproject, req.query)? {
-            (pq, false) => [self.cfg.upstream_url.as_str(), &pq].concat(),
-            (pq, true) => [self.upstream_host().as_str(), &pq].concat(),
-        };
+        let to = plan::pass_through_path(self.up, m, &self.uproject, req.query)?;
+        let url = [self.url_of(to.host, to.on_host).as_str(), &to.pq].concat();
         self.pass_through_to(
             url,
             req,
