@@ -956,3 +956,94 @@ async fn same_dialect_passes_an_upload_to_the_named_upload_host() {
     }
     assert_eq!(api.request_count(), 0);
 }
+
+/// A GitLab link to a file under GitLab's API (a generic package, as GitLab CI
+/// release jobs and goreleaser keep a release's files): such a URL wants the
+/// token, which a client following a redirect to GitLab would not send (a
+/// private project's file would be GitLab's 404 or sign-in page). The gateway
+/// asks it itself, with the credential, and streams the file; a redirect
+/// elsewhere (object storage) is passed on as it is, and GitLab's error is
+/// the client's, in GitHub's words. A link anywhere else is still GitHub's
+/// redirect.
+#[tokio::test]
+async fn a_file_under_the_upstreams_api_is_fetched_with_the_credential() {
+    const PKG: &str = "/api/v4/projects/3/packages/generic/app/1.0";
+    let fake = FakeUpstream::builder()
+        .start_knowing_url(|url, b| {
+            let mut rel = gl_release("v1.0");
+            rel["assets"]["links"] = json!([
+                { "id": 3, "name": "app.tgz", "url": format!("{url}{PKG}/app.tgz"), "link_type": "package" },
+                { "id": 4, "name": "big.iso", "url": format!("{url}{PKG}/big.iso"), "link_type": "image" },
+                { "id": 5, "name": "gone.txt", "url": format!("{url}{PKG}/gone.txt"), "link_type": "other" },
+                { "id": 6, "name": "web.txt", "url": format!("{url}/o/r/uploads/abc/web.txt"), "link_type": "other" },
+            ]);
+            b.route("GET", &format!("{GL}/v1.0"), Reply::json(200, &rel))
+                .route("GET", GL, Reply::json(200, &json!([rel])))
+                .route(
+                    "GET",
+                    &format!("{PKG}/app.tgz"),
+                    Reply::raw(200, "application/gzip", b"\x1f\x8bgzip bytes".to_vec())
+                        .with_header("Content-Disposition", "attachment; filename=\"app.tgz\"")
+                        .with_header("ETag", "\"abc\"")
+                        .with_header("Set-Cookie", "_gitlab_session=x"),
+                )
+                .route(
+                    "GET",
+                    &format!("{PKG}/big.iso"),
+                    Reply::empty(302)
+                        .with_header("Location", "https://objects.example.com/big.iso?X-Amz-Signature=s"),
+                )
+                .route(
+                    "GET",
+                    &format!("{PKG}/gone.txt"),
+                    Reply::json(404, &json!({"message": "404 Package Not Found"})),
+                )
+        })
+        .await;
+    let gw = TestGateway::start(&fake.url()).await;
+    let asset = |id: u64| format!("{}/repos/o/r/releases/assets/{id}", gw.url);
+
+    let file = call("GET", &asset(3), &OCTET_STREAM, "").await;
+    assert_eq!(file.status, 200, "{}", String::from_utf8_lossy(&file.body));
+    assert_eq!(&file.body[..], b"\x1f\x8bgzip bytes");
+    assert_eq!(file.header("content-type"), Some("application/gzip"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"app.tgz\"")
+    );
+    assert_eq!(file.header("etag"), Some("\"abc\""));
+    assert_eq!(file.header("set-cookie"), None);
+    let got = fake.last_request().expect("the file was asked");
+    assert_eq!(got.path_and_query, format!("{PKG}/app.tgz"));
+    assert_eq!(got.header_all("private-token"), ["ghp-secret"]);
+    assert_eq!(got.header("authorization"), None);
+
+    let moved = call("GET", &asset(4), &OCTET_STREAM, "").await;
+    assert_eq!(moved.status, 302);
+    assert_eq!(
+        moved.header("location"),
+        Some("https://objects.example.com/big.iso?X-Amz-Signature=s")
+    );
+
+    let gone = call("GET", &asset(5), &OCTET_STREAM, "").await;
+    assert_eq!(gone.status, 404, "{}", String::from_utf8_lossy(&gone.body));
+    assert_eq!(gone.json()["message"], json!("Not Found"));
+
+    // Outside the API: the client follows GitHub's redirect, nothing asked.
+    let before = fake.request_count();
+    let web = call("GET", &asset(6), &OCTET_STREAM, "").await;
+    assert_eq!(web.status, 302);
+    assert_eq!(
+        web.header("location"),
+        Some(format!("{}/o/r/uploads/abc/web.txt", fake.url()).as_str())
+    );
+    assert_eq!(
+        fake.request_count(),
+        before + 1,
+        "only the release was read"
+    );
+    // The asset's record itself is still its record.
+    let record = call("GET", &asset(3), &GITHUB_TOKEN, "").await;
+    assert_eq!(record.status, 200);
+    assert_eq!(record.json()["name"], json!("app.tgz"));
+}

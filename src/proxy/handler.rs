@@ -388,6 +388,89 @@ impl Gateway {
         )))
     }
 
+    /// A download redirect to a file under the upstream's API (a GitLab
+    /// generic package, say): such a URL wants the credential, which a client
+    /// following the redirect to another host does not send, so the gateway
+    /// asks it itself, with the credential (a GET, sent again if its
+    /// connection fails), and passes the answer on: the file streamed, with
+    /// its media type, length, name and validators; a redirect elsewhere
+    /// (object storage) as it is; an error in the client's dialect. `None`
+    /// for a redirect anywhere else, which the client follows.
+    async fn download_below_api(
+        &self,
+        redirect: &translate::ClientResponse<'_>,
+        token: Option<&str>,
+        rid: &HeaderValue,
+    ) -> Result<Option<Response<Body>>, GwError> {
+        let location = redirect
+            .headers
+            .iter()
+            .find(|(k, _)| k == http::header::LOCATION)
+            .and_then(|(_, v)| v.to_str().ok());
+        let Some(url) = location.filter(|u| translate::url::below(&self.upstream_api, u).is_some())
+        else {
+            return Ok(None);
+        };
+        // The upstream's API is its URL then its root: the path below its URL.
+        let pq = &url[self.http.base.len()..];
+        let up = &*self.upstream;
+        let credential = up
+            .auth_out
+            .as_ref()
+            .zip(token)
+            .and_then(|(slot, t)| translate::credential_header(slot, t));
+        let request = || -> Result<Request<Body>, GwError> {
+            let mut req = Request::new(full(Bytes::new()));
+            *req.uri_mut() = self.http.uri(pq.to_owned())?;
+            let h = req.headers_mut();
+            h.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
+            if let Some((k, v)) = credential.clone() {
+                h.insert(k, v);
+            }
+            h.insert(X_REQUEST_ID, rid.clone());
+            h.insert(
+                http::header::USER_AGENT,
+                HeaderValue::from_static(plan::USER_AGENT),
+            );
+            Ok(req)
+        };
+        let deadline = self.http.deadline();
+        let resp = self
+            .http
+            .head_or_again(request()?, Some(request), deadline, false)
+            .await?;
+        let (parts, body) = resp.into_parts();
+        if parts.status.as_u16() >= 400 {
+            let body = self
+                .http
+                .read_whole(body, &self.translations, deadline)
+                .await?;
+            return Err(translate::decode_upstream_error(
+                up,
+                Op::Asset,
+                parts.status.as_u16(),
+                &parts.headers,
+                &body,
+            ));
+        }
+        let mut out = Response::new(Body::Incoming(body, None));
+        *out.status_mut() = parts.status;
+        let keep = [
+            http::header::CONTENT_TYPE,
+            http::header::CONTENT_LENGTH,
+            http::header::CONTENT_DISPOSITION,
+            http::header::ETAG,
+            http::header::LAST_MODIFIED,
+            http::header::LOCATION,
+        ];
+        for k in keep {
+            if let Some(v) = parts.headers.get(&k) {
+                out.headers_mut().insert(k, v.clone());
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// Different dialects: decode, resolve, encode, forward, translate back.
     #[allow(clippy::too_many_arguments)]
     async fn translated<'s>(
@@ -549,6 +632,15 @@ impl Gateway {
                 .await
                 .map_err(fail)?;
             if m.route.op == Op::Asset {
+                if download {
+                    let at_api = self
+                        .download_below_api(&found.answer, token.as_deref(), rid)
+                        .await
+                        .map_err(fail)?;
+                    if let Some(r) = at_api {
+                        return Ok(r);
+                    }
+                }
                 return Ok(respond(
                     found.answer,
                     m.route.response.is_some() && !download,

@@ -502,7 +502,7 @@ fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
     )
 }
 
-fn credential_header(slot: &CredentialSlot, token: &str) -> Option<(HeaderName, HeaderValue)> {
+pub fn credential_header(slot: &CredentialSlot, token: &str) -> Option<(HeaderName, HeaderValue)> {
     let h = slot.header.clone()?;
     let v = match &slot.scheme {
         Some(s) => format!("{s} {token}"),

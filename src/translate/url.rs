@@ -179,9 +179,57 @@ pub fn rebase(body: &[u8], from: &str, to: &str) -> Option<Vec<u8>> {
     Some(o)
 }
 
+/// The path and query of `url` below `base` (a URL without a trailing
+/// `/`), where `url` is under it: `base` then `/`, so the same scheme and
+/// authority and a path below the base's, with no dot segment (written or
+/// percent-encoded) nor backslash that a server could resolve out of it, and
+/// no fragment. `None` for any other URL.
+pub fn below<'u>(base: &str, url: &'u str) -> Option<&'u str> {
+    let rest = url.strip_prefix(base)?;
+    if !rest.starts_with('/') || rest.contains('#') {
+        return None;
+    }
+    let path = rest.split('?').next().unwrap_or(rest);
+    let unsafe_segment = |seg: &str| {
+        let s = seg.to_ascii_lowercase().replace("%2e", ".");
+        s == "." || s == ".." || s.contains('\\') || s.contains("%5c")
+    };
+    if path.split('/').any(unsafe_segment) {
+        return None;
+    }
+    Some(rest)
+}
+
 #[cfg(test)]
 mod rebase_tests {
-    use super::rebase;
+    use super::{below, rebase};
+
+    #[test]
+    fn below_takes_only_urls_under_the_base() {
+        let base = "https://gitlab.example.com/api/v4";
+        let file = "https://gitlab.example.com/api/v4/projects/3/packages/generic/app/1.0/app.tgz";
+        assert_eq!(
+            below(base, file),
+            Some("/projects/3/packages/generic/app/1.0/app.tgz")
+        );
+        assert_eq!(below(base, &format!("{base}/x?a=1")), Some("/x?a=1"));
+        for other in [
+            "https://gitlab.example.com/group/proj/uploads/s/app.tgz",
+            "https://gitlab.example.com/api/v4x/y",
+            "https://gitlab.example.com.evil.test/api/v4/y",
+            "https://gitlab.example.com@evil.test/api/v4/y",
+            "http://gitlab.example.com/api/v4/y",
+            "https://gitlab.example.com/api/v4",
+            "https://gitlab.example.com/api/v4/../../group/proj/y",
+            "https://gitlab.example.com/api/v4/%2e%2E/user",
+            "https://gitlab.example.com/api/v4/./y",
+            "https://gitlab.example.com/api/v4/a\\..\\b",
+            "https://gitlab.example.com/api/v4/a%5C..%5Cb",
+            "https://gitlab.example.com/api/v4/y#frag",
+        ] {
+            assert_eq!(below(base, other), None, "{other}");
+        }
+    }
 
     #[test]
     fn moves_whole_bases_only() {

@@ -275,13 +275,23 @@ impl FakeBuilder {
 
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn start(self) -> FakeUpstream {
+        self.start_knowing_url(|_, b| b).await
+    }
+
+    /// As [`start`](Self::start), with routes `more` adds once the fake's URL
+    /// (`http://127.0.0.1:PORT`) is known: answers that name the fake itself.
+    pub async fn start_knowing_url(
+        self,
+        more: impl FnOnce(&str, FakeBuilder) -> FakeBuilder,
+    ) -> FakeUpstream {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind fake upstream");
         let addr = listener.local_addr().expect("fake upstream address");
+        let this = more(&format!("http://{addr}"), self);
         let shared = Arc::new(Shared {
-            routes: self.routes,
-            fallback: self.fallback,
+            routes: this.routes,
+            fallback: this.fallback,
             requests: Mutex::new(Vec::new()),
         });
         let task = tokio::spawn(serve(listener, Arc::clone(&shared)));
