@@ -7,7 +7,7 @@
 
 mod support;
 use serde_json::{json, Value};
-use support::fake::{calls, FakeUpstream, Recorded, Reply};
+use support::fake::{calls, FakeBuilder, FakeUpstream, Recorded, Reply};
 use support::gateway::{call, mappings_edited, Resp, TestGateway};
 
 /// GitLab's answer for project `diaspora/diaspora-project-site`, with `visibility` and
@@ -404,25 +404,27 @@ async fn gitlab_client_reads_a_github_repository_as_a_project() {
     assert_eq!(seen.path_and_query, "/repos/octocat/Hello-World");
 }
 
+/// A GitHub fake serving `octocat/Hello-World` (public, a user's) by its path and
+/// by its number, and its releases (none).
+fn hello_world() -> FakeBuilder {
+    let repo = github_repository(false, "public", "User");
+    FakeUpstream::builder()
+        .route("GET", "/repositories/1296269", Reply::json(200, &repo))
+        .route("GET", "/repos/octocat/Hello-World", Reply::json(200, &repo))
+        .route(
+            "GET",
+            "/repos/octocat/Hello-World/releases",
+            Reply::json(200, &json!([])),
+        )
+}
+
 /// python-gitlab's default: `projects.get` reads the project, and its releases are
 /// then asked by the project's numeric id. In front of a forge that addresses
 /// projects by path, that id is the one the gateway gave when the project was read:
 /// nothing more is asked.
 #[tokio::test]
 async fn gitlab_client_addresses_a_project_read_by_path_by_its_id() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/repos/octocat/Hello-World",
-            Reply::json(200, &github_repository(false, "public", "User")),
-        )
-        .route(
-            "GET",
-            "/repos/octocat/Hello-World/releases",
-            Reply::json(200, &json!([])),
-        )
-        .start()
-        .await;
+    let fake = hello_world().start().await;
     let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
     let token = ("PRIVATE-TOKEN", "ghp_secret");
     let r = get_with(&gw, "/api/v4/projects/octocat%2FHello-World", token).await;
@@ -448,24 +450,7 @@ async fn gitlab_client_addresses_a_project_read_by_path_by_its_id() {
 /// known from then on.
 #[tokio::test]
 async fn gitlab_client_addresses_a_project_by_a_number_the_gateway_never_gave() {
-    let fake = FakeUpstream::builder()
-        .route(
-            "GET",
-            "/repositories/1296269",
-            Reply::json(200, &github_repository(false, "public", "User")),
-        )
-        .route(
-            "GET",
-            "/repos/octocat/Hello-World",
-            Reply::json(200, &github_repository(false, "public", "User")),
-        )
-        .route(
-            "GET",
-            "/repos/octocat/Hello-World/releases",
-            Reply::json(200, &json!([])),
-        )
-        .start()
-        .await;
+    let fake = hello_world().start().await;
     let gw = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
     let token = ("PRIVATE-TOKEN", "ghp_secret");
     for _ in 0..2 {

@@ -427,11 +427,7 @@ impl Gateway {
             if let Some((k, v)) = credential.clone() {
                 h.insert(k, v);
             }
-            h.insert(X_REQUEST_ID, rid.clone());
-            h.insert(
-                http::header::USER_AGENT,
-                HeaderValue::from_static(plan::USER_AGENT),
-            );
+            own_headers(h, rid);
             Ok(req)
         };
         let deadline = self.http.deadline();
@@ -1991,11 +1987,7 @@ impl Gateway {
             for (k, v) in out.headers {
                 h.append(k, v);
             }
-            h.insert(X_REQUEST_ID, rid.clone());
-            h.insert(
-                http::header::USER_AGENT,
-                HeaderValue::from_static(plan::USER_AGENT),
-            );
+            own_headers(h, rid);
             Ok(req)
         };
         let out = make()?;
@@ -2101,6 +2093,16 @@ fn succeeded(up: &Dialect, op: Op, answer: &Answer) -> Result<(), GwError> {
         &answer.headers,
         &answer.body,
     ))
+}
+
+/// The headers of a request the gateway makes itself: the request's id and
+/// the gateway's `User-Agent`.
+fn own_headers(h: &mut HeaderMap, rid: &HeaderValue) {
+    h.insert(X_REQUEST_ID, rid.clone());
+    h.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(plan::USER_AGENT),
+    );
 }
 
 /// The client's response from a translated answer; `json` says whether it
