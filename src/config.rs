@@ -149,11 +149,11 @@ impl Config {
     }
 
     /// The client project path `[projects]` maps to an upstream path (the
-    /// first entry that does), else the upstream's own.
+    /// first entry that does, a number aside), else the upstream's own.
     pub fn client_project<'a>(&'a self, upstream: &'a str) -> &'a str {
         self.projects
             .iter()
-            .find(|(_, u)| u == upstream)
+            .find(|(c, u)| u == upstream && !c.bytes().all(|b| b.is_ascii_digit()))
             .map_or(upstream, |(c, _)| c.as_str())
     }
 

@@ -492,6 +492,17 @@ async fn gitlab_client_addresses_a_project_by_a_number_the_gateway_never_gave() 
         fake.requests()[3].path_and_query,
         "/repos/octocat/Hello-World"
     );
+    // Read first by that number (another replica): the lookup's answer is the
+    // project, nothing more is asked.
+    let fresh = TestGateway::start_pair("gitlab", "github", &fake.url(), "").await;
+    let r = get_with(&fresh, "/api/v4/projects/1296269", token).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["path_with_namespace"],
+        json!("octocat/Hello-World")
+    );
+    assert_eq!(fake.requests()[4].path_and_query, "/repositories/1296269");
+    assert_eq!(fake.request_count(), 5);
 }
 
 /// A number the upstream does not know is its 404, as GitLab answers one, and

@@ -1228,3 +1228,30 @@ fn a_repository_by_number_on_gitlab_is_the_project_by_number() {
         ]
     );
 }
+
+/// The project itself by a number, in front of GitHub: the repository by that
+/// number is the answer, nothing else is asked.
+#[test]
+fn a_project_by_number_on_github_is_the_repository_by_number() {
+    let r = shown(&[
+        "--accept",
+        "gitlab",
+        "--upstream",
+        GITHUB,
+        "GET",
+        "/api/v4/projects/1296269",
+    ]);
+    assert_eq!(
+        r.lines(),
+        [
+            "client: GitLab project, project \"1296269\"",
+            "",
+            "# first, to find the path of project 1296269:",
+            "# the gateway's cache (the numbers it gave reading projects), else this request, whose answer is then the project the client gets",
+            "GET https://api.github.com/repositories/1296269",
+            "Accept: application/json",
+            "X-Request-Id: {request id}",
+            UA,
+        ]
+    );
+}

@@ -327,7 +327,7 @@ impl Gateway {
         let answer = match found {
             Some((path, answer)) => {
                 // The answer is the client's where it asked for the project.
-                let answer = answer.filter(|_| m.route.op == Op::ProjectById);
+                let answer = answer.filter(|_| matches!(m.route.op, Op::ProjectById | Op::Project));
                 let (owner, repo) = translate::split_project(&path);
                 (m.params.owner, m.params.repo) = (owner.to_owned(), repo.to_owned());
                 m.params.project = path;
@@ -596,10 +596,14 @@ impl Gateway {
             page: &page,
         };
         // A project the client named by number, read already to find its
-        // path: that answer is the client's.
+        // path: that answer is the client's, where the route the client's
+        // request goes to reads it with the same shape.
         if let (Some((headers, body)), Some(ur)) = (&looked_up, uroute) {
-            let cr = translate::translate_success(&answer_args(ur), headers, body).map_err(fail)?;
-            return Ok(respond(cr, true));
+            if plan::number_route(up).is_some_and(|r| r.response == ur.response) {
+                let cr =
+                    translate::translate_success(&answer_args(ur), headers, body).map_err(fail)?;
+                return Ok(respond(cr, true));
+            }
         }
         // A client whose dialect does not page gets the whole list.
         if let (true, Some(list)) = (plan::whole_list(client, up, m.route.op), uroute) {
