@@ -443,9 +443,9 @@ impl Sim {
                 true,
             )),
             // Every project named by path exists, empty until a release is
-            // made in it; one named by number (as GitLab takes one wherever
-            // it takes a path) is one read by path before, or holding
-            // releases.
+            // made in it; one named by number (where a route that takes a
+            // path takes a number too) is one read by path before, or
+            // holding releases.
             Op::Project | Op::ProjectById => {
                 let number = match route.op {
                     Op::ProjectById => p.id,

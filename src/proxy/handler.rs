@@ -327,7 +327,7 @@ impl Gateway {
         let answer = match found {
             Some((path, answer)) => {
                 // The answer is the client's where it asked for the project.
-                let answer = answer.filter(|_| matches!(m.route.op, Op::ProjectById | Op::Project));
+                let answer = answer.filter(|_| plan::number_answers(&self.upstream, m.route.op));
                 let (owner, repo) = translate::split_project(&path);
                 (m.params.owner, m.params.repo) = (owner.to_owned(), repo.to_owned());
                 m.params.project = path;
@@ -366,30 +366,18 @@ impl Gateway {
             };
         };
         let token = translate::extract_token(client, headers, raw_query);
-        let page = PageReq::default();
-        let args = OutboundArgs {
-            project: "",
-            tag: None,
-            id: Some(number),
-            asset: None,
-            page: &page,
-            body: None,
-            token: token.as_deref(),
-        };
-        let mut answer = self.ask(route, &args, rid).await?;
-        let body = answer.body.to_vec();
+        let (answered, body) = self
+            .ask_release(route, "", None, Some(number), token.as_deref(), rid)
+            .await?;
         // As the client would name it: the `[projects]` name for that path.
         let upath = plan::project_path(up, route, number, &body)?;
         let path = self.cfg.client_project(&upath).to_owned();
         self.project_paths.insert("", number, &path);
-        Ok(Some((
-            path,
-            Some((std::mem::take(&mut answer.headers), body)),
-        )))
+        Ok(Some((path, Some((answered, body)))))
     }
 
-    /// A download redirect to a file under the upstream's API (a GitLab
-    /// generic package, say): such a URL wants the credential, which a client
+    /// A download redirect to a file under the upstream's API (a package in
+    /// the forge's registry, say): such a URL wants the credential, which a client
     /// following the redirect to another host does not send, so the gateway
     /// asks it itself, with the credential (a GET, sent again if its
     /// connection fails), and passes the answer on: the file streamed, with
@@ -596,14 +584,10 @@ impl Gateway {
             page: &page,
         };
         // A project the client named by number, read already to find its
-        // path: that answer is the client's, where the route the client's
-        // request goes to reads it with the same shape.
+        // path: that answer is the client's (`plan::number_answers`).
         if let (Some((headers, body)), Some(ur)) = (&looked_up, uroute) {
-            if plan::number_route(up).is_some_and(|r| r.response == ur.response) {
-                let cr =
-                    translate::translate_success(&answer_args(ur), headers, body).map_err(fail)?;
-                return Ok(respond(cr, true));
-            }
+            let cr = translate::translate_success(&answer_args(ur), headers, body).map_err(fail)?;
+            return Ok(respond(cr, true));
         }
         // A client whose dialect does not page gets the whole list.
         if let (true, Some(list)) = (plan::whole_list(client, up, m.route.op), uroute) {
@@ -1785,7 +1769,8 @@ impl Gateway {
         Ok(Some((get, body)))
     }
 
-    /// Asks the upstream's route `get` for one release, by `tag` or `id`: its
+    /// Asks the upstream's route `get` for one release (or the one record it
+    /// answers, as a project by its number), by `tag` or `id`: its
     /// answer's headers and body. The body is owned, so that the answer (and
     /// the translation permit it holds) is let go before anything else is
     /// sent. A route found in the list (`Route::found_in_list`) is a walk

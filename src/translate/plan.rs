@@ -723,7 +723,7 @@ pub fn project_path(
 
 /// The number a client names a project by: the `{id}` of its
 /// `project_by_id` route, or a `{project}` of digits that `[projects]` does
-/// not map (a GitLab client's `/projects/1296269`). `None` for a project
+/// not map (a client's `/projects/1296269`). `None` for a project
 /// named by its path.
 pub fn project_number(m: &Matched<'_>, cfg: &crate::config::Config) -> Option<u64> {
     let project = m.params.project.as_str();
@@ -743,6 +743,16 @@ pub fn project_number(m: &Matched<'_>, cfg: &crate::config::Config) -> Option<u6
 /// The upstream's route that finds a project by its number, if it has one.
 pub fn number_route(up: &Dialect) -> Option<&Route> {
     up.routes_for(Op::ProjectById).next()
+}
+
+/// Whether the upstream's answer to its `project_by_id` route is what the
+/// client's `op` asks: a read of the project itself, whose upstream route
+/// reads the same shape.
+pub fn number_answers(up: &Dialect, op: Op) -> bool {
+    matches!(op, Op::Project | Op::ProjectById)
+        && number_route(up).is_some_and(|n| {
+            super::upstream_route(up, op, &ReleaseKey::None).is_ok_and(|r| r.response == n.response)
+        })
 }
 
 #[cfg(test)]

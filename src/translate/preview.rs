@@ -254,10 +254,7 @@ impl<'a> Planner<'a> {
             m.route.op == Op::ProjectById,
         ) {
             self.token = extract_token(self.client, &header_map(req), req.query);
-            // The project itself, read with the same shape: that answer is it.
-            let answered = m.route.op == Op::Project
-                && upstream_route(self.up, Op::Project, &ReleaseKey::None)
-                    .is_ok_and(|ur| ur.response == route.response);
+            let answered = plan::number_answers(self.up, m.route.op);
             self.notes
                 .push(format!("first, to find the path of project {n}:"));
             self.notes.push(match answered {
@@ -813,8 +810,6 @@ impl<'a> Planner<'a> {
         )
     }
 
-    /// The upstream's URL without its path: where a path in place of that
-    /// path goes.
     /// What a request's path follows: the URL of the upstream's other host
     /// `host` names, else its host (`on_host`), else its URL.
     fn url_of(&self, host: Option<&str>, on_host: bool) -> String {
@@ -828,6 +823,8 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// The upstream's URL without its path: where a path in place of that
+    /// path goes.
     fn upstream_host(&self) -> String {
         let base = self.cfg.upstream_path();
         self.cfg
@@ -929,7 +926,6 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// `client: TITLE OP, project "…", tag "…", id N, asset N, page N, N per page`.
 /// The request's headers, those that parse.
 fn header_map(req: &Request) -> HeaderMap {
     let mut headers = HeaderMap::new();
@@ -944,6 +940,7 @@ fn header_map(req: &Request) -> HeaderMap {
     headers
 }
 
+/// `client: TITLE OP, project "…", tag "…", id N, asset N, page N, N per page`.
 fn client_line(d: &Dialect, m: &Matched, query: &str) -> String {
     let p = &m.params;
     let mut s = format!("client: {} {}", d.title, m.route.op);

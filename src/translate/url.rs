@@ -206,26 +206,26 @@ mod rebase_tests {
 
     #[test]
     fn below_takes_only_urls_under_the_base() {
-        let base = "https://gitlab.example.com/api/v4";
-        let file = "https://gitlab.example.com/api/v4/projects/3/packages/generic/app/1.0/app.tgz";
+        let base = "https://forge.example.com/api/v4";
+        let file = "https://forge.example.com/api/v4/projects/3/packages/generic/app/1.0/app.tgz";
         assert_eq!(
             below(base, file),
             Some("/projects/3/packages/generic/app/1.0/app.tgz")
         );
         assert_eq!(below(base, &format!("{base}/x?a=1")), Some("/x?a=1"));
         for other in [
-            "https://gitlab.example.com/group/proj/uploads/s/app.tgz",
-            "https://gitlab.example.com/api/v4x/y",
-            "https://gitlab.example.com.evil.test/api/v4/y",
-            "https://gitlab.example.com@evil.test/api/v4/y",
-            "http://gitlab.example.com/api/v4/y",
-            "https://gitlab.example.com/api/v4",
-            "https://gitlab.example.com/api/v4/../../group/proj/y",
-            "https://gitlab.example.com/api/v4/%2e%2E/user",
-            "https://gitlab.example.com/api/v4/./y",
-            "https://gitlab.example.com/api/v4/a\\..\\b",
-            "https://gitlab.example.com/api/v4/a%5C..%5Cb",
-            "https://gitlab.example.com/api/v4/y#frag",
+            "https://forge.example.com/group/proj/uploads/s/app.tgz",
+            "https://forge.example.com/api/v4x/y",
+            "https://forge.example.com.evil.test/api/v4/y",
+            "https://forge.example.com@evil.test/api/v4/y",
+            "http://forge.example.com/api/v4/y",
+            "https://forge.example.com/api/v4",
+            "https://forge.example.com/api/v4/../../group/proj/y",
+            "https://forge.example.com/api/v4/%2e%2E/user",
+            "https://forge.example.com/api/v4/./y",
+            "https://forge.example.com/api/v4/a\\..\\b",
+            "https://forge.example.com/api/v4/a%5C..%5Cb",
+            "https://forge.example.com/api/v4/y#frag",
         ] {
             assert_eq!(below(base, other), None, "{other}");
         }
