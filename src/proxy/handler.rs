@@ -400,20 +400,17 @@ impl Gateway {
             return Ok(None);
         };
         // The upstream's API is its URL then its root: the path below its URL.
-        let pq = &url[self.http.base.len()..];
+        let mut pq = url[self.http.base.len()..].to_owned();
         let up = &*self.upstream;
-        let credential = up
-            .auth_out
-            .as_ref()
-            .zip(token)
-            .and_then(|(slot, t)| translate::credential_header(slot, t));
+        let mut credential = Vec::with_capacity(1);
+        translate::add_credential(up, token, &mut pq, &mut credential)?;
         let request = || -> Result<Request<Body>, GwError> {
             let mut req = Request::new(full(Bytes::new()));
-            *req.uri_mut() = self.http.uri(pq.to_owned())?;
+            *req.uri_mut() = self.http.uri(pq.clone())?;
             let h = req.headers_mut();
             h.insert(http::header::ACCEPT, HeaderValue::from_static("*/*"));
-            if let Some((k, v)) = credential.clone() {
-                h.insert(k, v);
+            for (k, v) in &credential {
+                h.insert(k, v.clone());
             }
             own_headers(h, rid);
             Ok(req)

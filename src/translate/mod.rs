@@ -377,22 +377,7 @@ pub fn encode_allowed(u: &Dialect, route: &Route, a: &OutboundArgs) -> Result<Ou
         http::header::ACCEPT,
         HeaderValue::from_static("application/json"),
     ));
-    if let (Some(t), Some(slot)) = (a.token, &u.auth_out) {
-        match credential_header(slot, t) {
-            Some(h) => headers.push(h),
-            None if slot.query.is_some() => {
-                if let Some(q) = &slot.query {
-                    url::push_query(&mut path, q, t);
-                }
-            }
-            None => {
-                return Err(GwError::client(
-                    ErrorKind::Unauthorized,
-                    "the token contains characters not allowed in a header",
-                ))
-            }
-        }
-    }
+    add_credential(u, a.token, &mut path, &mut headers)?;
     let body = match (route.request, a.body) {
         (Some(shape), Some(rec)) => {
             let mut out = Vec::with_capacity(256);
@@ -502,7 +487,37 @@ fn missing_key(u: &Dialect, route: &Route, what: &str) -> GwError {
     )
 }
 
-pub fn credential_header(slot: &CredentialSlot, token: &str) -> Option<(HeaderName, HeaderValue)> {
+/// Presents `token` as upstream `u` takes one (its `[auth] outbound`): a
+/// header pushed onto `headers`, else a query parameter appended to `path`.
+/// A token no header can carry, for an upstream that takes it in one, is
+/// the client's 401.
+pub fn add_credential(
+    u: &Dialect,
+    token: Option<&str>,
+    path: &mut String,
+    headers: &mut Vec<(HeaderName, HeaderValue)>,
+) -> Result<(), GwError> {
+    let (Some(t), Some(slot)) = (token, &u.auth_out) else {
+        return Ok(());
+    };
+    match credential_header(slot, t) {
+        Some(h) => headers.push(h),
+        None if slot.query.is_some() => {
+            if let Some(q) = &slot.query {
+                url::push_query(path, q, t);
+            }
+        }
+        None => {
+            return Err(GwError::client(
+                ErrorKind::Unauthorized,
+                "the token contains characters not allowed in a header",
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn credential_header(slot: &CredentialSlot, token: &str) -> Option<(HeaderName, HeaderValue)> {
     let h = slot.header.clone()?;
     let v = match &slot.scheme {
         Some(s) => format!("{s} {token}"),
